@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace gan {
+
+// The architecture and the shape of what it makes: enough to rebuild the networks.
+struct ModelConfig {
+  std::string arch = "dcgan"; // "mlp" or "dcgan"
+  int64_t latent = 100;       // size of the noise vector z
+  int64_t channels = 1;
+  int64_t height = 28;
+  int64_t width = 28;
+
+  bool operator==(const ModelConfig &o) const {
+    return arch == o.arch && latent == o.latent && channels == o.channels && height == o.height &&
+           width == o.width;
+  }
+};
+
+// Where a model came from; every field is written into the model file.
+struct Provenance {
+  std::string dataset;
+  int64_t steps = 0;
+  uint64_t seed = 0;
+  std::string date; // ISO 8601, UTC
+  std::string tool_version;
+  std::map<std::string, double> metrics;
+};
+
+// Throws Error(UnknownArchitecture) or Error(InvalidArgument) when the config cannot be built.
+void validate_config(const ModelConfig &config);
+
+std::string iso_date_now();
+const char *version();
+
+} // namespace gan

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "gan/dataset.h"
+
+#include "gan/error.h"
+#include "gan/model_file.h"
+
+#include <zlib.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+namespace gan {
+
+namespace {
+
+constexpr int64_t kMaxIdxBytes = int64_t{4} << 30;
+
+// zlib reads raw and gzip files alike; a damaged gzip stream is reported as Corrupt.
+class IdxReader {
+public:
+  explicit IdxReader(const std::string &path) : path_(path) {
+    file_ = gzopen(path.c_str(), "rb");
+    if (!file_)
+      throw Error(ErrorCode::NotFound,
+                  "cannot open IDX file '" + path + "': " + std::strerror(errno ? errno : ENOENT));
+    gzbuffer(file_, 1 << 20);
+  }
+  ~IdxReader() { gzclose(file_); }
+  IdxReader(const IdxReader &) = delete;
+  IdxReader &operator=(const IdxReader &) = delete;
+
+  // Reads exactly n bytes; `what` names the part for the error message.
+  void read(void *dst, int64_t n, const char *what) {
+    auto *p = static_cast<uint8_t *>(dst);
+    int64_t done = 0;
+    while (done < n) {
+      const unsigned chunk = static_cast<unsigned>(std::min<int64_t>(n - done, 1 << 30));
+      const int got = gzread(file_, p + done, chunk);
+      if (got < 0) {
+        int err = 0;
+        const char *msg = gzerror(file_, &err);
+        throw Error(ErrorCode::Corrupt, "IDX file '" + path_ + "' is damaged: " + msg);
+      }
+      if (got == 0)
+        break;
+      done += got;
+    }
+    if (done < n) {
+      // zlib reports a cut gzip stream as a plain EOF (or Z_BUF_ERROR): both are truncation.
+      throw Error(ErrorCode::Truncated, "IDX file '" + path_ + "' is truncated in its " + what +
+                                            " (" + std::to_string(done) + " of " +
+                                            std::to_string(n) + " bytes)");
+    }
+  }
+
+  uint32_t read_u32(const char *what) {
+    uint8_t b[4];
+    read(b, 4, what);
+    return (uint32_t{b[0]} << 24) | (uint32_t{b[1]} << 16) | (uint32_t{b[2]} << 8) | b[3];
+  }
+
+  // IDX magic: two zero bytes, a type code (0x08 = unsigned byte) and the dimension count.
+  std::vector<int64_t> read_header(int want_dims, const char *kind) {
+    uint8_t magic[4];
+    read(magic, 4, "magic");
+    if (magic[0] != 0 || magic[1] != 0 || magic[2] != 0x08 || magic[3] != want_dims)
+      throw Error(ErrorCode::WrongKind, "'" + path_ + "' is not an IDX " + kind +
+                                            " file (magic " + std::to_string(magic[2]) + "/" +
+                                            std::to_string(magic[3]) + ")");
+    std::vector<int64_t> dims;
+    int64_t total = 1;
+    for (int i = 0; i < want_dims; ++i) {
+      const int64_t d = read_u32("header");
+      if (d == 0 || total > kMaxIdxBytes / d)
+        throw Error(ErrorCode::Corrupt, "IDX file '" + path_ + "' has impossible dimensions");
+      total *= d;
+      dims.push_back(d);
+    }
+    return dims;
+  }
+
+  void expect_end() {
+    uint8_t extra;
+    if (gzread(file_, &extra, 1) > 0)
+      throw Error(ErrorCode::Corrupt,
+                  "IDX file '" + path_ + "' has data beyond what its header announces");
+  }
+
+private:
+  std::string path_;
+  gzFile file_ = nullptr;
+};
+
+} // namespace
+
+std::string ImageSet::fingerprint() const {
+  std::string shape = std::to_string(count) + "x" + std::to_string(channels) + "x" +
+                      std::to_string(height) + "x" + std::to_string(width) + ":";
+  return shape + fnv1a64_hex(pixels.data(), pixels.size());
+}
+
+ImageSet read_idx_images(const std::string &path) {
+  IdxReader in(path);
+  const std::vector<int64_t> dims = in.read_header(3, "image");
+  ImageSet set;
+  set.count = dims[0];
+  set.channels = 1;
+  set.height = dims[1];
+  set.width = dims[2];
+  set.source = path;
+  set.pixels.resize(static_cast<size_t>(set.count * set.image_size()));
+  in.read(set.pixels.data(), static_cast<int64_t>(set.pixels.size()), "pixel data");
+  in.expect_end();
+  return set;
+}
+
+std::vector<uint8_t> read_idx_labels(const std::string &path) {
+  IdxReader in(path);
+  const std::vector<int64_t> dims = in.read_header(1, "label");
+  std::vector<uint8_t> labels(static_cast<size_t>(dims[0]));
+  in.read(labels.data(), dims[0], "label data");
+  in.expect_end();
+  return labels;
+}
+
+std::string default_fashion_mnist_dir() { return "/usr/share/datasets/fashion-mnist"; }
+
+} // namespace gan

@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace gan {
+
+// 8-bit images, [count, channels, height, width] contiguous, the form every data source
+// (IDX files, image folders, GStreamer pipelines) delivers and the trainer consumes.
+struct ImageSet {
+  int64_t count = 0;
+  int64_t channels = 1;
+  int64_t height = 0;
+  int64_t width = 0;
+  std::vector<uint8_t> pixels;
+  std::string source; // a description for provenance ("fashion-mnist train", a path, ...)
+
+  int64_t image_size() const { return channels * height * width; }
+  const uint8_t *image(int64_t i) const { return pixels.data() + i * image_size(); }
+  // FNV-1a 64 of shape and pixels: a resume checks it sees the data it started with.
+  std::string fingerprint() const;
+};
+
+// IDX files (raw or gzip). Throws Error: NotFound, WrongKind (bad magic / not uint8 images),
+// Truncated, Corrupt (damaged gzip stream, absurd dimensions).
+ImageSet read_idx_images(const std::string &path);
+std::vector<uint8_t> read_idx_labels(const std::string &path);
+
+// Where Debian's dataset-fashion-mnist package puts the files.
+std::string default_fashion_mnist_dir();
+
+} // namespace gan

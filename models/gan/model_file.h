@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#pragma once
+
+// The one file format for everything the project trains: a fixed magic, a JSON header
+// (kind, architecture, config, provenance, tensor table, checksum) and a raw little-endian
+// tensor blob. Every size and offset is checked before use, so a hostile or damaged file
+// yields an Error, never a crash.
+
+#include "gan/config.h"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace gan {
+
+enum class DType { Float32, Int64, UInt8 };
+
+size_t dtype_size(DType dtype);
+
+struct TensorEntry {
+  std::string name;
+  DType dtype = DType::Float32;
+  std::vector<int64_t> shape;
+  uint64_t offset = 0; // into ModelFile::data
+  uint64_t nbytes = 0;
+};
+
+struct ModelFile {
+  static constexpr uint32_t kFormatVersion = 1;
+
+  std::string kind; // "gan", "checkpoint", ...
+  ModelConfig config;
+  Provenance provenance;
+  std::map<std::string, std::string> attributes; // kind-specific key/values (trainer state)
+  std::vector<TensorEntry> tensors;
+  std::vector<uint8_t> data;
+  std::string checksum; // hex FNV-1a 64 of data, set by read/write: identifies the weights
+
+  const TensorEntry *find(const std::string &name) const;
+  const uint8_t *bytes(const TensorEntry &entry) const { return data.data() + entry.offset; }
+  void add(const std::string &name, DType dtype, std::vector<int64_t> shape, const void *bytes,
+           uint64_t nbytes);
+  std::string attribute(const std::string &key) const; // throws Corrupt when absent
+};
+
+// Throws Error: NotFound, WrongKind (not a gst-gan model file), Truncated, Corrupt,
+// UnknownArchitecture (via validate_config) or InvalidArgument.
+ModelFile read_model_file(const std::string &path);
+
+// Writes atomically (temporary file + rename): a crash mid-write leaves the old file intact.
+// Fills in file.checksum.
+void write_model_file(const std::string &path, ModelFile &file);
+
+// True when the first bytes of the file are the gst-gan magic (false for TorchScript zips).
+bool is_model_file(const std::string &path);
+
+std::string fnv1a64_hex(const uint8_t *data, size_t size);
+
+} // namespace gan

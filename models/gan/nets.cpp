@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "gan/nets.h"
+
+#include "gan/error.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <cstring>
+
+namespace gan {
+
+namespace {
+
+namespace nn = torch::nn;
+
+// The classic fully connected GAN (Goodfellow et al. 2014, as in most tutorials).
+struct MlpGeneratorImpl : ImageModuleImpl {
+  explicit MlpGeneratorImpl(const ModelConfig &c)
+      : shape_{c.channels, c.height, c.width}, hidden(nn::Linear(c.latent, kHidden)),
+        out(nn::Linear(kHidden, c.channels * c.height * c.width)) {
+    register_module("hidden", hidden);
+    register_module("out", out);
+  }
+  torch::Tensor forward(torch::Tensor z) override {
+    auto x = torch::tanh(out(torch::relu(hidden(z))));
+    return x.view({z.size(0), shape_[0], shape_[1], shape_[2]});
+  }
+  static constexpr int64_t kHidden = 256;
+  std::array<int64_t, 3> shape_;
+  nn::Linear hidden, out;
+};
+
+struct MlpDiscriminatorImpl : ImageModuleImpl {
+  explicit MlpDiscriminatorImpl(const ModelConfig &c)
+      : hidden(nn::Linear(c.channels * c.height * c.width, kHidden)), out(nn::Linear(kHidden, 1)) {
+    register_module("hidden", hidden);
+    register_module("out", out);
+  }
+  torch::Tensor forward(torch::Tensor x) override {
+    auto h = torch::leaky_relu(hidden(x.flatten(1)), 0.2);
+    return out(h).view({-1});
+  }
+  static constexpr int64_t kHidden = 256;
+  nn::Linear hidden, out;
+};
+
+// DCGAN (Radford et al. 2015) sized for 28x28: 100 -> 256x4x4 -> 128x7x7 -> 64x14x14 -> Cx28x28.
+struct DcganGeneratorImpl : ImageModuleImpl {
+  explicit DcganGeneratorImpl(const ModelConfig &c)
+      : net(nn::ConvTranspose2d(nn::ConvTranspose2dOptions(c.latent, 256, 4).bias(false)),
+            nn::BatchNorm2d(256), nn::ReLU(true),
+            nn::ConvTranspose2d(nn::ConvTranspose2dOptions(256, 128, 3).stride(2).padding(1).bias(false)),
+            nn::BatchNorm2d(128), nn::ReLU(true),
+            nn::ConvTranspose2d(nn::ConvTranspose2dOptions(128, 64, 4).stride(2).padding(1).bias(false)),
+            nn::BatchNorm2d(64), nn::ReLU(true),
+            nn::ConvTranspose2d(nn::ConvTranspose2dOptions(64, c.channels, 4).stride(2).padding(1).bias(false)),
+            nn::Tanh()) {
+    register_module("net", net);
+  }
+  torch::Tensor forward(torch::Tensor z) override {
+    return net->forward(z.view({z.size(0), z.size(1), 1, 1}));
+  }
+  nn::Sequential net;
+};
+
+struct DcganDiscriminatorImpl : ImageModuleImpl {
+  explicit DcganDiscriminatorImpl(const ModelConfig &c)
+      : net(nn::Conv2d(nn::Conv2dOptions(c.channels, 64, 4).stride(2).padding(1).bias(false)),
+            nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2)),
+            nn::Conv2d(nn::Conv2dOptions(64, 128, 4).stride(2).padding(1).bias(false)),
+            nn::BatchNorm2d(128), nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2)),
+            nn::Conv2d(nn::Conv2dOptions(128, 256, 4).stride(2).padding(1).bias(false)),
+            nn::BatchNorm2d(256), nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2)),
+            nn::Conv2d(nn::Conv2dOptions(256, 1, 3).stride(1).padding(0).bias(false))) {
+    register_module("net", net);
+  }
+  torch::Tensor forward(torch::Tensor x) override { return net->forward(x).view({-1}); }
+  nn::Sequential net;
+};
+
+// The DCGAN paper's initialisation: conv weights N(0, 0.02), BatchNorm scale N(1, 0.02).
+void dcgan_init(torch::nn::Module &module) {
+  torch::NoGradGuard no_grad;
+  for (auto &m : module.modules(/*include_self=*/false)) {
+    const std::string name = m->name();
+    if (name.find("Conv") != std::string::npos) {
+      for (auto &p : m->named_parameters(false))
+        if (p.key() == "weight")
+          p.value().normal_(0.0, 0.02);
+    } else if (name.find("BatchNorm") != std::string::npos) {
+      m->named_parameters(false)["weight"].normal_(1.0, 0.02);
+      m->named_parameters(false)["bias"].zero_();
+    }
+  }
+}
+
+DType dtype_of(const torch::Tensor &t) {
+  switch (t.scalar_type()) {
+  case torch::kFloat32:
+    return DType::Float32;
+  case torch::kInt64:
+    return DType::Int64;
+  case torch::kUInt8:
+    return DType::UInt8;
+  default:
+    throw Error(ErrorCode::InvalidArgument,
+                std::string("cannot store tensors of type ") + c10::toString(t.scalar_type()));
+  }
+}
+
+torch::ScalarType scalar_type_of(DType d) {
+  switch (d) {
+  case DType::Float32:
+    return torch::kFloat32;
+  case DType::Int64:
+    return torch::kInt64;
+  case DType::UInt8:
+    return torch::kUInt8;
+  }
+  return torch::kFloat32;
+}
+
+std::string shape_text(c10::IntArrayRef shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+uint64_t splitmix64(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+} // namespace
+
+Gan build_gan(const ModelConfig &config) {
+  validate_config(config);
+  Gan gan;
+  gan.config = config;
+  if (config.arch == "mlp") {
+    gan.generator = std::make_shared<MlpGeneratorImpl>(config);
+    gan.discriminator = std::make_shared<MlpDiscriminatorImpl>(config);
+  } else {
+    gan.generator = std::make_shared<DcganGeneratorImpl>(config);
+    gan.discriminator = std::make_shared<DcganDiscriminatorImpl>(config);
+    dcgan_init(*gan.generator);
+    dcgan_init(*gan.discriminator);
+  }
+  return gan;
+}
+
+void store_tensor(ModelFile &file, const std::string &name, const torch::Tensor &t) {
+  const torch::Tensor c = t.detach().contiguous().cpu();
+  file.add(name, dtype_of(c), c.sizes().vec(), c.data_ptr(), c.nbytes());
+}
+
+torch::Tensor load_tensor(const ModelFile &file, const std::string &name) {
+  const TensorEntry *e = file.find(name);
+  if (!e)
+    throw Error(ErrorCode::Corrupt, "model file lacks the tensor '" + name + "'");
+  torch::Tensor t = torch::empty(e->shape, torch::TensorOptions(scalar_type_of(e->dtype)));
+  std::memcpy(t.data_ptr(), file.bytes(*e), e->nbytes);
+  return t;
+}
+
+void store_module(ModelFile &file, const std::string &prefix, const torch::nn::Module &module) {
+  for (const auto &p : module.named_parameters())
+    store_tensor(file, prefix + "." + p.key(), p.value());
+  for (const auto &b : module.named_buffers())
+    store_tensor(file, prefix + "." + b.key(), b.value());
+}
+
+void load_module(const ModelFile &file, const std::string &prefix, torch::nn::Module &module) {
+  torch::NoGradGuard no_grad;
+  size_t expected = 0;
+  auto fill = [&](const std::string &key, torch::Tensor &dst) {
+    const std::string name = prefix + "." + key;
+    const TensorEntry *e = file.find(name);
+    if (!e)
+      throw Error(ErrorCode::ConfigMismatch, "weights for '" + name + "' are missing: the file's "
+                                             "tensors do not fit its " + file.config.arch + " config");
+    if (e->shape != dst.sizes().vec() || scalar_type_of(e->dtype) != dst.scalar_type())
+      throw Error(ErrorCode::ConfigMismatch, "'" + name + "' has shape " + shape_text(e->shape) +
+                                                 " but the " + file.config.arch +
+                                                 " config needs " + shape_text(dst.sizes()));
+    std::memcpy(dst.data_ptr(), file.bytes(*e), e->nbytes);
+    ++expected;
+  };
+  for (auto &p : module.named_parameters())
+    fill(p.key(), p.value());
+  for (auto &b : module.named_buffers())
+    fill(b.key(), b.value());
+  size_t present = 0;
+  for (const TensorEntry &e : file.tensors)
+    if (e.name.compare(0, prefix.size() + 1, prefix + ".") == 0)
+      ++present;
+  if (present != expected)
+    throw Error(ErrorCode::ConfigMismatch, "the file holds " + std::to_string(present) +
+                                               " tensors for '" + prefix + "' where the " +
+                                               file.config.arch + " config has " +
+                                               std::to_string(expected));
+}
+
+ModelFile gan_to_file(const Gan &gan, const Provenance &provenance) {
+  ModelFile file;
+  file.kind = "gan";
+  file.config = gan.config;
+  file.provenance = provenance;
+  store_module(file, "generator", *gan.generator);
+  store_module(file, "discriminator", *gan.discriminator);
+  return file;
+}
+
+Gan gan_from_file(const ModelFile &file) {
+  if (file.kind != "gan" && file.kind != "checkpoint")
+    throw Error(ErrorCode::WrongKind, "a '" + file.kind + "' model file holds no GAN");
+  Gan gan = build_gan(file.config);
+  load_module(file, "generator", *gan.generator);
+  load_module(file, "discriminator", *gan.discriminator);
+  return gan;
+}
+
+at::Generator make_rng(uint64_t seed, uint64_t stream, uint64_t counter) {
+  return at::detail::createCPUGenerator(splitmix64(splitmix64(seed ^ splitmix64(stream)) + counter));
+}
+
+torch::Tensor latents(uint64_t seed, uint64_t first_index, int64_t n, int64_t latent) {
+  constexpr uint64_t kLatentStream = 0x6c6174656e74ull; // "latent"
+  torch::Tensor z = torch::empty({n, latent});
+  for (int64_t i = 0; i < n; ++i)
+    z[i].normal_(0.0, 1.0, make_rng(seed, kLatentStream, first_index + static_cast<uint64_t>(i)));
+  return z;
+}
+
+torch::Tensor to_uint8(const torch::Tensor &images) {
+  return ((images.clamp(-1.0, 1.0) + 1.0) * 127.5).round().to(torch::kUInt8);
+}
+
+torch::Tensor from_uint8(const torch::Tensor &pixels) {
+  return pixels.to(torch::kFloat32).div(127.5).sub(1.0);
+}
+
+} // namespace gan

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#pragma once
+
+// Torch-free facades over the networks, for the elements and the CLI: a generator that turns
+// (seed, index) into images and a detector that turns images into logits. Both load gst-gan
+// model files and TorchScript modules (torch.jit.save) brought from Python.
+
+#include "gan/config.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace gan {
+
+struct ModelInfo {
+  std::string path;
+  std::string format; // "gst-gan" or "torchscript"
+  std::string kind;   // the file's kind ("gan", "checkpoint") or "torchscript"
+  std::string id;     // arch + weight checksum prefix: names the exact weights
+  ModelConfig config; // for TorchScript, from module attributes (arch = "torchscript")
+  Provenance provenance;
+};
+
+// Images are float [n, channels, height, width] in [-1, 1], contiguous.
+class Generator {
+public:
+  // Throws Error (NotFound, WrongKind, Truncated, Corrupt, ConfigMismatch, ...).
+  static std::unique_ptr<Generator> load(const std::string &path);
+  ~Generator();
+
+  const ModelInfo &info() const;
+  int64_t image_floats() const; // channels * height * width
+
+  // Samples index .. index+n-1 of stream `seed`; out holds n * image_floats() floats.
+  // Sample i depends only on (model, seed, index + i), never on n.
+  void generate(uint64_t seed, uint64_t index, int64_t n, float *out);
+  // From caller-provided latents z[n, latent].
+  void generate_from_latents(const float *z, int64_t n, float *out);
+  // The latent of sample `index` of stream `seed` (latent floats).
+  void latent(uint64_t seed, uint64_t index, float *out) const;
+
+  struct Impl;
+
+private:
+  explicit Generator(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+class Detector {
+public:
+  // A gst-gan GAN file (its discriminator) or a TorchScript detector. Throws Error.
+  static std::unique_ptr<Detector> load(const std::string &path);
+  ~Detector();
+
+  const ModelInfo &info() const;
+  // images: n * channels * height * width floats in [-1, 1]; logits: n floats, > 0 means fake.
+  void score(const float *images, int64_t n, float *logits);
+
+  struct Impl;
+
+private:
+  explicit Detector(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+} // namespace gan

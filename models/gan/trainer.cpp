@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "gan/trainer.h"
+
+#include "gan/error.h"
+#include "gan/model_file.h"
+#include "gan/nets.h"
+
+#include <cstdio>
+#include <cstring>
+
+namespace gan {
+
+namespace {
+
+namespace F = torch::nn::functional;
+
+constexpr uint64_t kNoiseStream = 0x6e6f697365ull;   // "noise"
+constexpr uint64_t kShuffleStream = 0x7368756666ull; // "shuff"
+
+std::string exact(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+double parse_double(const ModelFile &f, const std::string &key) {
+  const std::string s = f.attribute(key);
+  try {
+    size_t used = 0;
+    const double v = std::stod(s, &used);
+    if (used == s.size())
+      return v;
+  } catch (const std::exception &) {
+  }
+  throw Error(ErrorCode::Corrupt, "checkpoint attribute '" + key + "' is not a number");
+}
+
+int64_t parse_int(const ModelFile &f, const std::string &key) {
+  const std::string s = f.attribute(key);
+  try {
+    size_t used = 0;
+    const long long v = std::stoll(s, &used);
+    if (used == s.size())
+      return v;
+  } catch (const std::exception &) {
+  }
+  throw Error(ErrorCode::Corrupt, "checkpoint attribute '" + key + "' is not an integer");
+}
+
+void validate_options(const TrainOptions &o, const ImageSet &data) {
+  validate_config(o.config);
+  if (data.count < 1)
+    throw Error(ErrorCode::InvalidArgument, "the training data holds no images");
+  if (data.channels != o.config.channels || data.height != o.config.height ||
+      data.width != o.config.width)
+    throw Error(ErrorCode::InvalidArgument,
+                "the data's images are " + std::to_string(data.channels) + "x" +
+                    std::to_string(data.height) + "x" + std::to_string(data.width) +
+                    " (CxHxW) but the model makes " + std::to_string(o.config.channels) + "x" +
+                    std::to_string(o.config.height) + "x" + std::to_string(o.config.width));
+  if (o.batch_size < 1 || o.batch_size > data.count)
+    throw Error(ErrorCode::InvalidArgument, "batch size must be in [1, number of images = " +
+                                                std::to_string(data.count) + "]");
+  if (!(o.lr > 0) || !(o.beta1 >= 0 && o.beta1 < 1) || !(o.beta2 >= 0 && o.beta2 < 1))
+    throw Error(ErrorCode::InvalidArgument, "learning rate must be > 0 and betas in [0, 1)");
+  if (!(o.label_smoothing >= 0 && o.label_smoothing < 0.5))
+    throw Error(ErrorCode::InvalidArgument, "label smoothing must be in [0, 0.5)");
+}
+
+torch::optim::Adam make_adam(torch::nn::Module &m, const TrainOptions &o) {
+  return torch::optim::Adam(m.parameters(), torch::optim::AdamOptions(o.lr).betas(
+                                                std::make_tuple(o.beta1, o.beta2)));
+}
+
+// LibTorch keys Adam's per-parameter state by the parameter's TensorImpl address.
+std::string state_key(const torch::Tensor &p) {
+  return c10::guts::to_string(p.unsafeGetTensorImpl());
+}
+
+void store_adam(ModelFile &f, const std::string &prefix, const torch::optim::Adam &opt) {
+  const auto &params = opt.param_groups().at(0).params();
+  for (size_t i = 0; i < params.size(); ++i) {
+    auto it = opt.state().find(state_key(params[i]));
+    if (it == opt.state().end())
+      continue; // not stepped yet
+    const auto &s = static_cast<const torch::optim::AdamParamState &>(*it->second);
+    const std::string name = prefix + "." + std::to_string(i);
+    f.attributes[name + ".step"] = std::to_string(s.step());
+    store_tensor(f, name + ".exp_avg", s.exp_avg());
+    store_tensor(f, name + ".exp_avg_sq", s.exp_avg_sq());
+  }
+}
+
+void load_adam(const ModelFile &f, const std::string &prefix, torch::optim::Adam &opt) {
+  const auto &params = opt.param_groups().at(0).params();
+  for (size_t i = 0; i < params.size(); ++i) {
+    const std::string name = prefix + "." + std::to_string(i);
+    if (!f.attributes.count(name + ".step"))
+      continue;
+    auto s = std::make_unique<torch::optim::AdamParamState>();
+    s->step(parse_int(f, name + ".step"));
+    s->exp_avg(load_tensor(f, name + ".exp_avg"));
+    s->exp_avg_sq(load_tensor(f, name + ".exp_avg_sq"));
+    if (!s->exp_avg().sizes().equals(params[i].sizes()) ||
+        !s->exp_avg_sq().sizes().equals(params[i].sizes()))
+      throw Error(ErrorCode::ConfigMismatch, "optimizer state '" + name + "' has the wrong shape");
+    opt.state()[state_key(params[i])] = std::move(s);
+  }
+}
+
+} // namespace
+
+struct Trainer::Impl {
+  TrainOptions options;
+  std::string data_source;
+  std::string data_fingerprint;
+  torch::Tensor data; // uint8 [N, C, H, W], converted per batch without per-image copies
+  Gan gan;
+  torch::optim::Adam opt_g;
+  torch::optim::Adam opt_d;
+  int64_t steps_done = 0;
+  int64_t perm_epoch = -1;
+  torch::Tensor perm;
+  std::vector<StepStats> history;
+
+  Impl(const TrainOptions &o, const ImageSet &set, Gan g)
+      : options(o), data_source(set.source), data_fingerprint(set.fingerprint()),
+        data(torch::from_blob(const_cast<uint8_t *>(set.pixels.data()),
+                              {set.count, set.channels, set.height, set.width}, torch::kUInt8)
+                 .clone()),
+        gan(std::move(g)), opt_g(make_adam(*gan.generator, o)),
+        opt_d(make_adam(*gan.discriminator, o)) {
+    gan.generator->train();
+    gan.discriminator->train();
+  }
+
+  int64_t steps_per_epoch() const { return data.size(0) / options.batch_size; }
+
+  torch::Tensor batch(int64_t step) {
+    const int64_t epoch = step / steps_per_epoch();
+    if (epoch != perm_epoch) {
+      auto rng = make_rng(options.seed, kShuffleStream, static_cast<uint64_t>(epoch));
+      perm = torch::randperm(data.size(0), rng, torch::kInt64);
+      perm_epoch = epoch;
+    }
+    const int64_t first = (step % steps_per_epoch()) * options.batch_size;
+    return from_uint8(data.index_select(0, perm.slice(0, first, first + options.batch_size)));
+  }
+
+  StepStats step() {
+    const int64_t b = options.batch_size;
+    const torch::Tensor real = batch(steps_done);
+    auto rng = make_rng(options.seed, kNoiseStream, static_cast<uint64_t>(steps_done));
+    const torch::Tensor z = torch::randn({b, options.config.latent}, rng);
+    const torch::Tensor real_target = torch::full({b}, 1.0 - options.label_smoothing);
+    const torch::Tensor fake_target = torch::zeros({b});
+    const torch::Tensor ones = torch::ones({b});
+
+    // Discriminator: real -> 1 (smoothed), generated -> 0.
+    opt_d.zero_grad();
+    const torch::Tensor fake = gan.generator->forward(z);
+    const torch::Tensor d_real = gan.discriminator->forward(real);
+    const torch::Tensor d_fake = gan.discriminator->forward(fake.detach());
+    const torch::Tensor d_loss = F::binary_cross_entropy_with_logits(d_real, real_target) +
+                                 F::binary_cross_entropy_with_logits(d_fake, fake_target);
+    d_loss.backward();
+    opt_d.step();
+
+    // Generator, non-saturating: maximise log D(G(z)), i.e. BCE against "real".
+    opt_g.zero_grad();
+    const torch::Tensor g_loss =
+        F::binary_cross_entropy_with_logits(gan.discriminator->forward(fake), ones);
+    g_loss.backward();
+    opt_g.step();
+
+    ++steps_done;
+    StepStats s;
+    s.step = steps_done;
+    s.d_loss = d_loss.item<float>();
+    s.g_loss = g_loss.item<float>();
+    s.d_real = torch::sigmoid(d_real.detach()).mean().item<float>();
+    s.d_fake = torch::sigmoid(d_fake.detach()).mean().item<float>();
+    history.push_back(s);
+    return s;
+  }
+};
+
+Trainer::Trainer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Trainer::Trainer(const TrainOptions &options, const ImageSet &data) {
+  validate_options(options, data);
+  torch::manual_seed(options.seed); // initial weights come from the global RNG
+  impl_ = std::make_unique<Impl>(options, data, build_gan(options.config));
+}
+
+Trainer::~Trainer() = default;
+
+std::unique_ptr<Trainer> Trainer::resume(const std::string &checkpoint, const ImageSet &data) {
+  const ModelFile f = read_model_file(checkpoint);
+  if (f.kind != "checkpoint")
+    throw Error(ErrorCode::WrongKind, "'" + checkpoint + "' is a '" + f.kind +
+                                          "' model file, not a training checkpoint");
+  TrainOptions o;
+  o.config = f.config;
+  o.batch_size = parse_int(f, "batch_size");
+  o.seed = std::stoull(f.attribute("seed"));
+  o.lr = parse_double(f, "lr");
+  o.beta1 = parse_double(f, "beta1");
+  o.beta2 = parse_double(f, "beta2");
+  o.label_smoothing = parse_double(f, "label_smoothing");
+  validate_options(o, data);
+  if (f.attribute("data_fingerprint") != data.fingerprint())
+    throw Error(ErrorCode::InvalidArgument,
+                "'" + checkpoint + "' was trained on other data (" +
+                    f.attribute("data_fingerprint") + "); resume needs the same data");
+
+  auto impl = std::make_unique<Impl>(o, data, gan_from_file(f));
+  impl->data_source = f.provenance.dataset;
+  impl->steps_done = parse_int(f, "steps_done");
+  load_adam(f, "opt.generator", impl->opt_g);
+  load_adam(f, "opt.discriminator", impl->opt_d);
+  const torch::Tensor h = load_tensor(f, "history");
+  if (h.dim() != 2 || h.size(0) != impl->steps_done || h.size(1) != 4 ||
+      h.scalar_type() != torch::kFloat32)
+    throw Error(ErrorCode::Corrupt, "checkpoint history does not match its step count");
+  const auto acc = h.accessor<float, 2>();
+  for (int64_t i = 0; i < h.size(0); ++i)
+    impl->history.push_back({i + 1, acc[i][0], acc[i][1], acc[i][2], acc[i][3]});
+  return std::unique_ptr<Trainer>(new Trainer(std::move(impl)));
+}
+
+StepStats Trainer::step() { return impl_->step(); }
+const TrainOptions &Trainer::options() const { return impl_->options; }
+int64_t Trainer::steps_done() const { return impl_->steps_done; }
+int64_t Trainer::steps_per_epoch() const { return impl_->steps_per_epoch(); }
+const std::vector<StepStats> &Trainer::history() const { return impl_->history; }
+
+Provenance Trainer::provenance() const {
+  Provenance p;
+  p.dataset = impl_->data_source;
+  p.steps = impl_->steps_done;
+  p.seed = impl_->options.seed;
+  p.date = iso_date_now();
+  p.tool_version = std::string("gst-gan ") + version();
+  return p;
+}
+
+void Trainer::save_model(const std::string &path) const {
+  ModelFile f = gan_to_file(impl_->gan, provenance());
+  f.attributes["batch_size"] = std::to_string(impl_->options.batch_size);
+  f.attributes["label_smoothing"] = exact(impl_->options.label_smoothing);
+  write_model_file(path, f);
+}
+
+void Trainer::save_checkpoint(const std::string &path) const {
+  const Impl &m = *impl_;
+  ModelFile f = gan_to_file(m.gan, provenance());
+  f.kind = "checkpoint";
+  f.attributes["steps_done"] = std::to_string(m.steps_done);
+  f.attributes["batch_size"] = std::to_string(m.options.batch_size);
+  f.attributes["seed"] = std::to_string(m.options.seed);
+  f.attributes["lr"] = exact(m.options.lr);
+  f.attributes["beta1"] = exact(m.options.beta1);
+  f.attributes["beta2"] = exact(m.options.beta2);
+  f.attributes["label_smoothing"] = exact(m.options.label_smoothing);
+  f.attributes["data_fingerprint"] = m.data_fingerprint;
+  store_adam(f, "opt.generator", m.opt_g);
+  store_adam(f, "opt.discriminator", m.opt_d);
+  torch::Tensor h = torch::empty({static_cast<int64_t>(m.history.size()), 4});
+  for (size_t i = 0; i < m.history.size(); ++i) {
+    const StepStats &s = m.history[i];
+    h[static_cast<int64_t>(i)] = torch::tensor({s.d_loss, s.g_loss, s.d_real, s.d_fake});
+  }
+  store_tensor(f, "history", h);
+  write_model_file(path, f);
+}
+
+void Trainer::sample(uint64_t seed, int64_t n, float *out) {
+  c10::InferenceMode guard;
+  auto &g = *impl_->gan.generator;
+  g.eval();
+  const torch::Tensor images = g.forward(latents(seed, 0, n, impl_->options.config.latent));
+  g.train();
+  std::memcpy(out, images.data_ptr<float>(), images.nbytes());
+}
+
+} // namespace gan

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#pragma once
+
+// Adversarial training (Goodfellow et al. 2014, with the non-saturating generator loss), the
+// way the DCGAN paper runs it: per batch, a discriminator step on real (-> 1, or 1 - smoothing)
+// and generated (-> 0) images, then a generator step that maximises log D(G(z)); Adam; BCE
+// with logits. Every random draw comes from (seed, purpose, counter), so a run is a pure
+// function of its options and data, and a resumed run continues bit-exactly.
+
+#include "gan/config.h"
+#include "gan/dataset.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace gan {
+
+struct TrainOptions {
+  ModelConfig config;
+  int64_t batch_size = 64;
+  uint64_t seed = 1;
+  double lr = 2e-4;
+  double beta1 = 0.5;
+  double beta2 = 0.999;
+  double label_smoothing = 0.0; // one-sided: real targets become 1 - label_smoothing
+};
+
+struct StepStats {
+  int64_t step = 0;    // 1-based index of the step just taken
+  float d_loss = 0;    // BCE(D(x), real) + BCE(D(G(z)), 0)
+  float g_loss = 0;    // BCE(D(G(z)), 1)
+  float d_real = 0;    // mean sigmoid(D(x)) before the D step
+  float d_fake = 0;    // mean sigmoid(D(G(z))) before the D step
+};
+
+class Trainer {
+public:
+  // Throws Error(InvalidArgument) when the data does not fit the config or options are bad.
+  Trainer(const TrainOptions &options, const ImageSet &data);
+  // Continues a checkpoint; the data must be the data the run started with (fingerprinted).
+  static std::unique_ptr<Trainer> resume(const std::string &checkpoint, const ImageSet &data);
+  ~Trainer();
+  Trainer(const Trainer &) = delete;
+  Trainer &operator=(const Trainer &) = delete;
+
+  StepStats step();
+
+  const TrainOptions &options() const;
+  int64_t steps_done() const;
+  int64_t steps_per_epoch() const; // full batches per pass over the data
+  const std::vector<StepStats> &history() const;
+  Provenance provenance() const;
+
+  // Model file (kind "gan") and checkpoint (kind "checkpoint": also optimiser state, history
+  // and the trainer's options). Both atomic.
+  void save_model(const std::string &path) const;
+  void save_checkpoint(const std::string &path) const;
+
+  // n images from the current generator in eval mode (float [n, C, H, W] in [-1, 1]),
+  // latents from gan::latents(seed, 0, n).
+  void sample(uint64_t seed, int64_t n, float *out);
+
+  struct Impl;
+
+private:
+  explicit Trainer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+} // namespace gan

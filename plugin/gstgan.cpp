@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The `gan` plugin: GStreamer elements around the gst-gan LibTorch core (models/).
+ * Elements register here as they land (gangen, gandetect).
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <gst/gst.h>
+
+static gboolean plugin_init(GstPlugin *plugin) {
+  (void)plugin;
+  return TRUE;
+}
+
+GST_PLUGIN_DEFINE(GST_VERSION_MAJOR, GST_VERSION_MINOR, gan,
+                  "GAN video generation and synthetic-frame detection (LibTorch)", plugin_init,
+                  PACKAGE_VERSION, GST_LICENSE, PACKAGE, PACKAGE_ORIGIN)

@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// gst-gan: train GANs on Fashion-MNIST, image folders or any GStreamer pipeline, and sample
+// from the model files they produce.
+
+#include "images.h"
+#include "progress.h"
+#include "sources.h"
+
+#include "gan/error.h"
+#include "gan/runtime.h"
+#include "gan/threads.h"
+#include "gan/trainer.h"
+
+#include <CLI/CLI.hpp>
+#include <gst/gst.h>
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+std::atomic<bool> g_stop{false};
+
+void on_signal(int) { g_stop = true; }
+
+struct TrainArgs {
+  std::string arch = "dcgan";
+  std::string idx;
+  std::string images;
+  std::string pipeline;
+  int64_t max_frames = 0;
+  int64_t channels = 1, height = 28, width = 28, latent = 100;
+  std::string out = "run";
+  std::string resume;
+  int64_t epochs = 1;
+  int64_t steps = 0;
+  int64_t batch_size = 64;
+  uint64_t seed = 1;
+  double lr = 2e-4, beta1 = 0.5, beta2 = 0.999, label_smoothing = 0.0;
+  int threads = 0;
+  int64_t checkpoint_every = 500;
+  int64_t grid = 64;
+};
+
+gan::ImageSet load_data(const TrainArgs &a) {
+  if (!a.images.empty())
+    return gan_tools::load_image_folder(a.images, a.channels, a.height, a.width);
+  if (!a.pipeline.empty())
+    return gan_tools::load_pipeline(a.pipeline, a.channels, a.height, a.width, a.max_frames);
+  const std::string path =
+      a.idx.empty() ? gan::default_fashion_mnist_dir() + "/train-images-idx3-ubyte.gz" : a.idx;
+  gan::ImageSet set = gan::read_idx_images(path);
+  if (a.idx.empty())
+    set.source = "fashion-mnist train (" + path + ")";
+  return set;
+}
+
+void write_losses_csv(const std::string &path, const std::vector<gan::StepStats> &history) {
+  std::ofstream out(path);
+  out << "step,d_loss,g_loss,d_real,d_fake\n";
+  for (const auto &s : history)
+    out << s.step << ',' << s.d_loss << ',' << s.g_loss << ',' << s.d_real << ',' << s.d_fake
+        << '\n';
+  if (!out)
+    throw gan::Error(gan::ErrorCode::Io, "cannot write '" + path + "'");
+}
+
+void write_grid(gan::Trainer &t, const std::string &path, int64_t n) {
+  const auto &c = t.options().config;
+  std::vector<float> images(static_cast<size_t>(n * c.channels * c.height * c.width));
+  t.sample(/*seed=*/0, n, images.data());
+  gan_tools::write_image_grid(path, images.data(), n, c.channels, c.height, c.width, 8, 2);
+}
+
+int run_train(const TrainArgs &a) {
+  gan::configure_threads(a.threads);
+  std::fprintf(stderr, "threads: %d intra-op (LibTorch/OpenMP), BLAS at 1; BLAS: %s\n",
+               gan::intra_op_threads(), gan::blas_description().c_str());
+  if (!gan::blas_is_optimized())
+    std::fprintf(stderr, "warning: the reference BLAS is ~20x slower than OpenBLAS here\n");
+
+  const gan::ImageSet data = load_data(a);
+  std::fprintf(stderr, "data: %lld images %lldx%lldx%lld from %s\n",
+               static_cast<long long>(data.count), static_cast<long long>(data.channels),
+               static_cast<long long>(data.height), static_cast<long long>(data.width),
+               data.source.c_str());
+
+  std::unique_ptr<gan::Trainer> trainer;
+  if (!a.resume.empty()) {
+    trainer = gan::Trainer::resume(a.resume, data);
+    std::fprintf(stderr, "resumed '%s' at step %lld\n", a.resume.c_str(),
+                 static_cast<long long>(trainer->steps_done()));
+  } else {
+    gan::TrainOptions o;
+    o.config = {a.arch, a.latent, data.channels, data.height, data.width};
+    o.batch_size = a.batch_size;
+    o.seed = a.seed;
+    o.lr = a.lr;
+    o.beta1 = a.beta1;
+    o.beta2 = a.beta2;
+    o.label_smoothing = a.label_smoothing;
+    trainer = std::make_unique<gan::Trainer>(o, data);
+  }
+  const int64_t spe = trainer->steps_per_epoch();
+  const int64_t total = a.steps > 0 ? a.steps : a.epochs * spe;
+  fs::create_directories(a.out);
+  const std::string checkpoint = a.out + "/checkpoint.gan";
+  std::fprintf(stderr, "training %s: %lld steps of %lld images (%lld steps per epoch) into %s/\n",
+               trainer->options().config.arch.c_str(), static_cast<long long>(total),
+               static_cast<long long>(trainer->options().batch_size), static_cast<long long>(spe),
+               a.out.c_str());
+
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  const int64_t first = trainer->steps_done();
+  gan_tools::Progress progress(first, total, trainer->options().batch_size, stderr);
+  double train_seconds = 0;
+  while (trainer->steps_done() < total && !g_stop) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const gan::StepStats s = trainer->step();
+    train_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    progress.update(s, train_seconds);
+    if (s.step % spe == 0) {
+      char name[64];
+      std::snprintf(name, sizeof name, "/samples-epoch-%03lld.png",
+                    static_cast<long long>(s.step / spe));
+      write_grid(*trainer, a.out + name, a.grid);
+    }
+    if (s.step % a.checkpoint_every == 0 || s.step % spe == 0)
+      trainer->save_checkpoint(checkpoint);
+  }
+  progress.finish();
+  trainer->save_checkpoint(checkpoint);
+  write_losses_csv(a.out + "/losses.csv", trainer->history());
+  gan_tools::write_loss_plot(a.out + "/losses.png", trainer->history());
+  if (g_stop) {
+    std::fprintf(stderr, "interrupted at step %lld; continue with --resume %s\n",
+                 static_cast<long long>(trainer->steps_done()), checkpoint.c_str());
+    return 130;
+  }
+  trainer->save_model(a.out + "/model.gan");
+  write_grid(*trainer, a.out + "/samples.png", a.grid);
+
+  const int64_t images = (trainer->steps_done() - first) * trainer->options().batch_size;
+  const double rate = train_seconds > 0 ? static_cast<double>(images) / train_seconds : 0;
+  json summary = {{"arch", trainer->options().config.arch},
+                  {"steps", trainer->steps_done()},
+                  {"batch_size", trainer->options().batch_size},
+                  {"images_trained_this_run", images},
+                  {"train_seconds", train_seconds},
+                  {"images_per_second", rate},
+                  {"threads", gan::intra_op_threads()},
+                  {"blas", gan::blas_description()}};
+  std::ofstream(a.out + "/summary.json") << summary.dump(2) << '\n';
+  std::printf("trained %lld steps; throughput %.1f images/s (batch %lld, %d threads)\n"
+              "wrote %s/model.gan, samples.png, losses.csv, losses.png, checkpoint.gan\n",
+              static_cast<long long>(trainer->steps_done()), rate,
+              static_cast<long long>(trainer->options().batch_size), gan::intra_op_threads(),
+              a.out.c_str());
+  return 0;
+}
+
+int run_sample(const std::string &model, const std::string &out, int64_t count, int64_t columns,
+               uint64_t seed, int scale) {
+  gan::configure_threads(1);
+  auto generator = gan::Generator::load(model);
+  const auto &c = generator->info().config;
+  std::vector<float> images(static_cast<size_t>(count * generator->image_floats()));
+  generator->generate(seed, 0, count, images.data());
+  gan_tools::write_image_grid(out, images.data(), count, c.channels, c.height, c.width, columns,
+                              scale);
+  std::printf("wrote %lld samples of %s to %s\n", static_cast<long long>(count),
+              generator->info().id.c_str(), out.c_str());
+  return 0;
+}
+
+int run_info(const std::string &model) {
+  auto generator = gan::Generator::load(model);
+  const gan::ModelInfo &i = generator->info();
+  json j = {{"path", i.path},
+            {"format", i.format},
+            {"kind", i.kind},
+            {"id", i.id},
+            {"config",
+             {{"arch", i.config.arch},
+              {"latent", i.config.latent},
+              {"channels", i.config.channels},
+              {"height", i.config.height},
+              {"width", i.config.width}}},
+            {"provenance",
+             {{"dataset", i.provenance.dataset},
+              {"steps", i.provenance.steps},
+              {"seed", i.provenance.seed},
+              {"date", i.provenance.date},
+              {"tool_version", i.provenance.tool_version},
+              {"metrics", i.provenance.metrics}}}};
+  std::printf("%s\n", j.dump(2).c_str());
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  CLI::App app{"gst-gan: train GANs and sample from them (LibTorch core of the gan plugin)"};
+  app.set_version_flag("--version", std::string("gst-gan ") + gan::version());
+  app.require_subcommand(1);
+
+  TrainArgs t;
+  CLI::App *train = app.add_subcommand("train", "train a GAN; writes model, checkpoint, grids, losses");
+  train->add_option("--arch", t.arch, "architecture")->check(CLI::IsMember({"mlp", "dcgan"}))->capture_default_str();
+  auto *idx = train->add_option("--idx", t.idx, "IDX image file (.gz or raw); default: Debian's Fashion-MNIST training set");
+  auto *images = train->add_option("--images", t.images, "folder of PNG/JPEG images");
+  auto *pipeline = train->add_option("--pipeline", t.pipeline, "GStreamer pipeline description whose frames are the data, e.g. \"filesrc location=clip.mp4 ! decodebin\"");
+  idx->excludes(images)->excludes(pipeline);
+  images->excludes(pipeline);
+  train->add_option("--max-frames", t.max_frames, "with --pipeline: stop after this many frames (0 = EOS)")->check(CLI::NonNegativeNumber);
+  train->add_option("--channels", t.channels, "with --images/--pipeline: 1 (gray) or 3 (RGB)")->check(CLI::IsMember({1, 3}))->capture_default_str();
+  train->add_option("--height", t.height, "with --images/--pipeline: image height")->check(CLI::Range(1, 1024))->capture_default_str();
+  train->add_option("--width", t.width, "with --images/--pipeline: image width")->check(CLI::Range(1, 1024))->capture_default_str();
+  train->add_option("--latent", t.latent, "latent size")->check(CLI::Range(1, 4096))->capture_default_str();
+  train->add_option("--out,-o", t.out, "output folder")->capture_default_str();
+  train->add_option("--resume", t.resume, "continue from this checkpoint (its options win)");
+  train->add_option("--epochs", t.epochs, "passes over the data")->check(CLI::PositiveNumber)->capture_default_str();
+  train->add_option("--steps", t.steps, "total steps (overrides --epochs)")->check(CLI::NonNegativeNumber);
+  train->add_option("--batch-size", t.batch_size, "images per step")->check(CLI::Range(1, 65536))->capture_default_str();
+  train->add_option("--seed", t.seed, "seed for weights, shuffling and noise")->capture_default_str();
+  train->add_option("--lr", t.lr, "Adam learning rate")->check(CLI::Range(1e-8, 1.0))->capture_default_str();
+  train->add_option("--beta1", t.beta1, "Adam beta1")->check(CLI::Range(0.0, 0.9999))->capture_default_str();
+  train->add_option("--beta2", t.beta2, "Adam beta2")->check(CLI::Range(0.0, 0.9999))->capture_default_str();
+  train->add_option("--label-smoothing", t.label_smoothing, "one-sided: real label = 1 - this")->check(CLI::Range(0.0, 0.49))->capture_default_str();
+  train->add_option("--threads", t.threads, "intra-op threads (0 = one per core; BLAS stays at 1)")->check(CLI::Range(0, 256))->capture_default_str();
+  train->add_option("--checkpoint-every", t.checkpoint_every, "steps between checkpoints (also at each epoch end)")->check(CLI::PositiveNumber)->capture_default_str();
+  train->add_option("--grid", t.grid, "samples in each epoch's PNG grid")->check(CLI::Range(1, 1024))->capture_default_str();
+
+  std::string model, out = "samples.png";
+  int64_t count = 64, columns = 8;
+  uint64_t seed = 0;
+  int scale = 2;
+  CLI::App *sample = app.add_subcommand("sample", "write a PNG grid of samples from a model file");
+  sample->add_option("--model,-m", model, "gst-gan model file or TorchScript generator")->required();
+  sample->add_option("--out,-o", out, "PNG path")->capture_default_str();
+  sample->add_option("--count,-n", count, "number of samples")->check(CLI::Range(1, 4096))->capture_default_str();
+  sample->add_option("--columns", columns, "grid columns")->check(CLI::Range(1, 256))->capture_default_str();
+  sample->add_option("--seed", seed, "latent stream seed")->capture_default_str();
+  sample->add_option("--scale", scale, "pixel scale factor")->check(CLI::Range(1, 16))->capture_default_str();
+
+  CLI::App *info = app.add_subcommand("info", "print a model file's architecture and provenance as JSON");
+  info->add_option("--model,-m", model, "model file")->required();
+
+  CLI11_PARSE(app, argc, argv);
+  gst_init(nullptr, nullptr);
+  try {
+    if (*train)
+      return run_train(t);
+    if (*sample)
+      return run_sample(model, out, count, columns, seed, scale);
+    if (*info)
+      return run_info(model);
+  } catch (const gan::Error &e) {
+    std::fprintf(stderr, "gst-gan: error (%s): %s\n", gan::error_code_name(e.code()), e.what());
+    return 2;
+  } catch (const std::exception &e) {
+    std::fprintf(stderr, "gst-gan: error: %s\n", e.what());
+    return 2;
+  }
+  return 1;
+}

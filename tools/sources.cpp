@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "sources.h"
+
+#include "gan/error.h"
+
+#include <gst/app/gstappsink.h>
+#include <gst/gst.h>
+#include <gst/video/video.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <memory>
+
+namespace gan_tools {
+
+namespace {
+
+using gan::Error;
+using gan::ErrorCode;
+
+struct GstUnref {
+  void operator()(gpointer p) const { gst_object_unref(p); }
+};
+using GstPtr = std::unique_ptr<GstElement, GstUnref>;
+
+// Stops the pipeline whichever way the caller leaves.
+struct Running {
+  GstElement *pipeline;
+  ~Running() { gst_element_set_state(pipeline, GST_STATE_NULL); }
+};
+
+std::string caps_for(int64_t channels, int64_t height, int64_t width) {
+  if (channels != 1 && channels != 3)
+    throw Error(ErrorCode::InvalidArgument, "channels must be 1 or 3");
+  if (height < 1 || width < 1 || height > 4096 || width > 4096)
+    throw Error(ErrorCode::InvalidArgument, "height and width must be in [1, 4096]");
+  return std::string("video/x-raw,format=") + (channels == 1 ? "GRAY8" : "RGB") +
+         ",width=" + std::to_string(width) + ",height=" + std::to_string(height) +
+         ",pixel-aspect-ratio=1/1";
+}
+
+GstPtr parse(const std::string &description) {
+  GError *err = nullptr;
+  GstElement *pipeline = gst_parse_launch_full(description.c_str(), nullptr,
+                                               GST_PARSE_FLAG_FATAL_ERRORS, &err);
+  if (!pipeline || err) {
+    std::string msg = err ? err->message : "unknown error";
+    g_clear_error(&err);
+    if (pipeline)
+      gst_object_unref(pipeline);
+    throw Error(ErrorCode::InvalidArgument, "cannot build pipeline '" + description + "': " + msg);
+  }
+  return GstPtr(pipeline);
+}
+
+std::string bus_error(GstElement *pipeline) {
+  GstBus *bus = gst_element_get_bus(pipeline);
+  GstMessage *msg = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
+  gst_object_unref(bus);
+  if (!msg)
+    return {};
+  GError *err = nullptr;
+  gchar *debug = nullptr;
+  gst_message_parse_error(msg, &err, &debug);
+  std::string text = err ? err->message : "error";
+  g_clear_error(&err);
+  g_free(debug);
+  gst_message_unref(msg);
+  return text;
+}
+
+// Appends frames from the pipeline's "gan_sink" to `set` (CHW order); returns frames taken.
+int64_t pull(GstElement *pipeline, gan::ImageSet &set, int64_t max_frames,
+             const std::string &what) {
+  GstPtr sink(gst_bin_get_by_name(GST_BIN(pipeline), "gan_sink"));
+  Running running{pipeline};
+  if (gst_element_set_state(pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    const std::string err = bus_error(pipeline);
+    throw Error(ErrorCode::InvalidArgument, what + ": cannot start" + (err.empty() ? "" : ": " + err));
+  }
+  int64_t taken = 0;
+  const int64_t hw = set.height * set.width;
+  while (max_frames == 0 || taken < max_frames) {
+    GstSample *sample = gst_app_sink_try_pull_sample(GST_APP_SINK(sink.get()), 30 * GST_SECOND);
+    if (!sample) {
+      if (gst_app_sink_is_eos(GST_APP_SINK(sink.get())))
+        break;
+      const std::string err = bus_error(pipeline);
+      throw Error(ErrorCode::InvalidArgument,
+                  what + ": " + (err.empty() ? "no frame within 30 s" : err));
+    }
+    GstVideoInfo info;
+    GstVideoFrame frame;
+    const bool ok = gst_video_info_from_caps(&info, gst_sample_get_caps(sample)) &&
+                    gst_video_frame_map(&frame, &info, gst_sample_get_buffer(sample), GST_MAP_READ);
+    if (!ok) {
+      gst_sample_unref(sample);
+      throw Error(ErrorCode::InvalidArgument, what + ": cannot map a frame");
+    }
+    const size_t base = set.pixels.size();
+    set.pixels.resize(base + static_cast<size_t>(set.channels * hw));
+    const auto *src = static_cast<const uint8_t *>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 0));
+    const int stride = GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0);
+    for (int64_t y = 0; y < set.height; ++y) {
+      const uint8_t *row = src + y * stride;
+      for (int64_t x = 0; x < set.width; ++x)
+        for (int64_t c = 0; c < set.channels; ++c)
+          set.pixels[base + c * hw + y * set.width + x] = row[x * set.channels + c];
+    }
+    gst_video_frame_unmap(&frame);
+    gst_sample_unref(sample);
+    ++set.count;
+    ++taken;
+  }
+  const std::string err = bus_error(pipeline);
+  if (!err.empty())
+    throw Error(ErrorCode::InvalidArgument, what + ": " + err);
+  return taken;
+}
+
+gan::ImageSet empty_set(int64_t channels, int64_t height, int64_t width, std::string source) {
+  gan::ImageSet set;
+  set.channels = channels;
+  set.height = height;
+  set.width = width;
+  set.source = std::move(source);
+  return set;
+}
+
+const char *kConvert = " ! videoconvert ! videoscale add-borders=false ! ";
+
+} // namespace
+
+gan::ImageSet load_image_folder(const std::string &dir, int64_t channels, int64_t height,
+                                int64_t width) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec))
+    throw Error(ErrorCode::NotFound, "image folder '" + dir + "' does not exist");
+  std::vector<fs::path> files;
+  for (const auto &entry : fs::directory_iterator(dir, ec)) {
+    std::string ext = entry.path().extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
+    if (entry.is_regular_file() && (ext == ".png" || ext == ".jpg" || ext == ".jpeg"))
+      files.push_back(entry.path());
+  }
+  if (files.empty())
+    throw Error(ErrorCode::NotFound, "image folder '" + dir + "' holds no PNG or JPEG file");
+  std::sort(files.begin(), files.end());
+
+  gan::ImageSet set = empty_set(channels, height, width, "images:" + dir);
+  const std::string description = "filesrc name=gan_src ! decodebin" + std::string(kConvert) +
+                                  caps_for(channels, height, width) + " ! appsink name=gan_sink sync=false max-buffers=64";
+  for (const fs::path &file : files) {
+    GstPtr pipeline = parse(description);
+    GstPtr src(gst_bin_get_by_name(GST_BIN(pipeline.get()), "gan_src"));
+    g_object_set(src.get(), "location", file.c_str(), nullptr);
+    if (pull(pipeline.get(), set, 1, "'" + file.string() + "'") != 1)
+      throw Error(ErrorCode::InvalidArgument, "'" + file.string() + "' gave no image");
+  }
+  return set;
+}
+
+gan::ImageSet load_pipeline(const std::string &description, int64_t channels, int64_t height,
+                            int64_t width, int64_t max_frames) {
+  gan::ImageSet set = empty_set(channels, height, width, "pipeline:" + description);
+  GstPtr pipeline = parse(description + kConvert + caps_for(channels, height, width) +
+                          " ! appsink name=gan_sink sync=false max-buffers=64");
+  pull(pipeline.get(), set, max_frames, "pipeline '" + description + "'");
+  if (set.count == 0)
+    throw Error(ErrorCode::InvalidArgument, "pipeline '" + description + "' gave no frame");
+  return set;
+}
+
+} // namespace gan_tools
