@@ -81,14 +81,19 @@ int64_t pull(GstElement *pipeline, gan::ImageSet &set, int64_t max_frames,
   int64_t taken = 0;
   const int64_t hw = set.height * set.width;
   while (max_frames == 0 || taken < max_frames) {
-    GstSample *sample = gst_app_sink_try_pull_sample(GST_APP_SINK(sink.get()), 30 * GST_SECOND);
-    if (!sample) {
-      if (gst_app_sink_is_eos(GST_APP_SINK(sink.get())))
+    // Short waits with a bus check between them: an upstream error ends the wait at once.
+    GstSample *sample = nullptr;
+    for (int waited_ms = 0; !sample; waited_ms += 50) {
+      sample = gst_app_sink_try_pull_sample(GST_APP_SINK(sink.get()), 50 * GST_MSECOND);
+      if (sample || gst_app_sink_is_eos(GST_APP_SINK(sink.get())))
         break;
       const std::string err = bus_error(pipeline);
-      throw Error(ErrorCode::InvalidArgument,
-                  what + ": " + (err.empty() ? "no frame within 30 s" : err));
+      if (!err.empty() || waited_ms > 30000)
+        throw Error(ErrorCode::InvalidArgument,
+                    what + ": " + (err.empty() ? "no frame within 30 s" : err));
     }
+    if (!sample)
+      break; // EOS
     GstVideoInfo info;
     GstVideoFrame frame;
     const bool ok = gst_video_info_from_caps(&info, gst_sample_get_caps(sample)) &&

@@ -82,7 +82,13 @@ public:
 
   void expect_end() {
     uint8_t extra;
-    if (gzread(file_, &extra, 1) > 0)
+    const int got = gzread(file_, &extra, 1);
+    if (got < 0) {
+      int err = 0;
+      throw Error(ErrorCode::Corrupt,
+                  "IDX file '" + path_ + "' is damaged: " + gzerror(file_, &err));
+    }
+    if (got > 0)
       throw Error(ErrorCode::Corrupt,
                   "IDX file '" + path_ + "' has data beyond what its header announces");
   }

@@ -167,14 +167,6 @@ std::string ModelFile::attribute(const std::string &key) const {
   return it->second;
 }
 
-bool is_model_file(const std::string &path) {
-  std::ifstream in(path, std::ios::binary);
-  char magic[sizeof kMagic] = {};
-  in.read(magic, sizeof magic);
-  return in.gcount() == static_cast<std::streamsize>(sizeof magic) &&
-         std::memcmp(magic, kMagic, sizeof kMagic) == 0;
-}
-
 ModelFile read_model_file(const std::string &path) {
   std::ifstream in(path, std::ios::binary);
   if (!in)
@@ -223,9 +215,15 @@ ModelFile read_model_file(const std::string &path) {
                                           std::to_string(data_len) + " data bytes present");
   if (available > data_len)
     throw Error(ErrorCode::Corrupt, where + "has trailing bytes after its data");
-  for (const TensorEntry &e : f.tensors)
-    if (e.offset > data_len || e.nbytes > data_len - e.offset)
-      throw Error(ErrorCode::Corrupt, where + "tensor '" + e.name + "' lies outside the data");
+  // Tensors tile the data in order, as the writer lays them out: no gaps, no overlaps.
+  uint64_t expected_offset = 0;
+  for (const TensorEntry &e : f.tensors) {
+    if (e.offset != expected_offset || e.nbytes > data_len - e.offset)
+      throw Error(ErrorCode::Corrupt, where + "tensor '" + e.name + "' is not where the layout puts it");
+    expected_offset += e.nbytes;
+  }
+  if (expected_offset != data_len)
+    throw Error(ErrorCode::Corrupt, where + "the tensors do not cover the data");
 
   f.data.assign(bytes.begin() + kPrefix + header_len, bytes.end());
   const std::string sum = fnv1a64_hex(f.data.data(), f.data.size());

@@ -53,9 +53,6 @@ ModelFile read_model_file(const std::string &path);
 // Fills in file.checksum.
 void write_model_file(const std::string &path, ModelFile &file);
 
-// True when the first bytes of the file are the gst-gan magic (false for TorchScript zips).
-bool is_model_file(const std::string &path);
-
 std::string fnv1a64_hex(const uint8_t *data, size_t size);
 
 } // namespace gan

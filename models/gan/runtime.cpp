@@ -8,18 +8,24 @@
 #include <torch/script.h>
 
 #include <cstring>
+#include <fstream>
 
 namespace gan {
 
 namespace {
 
+// TorchScript files are zip archives; anything else is read as a gst-gan model file, whose
+// reader reports missing, truncated or foreign files precisely.
+bool is_zip_file(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  char magic[4] = {};
+  in.read(magic, sizeof magic);
+  return in.gcount() == 4 && std::memcmp(magic, "PK\x03\x04", 4) == 0;
+}
+
 // TorchScript files are zip archives; everything c10 or the JIT throws while reading one
 // becomes a precise Error rather than escaping as c10::Error.
 torch::jit::Module load_torchscript(const std::string &path) {
-  if (FILE *f = std::fopen(path.c_str(), "rb"))
-    std::fclose(f);
-  else
-    throw Error(ErrorCode::NotFound, "cannot open model file '" + path + "'");
   try {
     torch::jit::Module m = torch::jit::load(path, torch::kCPU);
     m.eval();
@@ -125,7 +131,7 @@ Generator::~Generator() = default;
 
 std::unique_ptr<Generator> Generator::load(const std::string &path) {
   auto impl = std::make_unique<Impl>();
-  if (is_model_file(path)) {
+  if (!is_zip_file(path)) {
     ModelFile file = read_model_file(path);
     Gan gan = gan_from_file(file);
     gan.generator->eval();
@@ -185,7 +191,7 @@ Detector::~Detector() = default;
 
 std::unique_ptr<Detector> Detector::load(const std::string &path) {
   auto impl = std::make_unique<Impl>();
-  if (is_model_file(path)) {
+  if (!is_zip_file(path)) {
     ModelFile file = read_model_file(path);
     Gan gan = gan_from_file(file);
     gan.discriminator->eval();

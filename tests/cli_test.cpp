@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// The gst-gan command line, run as a user runs it.
+
+#include "test_util.h"
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+
+namespace {
+
+using gan_test::TempDir;
+
+struct Result {
+  int status;
+  std::string output;
+};
+
+Result run(const std::string &args) {
+  const char *exe = std::getenv("GST_GAN_CLI");
+  EXPECT_NE(exe, nullptr) << "GST_GAN_CLI is set by meson test";
+  const std::string cmd = std::string(exe ? exe : "gst-gan") + " " + args + " 2>&1";
+  Result r{-1, {}};
+  FILE *p = popen(cmd.c_str(), "r");
+  if (!p)
+    return r;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0)
+    r.output.append(buf.data(), n);
+  const int status = pclose(p);
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::string write_idx(const TempDir &dir, uint32_t count) {
+  std::vector<uint8_t> b = {0, 0, 0x08, 3, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0, 0, 8};
+  b[4] = static_cast<uint8_t>(count >> 24);
+  b[5] = static_cast<uint8_t>(count >> 16);
+  b[6] = static_cast<uint8_t>(count >> 8);
+  b[7] = static_cast<uint8_t>(count);
+  for (uint32_t i = 0; i < count * 64; ++i)
+    b.push_back(static_cast<uint8_t>((i % 8) < 4 ? 220 : 30));
+  const std::string path = dir.file("data.idx");
+  gan_test::write_bytes(path, b);
+  return path;
+}
+
+std::string json_field(const std::string &json, const std::string &key) {
+  const size_t at = json.find("\"" + key + "\": \"");
+  if (at == std::string::npos)
+    return {};
+  const size_t start = at + key.size() + 5;
+  return json.substr(start, json.find('"', start) - start);
+}
+
+TEST(Cli, BadArgumentsAreRefusedWithAMessage) {
+  Result r = run("train --arch transformer");
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("--arch"), std::string::npos) << r.output;
+  r = run("train --batch-size 0");
+  EXPECT_NE(r.status, 0);
+  r = run("frobnicate");
+  EXPECT_NE(r.status, 0);
+  r = run("sample");
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("--model"), std::string::npos) << r.output;
+}
+
+TEST(Cli, BadDataFilesAreRefusedWithAMessage) {
+  TempDir dir;
+  Result r = run("train --idx " + dir.file("missing.gz") + " --out " + dir.file("out"));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.output.find("not-found"), std::string::npos) << r.output;
+
+  std::vector<uint8_t> idx = gan_test::read_bytes(write_idx(dir, 8));
+  idx.resize(idx.size() - 10);
+  gan_test::write_bytes(dir.file("cut.idx"), idx);
+  r = run("train --idx " + dir.file("cut.idx") + " --out " + dir.file("out"));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.output.find("truncated"), std::string::npos) << r.output;
+
+  gan_test::write_bytes(dir.file("junk.gan"), {'j', 'u', 'n', 'k', 'j', 'u', 'n', 'k', 'j'});
+  r = run("sample --model " + dir.file("junk.gan") + " --out " + dir.file("s.png"));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.output.find("wrong-kind"), std::string::npos) << r.output;
+}
+
+TEST(Cli, TrainWritesEverythingAndResumeMatchesAStraightRun) {
+  TempDir dir;
+  const std::string data = write_idx(dir, 32);
+  const std::string common = " --arch mlp --idx " + data + " --batch-size 8 --seed 5 ";
+
+  Result r = run("train" + common + "--steps 6 --out " + dir.file("straight"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("images/s"), std::string::npos) << r.output;
+  for (const char *f : {"model.gan", "checkpoint.gan", "losses.csv", "losses.png", "samples.png",
+                        "samples-epoch-001.png", "summary.json"})
+    EXPECT_TRUE(std::filesystem::exists(dir.file(std::string("straight/") + f))) << f;
+  std::ifstream csv(dir.file("straight/losses.csv"));
+  int lines = 0;
+  for (std::string line; std::getline(csv, line);)
+    ++lines;
+  EXPECT_EQ(lines, 7); // header + 6 steps
+
+  r = run("train" + common + "--steps 3 --out " + dir.file("split"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  r = run("train --idx " + data + " --resume " + dir.file("split/checkpoint.gan") +
+          " --steps 6 --out " + dir.file("split"));
+  ASSERT_EQ(r.status, 0) << r.output;
+
+  const Result a = run("info --model " + dir.file("straight/model.gan"));
+  const Result b = run("info --model " + dir.file("split/model.gan"));
+  ASSERT_EQ(a.status, 0) << a.output;
+  EXPECT_NE(json_field(a.output, "id"), "");
+  EXPECT_EQ(json_field(a.output, "id"), json_field(b.output, "id")); // same weights
+  EXPECT_EQ(json_field(a.output, "arch"), "mlp");
+
+  r = run("sample --model " + dir.file("straight/model.gan") + " --count 10 --out " +
+          dir.file("grid.png"));
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(std::filesystem::exists(dir.file("grid.png")));
+}
+
+} // namespace

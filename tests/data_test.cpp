@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Data in and out: IDX files, GStreamer sources (image folders, pipelines), PNG writing.
+
+#include "test_util.h"
+
+#include "images.h"
+#include "sources.h"
+
+#include <zlib.h>
+
+namespace {
+
+using gan::ErrorCode;
+using gan_test::expect_error;
+using gan_test::TempDir;
+
+std::vector<uint8_t> idx_images(uint32_t count, uint32_t rows, uint32_t cols) {
+  std::vector<uint8_t> b = {0, 0, 0x08, 3};
+  for (uint32_t v : {count, rows, cols})
+    for (int shift : {24, 16, 8, 0})
+      b.push_back(static_cast<uint8_t>(v >> shift));
+  for (uint32_t i = 0; i < count * rows * cols; ++i)
+    b.push_back(static_cast<uint8_t>(i * 7));
+  return b;
+}
+
+void write_gz(const std::string &path, const std::vector<uint8_t> &bytes) {
+  gzFile f = gzopen(path.c_str(), "wb");
+  ASSERT_NE(f, nullptr);
+  gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size()));
+  gzclose(f);
+}
+
+class IdxFiles : public ::testing::Test {
+protected:
+  TempDir dir_;
+  const std::vector<uint8_t> good_ = idx_images(5, 3, 4);
+};
+
+TEST_F(IdxFiles, ReadsRawAndGzipAlike) {
+  gan_test::write_bytes(dir_.file("raw"), good_);
+  write_gz(dir_.file("gz"), good_);
+  for (const char *name : {"raw", "gz"}) {
+    const gan::ImageSet set = gan::read_idx_images(dir_.file(name));
+    EXPECT_EQ(set.count, 5);
+    EXPECT_EQ(set.height, 3);
+    EXPECT_EQ(set.width, 4);
+    ASSERT_EQ(set.pixels.size(), 60u);
+    EXPECT_EQ(set.pixels[59], static_cast<uint8_t>(59 * 7));
+  }
+}
+
+TEST_F(IdxFiles, Missing) {
+  expect_error([&] { gan::read_idx_images(dir_.file("absent.gz")); }, ErrorCode::NotFound);
+}
+
+TEST_F(IdxFiles, WrongMagicOrKind) {
+  std::vector<uint8_t> b = good_;
+  b[2] = 0x0d; // float data
+  gan_test::write_bytes(dir_.file("float"), b);
+  expect_error([&] { gan::read_idx_images(dir_.file("float")); }, ErrorCode::WrongKind);
+  // A label file (1 dimension) is not an image file, and the reverse.
+  const std::vector<uint8_t> labels = {0, 0, 8, 1, 0, 0, 0, 2, 4, 9};
+  gan_test::write_bytes(dir_.file("labels"), labels);
+  expect_error([&] { gan::read_idx_images(dir_.file("labels")); }, ErrorCode::WrongKind);
+  EXPECT_EQ(gan::read_idx_labels(dir_.file("labels")), (std::vector<uint8_t>{4, 9}));
+  expect_error([&] { gan::read_idx_labels(dir_.file("float")); }, ErrorCode::WrongKind);
+}
+
+TEST_F(IdxFiles, TruncatedRawAndGzip) {
+  for (size_t keep : {2ul, 10ul, good_.size() - 1}) {
+    gan_test::write_bytes(dir_.file("cut"), {good_.begin(), good_.begin() + static_cast<long>(keep)});
+    expect_error([&] { gan::read_idx_images(dir_.file("cut")); }, ErrorCode::Truncated);
+  }
+  // A gzip stream cut short.
+  write_gz(dir_.file("full.gz"), idx_images(50, 28, 28));
+  std::vector<uint8_t> gz = gan_test::read_bytes(dir_.file("full.gz"));
+  gz.resize(gz.size() / 2);
+  gan_test::write_bytes(dir_.file("cut.gz"), gz);
+  expect_error([&] { gan::read_idx_images(dir_.file("cut.gz")); }, ErrorCode::Truncated);
+}
+
+TEST_F(IdxFiles, CorruptGzipAndImpossibleHeaders) {
+  write_gz(dir_.file("full.gz"), idx_images(50, 28, 28));
+  std::vector<uint8_t> gz = gan_test::read_bytes(dir_.file("full.gz"));
+  gz[gz.size() - 6] ^= 0xff; // inside the CRC32 trailer
+  gan_test::write_bytes(dir_.file("bad.gz"), gz);
+  expect_error([&] { gan::read_idx_images(dir_.file("bad.gz")); }, ErrorCode::Corrupt);
+
+  std::vector<uint8_t> huge = good_;
+  for (int i = 4; i < 16; ++i)
+    huge[static_cast<size_t>(i)] = 0xff; // 4 billion images of 4 billion squared pixels
+  gan_test::write_bytes(dir_.file("huge"), huge);
+  expect_error([&] { gan::read_idx_images(dir_.file("huge")); }, ErrorCode::Corrupt);
+
+  std::vector<uint8_t> extra = good_;
+  extra.push_back(1);
+  gan_test::write_bytes(dir_.file("extra"), extra);
+  expect_error([&] { gan::read_idx_images(dir_.file("extra")); }, ErrorCode::Corrupt);
+}
+
+TEST(FashionMnist, DebianPackageFilesLoad) {
+  const std::string dir = gan::default_fashion_mnist_dir();
+  const gan::ImageSet test = gan::read_idx_images(dir + "/t10k-images-idx3-ubyte.gz");
+  EXPECT_EQ(test.count, 10000);
+  EXPECT_EQ(test.height, 28);
+  EXPECT_EQ(test.width, 28);
+  const std::vector<uint8_t> labels = gan::read_idx_labels(dir + "/t10k-labels-idx1-ubyte.gz");
+  ASSERT_EQ(labels.size(), 10000u);
+  std::vector<int> histogram(10);
+  for (uint8_t l : labels)
+    ++histogram.at(l);
+  for (int c : histogram)
+    EXPECT_EQ(c, 1000); // the test set is balanced
+}
+
+TEST(GstSources, PipelineFramesAreConvertedAndResized) {
+  const gan::ImageSet set = gan_tools::load_pipeline(
+      "videotestsrc pattern=white num-buffers=5 ! video/x-raw,width=64,height=48", 1, 28, 28, 0);
+  EXPECT_EQ(set.count, 5);
+  EXPECT_EQ(set.height, 28);
+  ASSERT_EQ(set.pixels.size(), 5u * 28 * 28);
+  for (uint8_t p : set.pixels)
+    ASSERT_GE(p, 230); // white in limited-range video is 235
+  // max_frames stops early; RGB comes out planar (CHW).
+  const gan::ImageSet rgb = gan_tools::load_pipeline(
+      "videotestsrc pattern=red ! video/x-raw,width=32,height=32", 3, 8, 8, 3);
+  EXPECT_EQ(rgb.count, 3);
+  EXPECT_GE(rgb.pixels[0], 240);    // R plane
+  EXPECT_LE(rgb.pixels[64], 15);    // G plane
+  EXPECT_LE(rgb.pixels[128], 15);   // B plane
+}
+
+TEST(GstSources, BadPipelinesAreErrorsNotCrashes) {
+  expect_error([] { gan_tools::load_pipeline("nosuchelement ! fakesink", 1, 28, 28, 0); },
+               ErrorCode::InvalidArgument);
+  const std::string msg = expect_error(
+      [] { gan_tools::load_pipeline("filesrc location=/nonexistent/clip.mp4 ! decodebin", 1, 28, 28, 0); },
+      ErrorCode::InvalidArgument);
+  EXPECT_NE(msg.find("clip.mp4"), std::string::npos) << msg;
+}
+
+TEST(GstSources, ImageFolderRoundTrip) {
+  TempDir dir;
+  // Two 28x28 gray images written by the same PNG writer the CLI uses.
+  std::vector<uint8_t> a(28 * 28), b(28 * 28);
+  for (size_t i = 0; i < a.size(); ++i) {
+    a[i] = static_cast<uint8_t>(i % 251);
+    b[i] = static_cast<uint8_t>(255 - i % 200);
+  }
+  gan_tools::write_image_png(dir.file("b.png"), b.data(), 1, 28, 28);
+  gan_tools::write_image_png(dir.file("a.png"), a.data(), 1, 28, 28);
+  gan_test::write_bytes(dir.file("notes.txt"), {'x'});
+  const gan::ImageSet set = gan_tools::load_image_folder(dir.path(), 1, 28, 28);
+  ASSERT_EQ(set.count, 2);
+  // Sorted by name, pixels exact (no resize needed, gray in and out).
+  EXPECT_TRUE(std::equal(a.begin(), a.end(), set.image(0)));
+  EXPECT_TRUE(std::equal(b.begin(), b.end(), set.image(1)));
+
+  expect_error([&] { gan_tools::load_image_folder(dir.file("none"), 1, 28, 28); },
+               ErrorCode::NotFound);
+  gan_test::write_bytes(dir.file("c.png"), {'n', 'o', 't', ' ', 'p', 'n', 'g'});
+  expect_error([&] { gan_tools::load_image_folder(dir.path(), 1, 28, 28); },
+               ErrorCode::InvalidArgument);
+}
+
+TEST(PngOutput, GridHasTheExpectedGeometry) {
+  TempDir dir;
+  std::vector<float> images(10 * 28 * 28, 0.0f);
+  gan_tools::write_image_grid(dir.file("grid.png"), images.data(), 10, 1, 28, 28, 4, 2);
+  // The PNG header holds the size: 3 rows x 4 columns of 56-pixel cells with 2-pixel borders.
+  const std::vector<uint8_t> png = gan_test::read_bytes(dir.file("grid.png"));
+  ASSERT_GT(png.size(), 24u);
+  auto be32 = [&](size_t at) {
+    return (uint32_t{png[at]} << 24) | (uint32_t{png[at + 1]} << 16) | (uint32_t{png[at + 2]} << 8) |
+           png[at + 3];
+  };
+  EXPECT_EQ(be32(16), 4u * (56 + 2) + 2);
+  EXPECT_EQ(be32(20), 3u * (56 + 2) + 2);
+  // And through GStreamer's own decoder, a 0.0 pixel is mid-grey.
+  const gan::ImageSet back = gan_tools::load_pipeline(
+      "filesrc location=" + dir.file("grid.png") + " ! pngdec ! imagefreeze num-buffers=1", 1,
+      be32(20), be32(16), 1);
+  EXPECT_EQ(back.pixels[static_cast<size_t>(2 * back.width + 2)], 128);
+  EXPECT_EQ(back.pixels[0], 0); // border
+}
+
+} // namespace

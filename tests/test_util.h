@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#pragma once
+
+#include "gan/dataset.h"
+#include "gan/error.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace gan_test {
+
+// A fresh directory per test, removed afterwards.
+class TempDir {
+public:
+  TempDir() {
+    std::string templ = (std::filesystem::temp_directory_path() / "gst-gan-test-XXXXXX").string();
+    path_ = mkdtemp(templ.data());
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  std::string file(const std::string &name) const { return path_ + "/" + name; }
+  const std::string &path() const { return path_; }
+
+private:
+  std::string path_;
+};
+
+inline std::vector<uint8_t> read_bytes(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+inline void write_bytes(const std::string &path, const std::vector<uint8_t> &bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char *>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+}
+
+// Expects `fn` to throw gan::Error with `code`; returns the message for further checks.
+inline std::string expect_error(const std::function<void()> &fn, gan::ErrorCode code) {
+  try {
+    fn();
+  } catch (const gan::Error &e) {
+    EXPECT_EQ(gan::error_code_name(e.code()), std::string(gan::error_code_name(code)))
+        << "message: " << e.what();
+    return e.what();
+  }
+  ADD_FAILURE() << "expected gan::Error(" << gan::error_code_name(code) << ")";
+  return {};
+}
+
+// Images of one fixed pattern (left half bright, right half dark) with small per-pixel noise:
+// a distribution simple enough that a few hundred steps must visibly reach it.
+inline gan::ImageSet pattern_images(int64_t count, int64_t height, int64_t width, uint32_t seed) {
+  gan::ImageSet set;
+  set.count = count;
+  set.height = height;
+  set.width = width;
+  set.source = "test pattern";
+  set.pixels.resize(static_cast<size_t>(count * height * width));
+  uint32_t state = seed * 2654435761u + 1;
+  for (int64_t i = 0; i < count; ++i)
+    for (int64_t y = 0; y < height; ++y)
+      for (int64_t x = 0; x < width; ++x) {
+        state = state * 1664525u + 1013904223u;
+        const int noise = static_cast<int>(state >> 28) - 8; // [-8, 7]
+        const int base = x < width / 2 ? 230 : 25;
+        set.pixels[static_cast<size_t>((i * height + y) * width + x)] =
+            static_cast<uint8_t>(base + noise);
+      }
+  return set;
+}
+
+} // namespace gan_test
