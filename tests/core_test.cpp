@@ -18,9 +18,7 @@ using gan::ErrorCode;
 using gan_test::expect_error;
 using gan_test::TempDir;
 
-gan::ModelConfig config(const std::string &arch, int64_t size) {
-  return {arch, 16, 1, size, size};
-}
+gan::ModelConfig config(const std::string &arch, int64_t size) { return {arch, 16, 1, size, size}; }
 
 gan::ModelConfig native(const std::string &arch) { return {arch, 100, 1, 28, 28}; }
 
@@ -47,7 +45,8 @@ TEST_P(ArchitectureTest, ShapesAndRanges) {
   g.generator->eval();
   g.discriminator->eval();
   torch::NoGradGuard no_grad;
-  const torch::Tensor z = torch::randn({5, c.latent}) * 3; // large latents must still map into range
+  const torch::Tensor z =
+      torch::randn({5, c.latent}) * 3; // large latents must still map into range
   const torch::Tensor x = g.generator->forward(z);
   EXPECT_EQ(x.sizes(), (std::vector<int64_t>{5, 1, 28, 28}));
   EXPECT_GE(x.min().item<float>(), -1.0f);
@@ -94,8 +93,11 @@ TEST(ArchitectureConfig, LayerSizesAreTheClassicOnes) {
 }
 
 TEST(ArchitectureConfig, RejectsWhatCannotBeBuilt) {
-  expect_error([] { gan::build_gan({"transformer", 100, 1, 28, 28}); },
-               ErrorCode::UnknownArchitecture);
+  expect_error(
+      [] {
+        gan::build_gan({"transformer", 100, 1, 28, 28});
+      },
+      ErrorCode::UnknownArchitecture);
   expect_error([] { gan::build_gan({"dcgan", 100, 1, 32, 32}); }, ErrorCode::InvalidArgument);
   expect_error([] { gan::build_gan({"mlp", 0, 1, 28, 28}); }, ErrorCode::InvalidArgument);
   expect_error([] { gan::build_gan({"mlp", 100, 2, 28, 28}); }, ErrorCode::InvalidArgument);
@@ -108,7 +110,8 @@ TEST(ModelFile, RoundTripIsExact) {
   for (const std::string arch : {"mlp", "dcgan"}) {
     torch::manual_seed(3);
     gan::Gan g = gan::build_gan(native(arch));
-    gan::Provenance prov{"unit test", 42, 7, "2026-01-01T00:00:00Z", "gst-gan test", {{"fid", 1.5}}};
+    gan::Provenance prov{"unit test",   42, 7, "2026-01-01T00:00:00Z", "gst-gan test",
+                         {{"fid", 1.5}}};
     gan::ModelFile f = gan::gan_to_file(g, prov);
     const std::string path = dir.file(arch + ".gan");
     gan::write_model_file(path, f);
@@ -170,8 +173,8 @@ protected:
 };
 
 TEST_F(ModelFileCorruption, MissingFile) {
-  const std::string msg = expect_error([&] { gan::read_model_file(dir_.file("nope.gan")); },
-                                       ErrorCode::NotFound);
+  const std::string msg =
+      expect_error([&] { gan::read_model_file(dir_.file("nope.gan")); }, ErrorCode::NotFound);
   EXPECT_NE(msg.find("nope.gan"), std::string::npos);
   expect_error([&] { gan::Generator::load(dir_.file("nope.gan")); }, ErrorCode::NotFound);
 }
@@ -312,7 +315,8 @@ TEST(GeneratorRuntime, TorchScriptErrorsAreReported) {
 
   torch::jit::Module bad_shape("BadShape");
   for (const char *a : {"latent_size", "channels", "height", "width"})
-    bad_shape.register_attribute(a, c10::IntType::get(), int64_t{std::string(a) == "latent_size" ? 4 : 3});
+    bad_shape.register_attribute(a, c10::IntType::get(),
+                                 int64_t{std::string(a) == "latent_size" ? 4 : 3});
   bad_shape.define("def forward(self, z):\n    return z\n"); // [N, 4] is no [N, 3, 3, 3]
   bad_shape.save(dir.file("badshape.pt"));
   auto g = gan::Generator::load(dir.file("badshape.pt"));

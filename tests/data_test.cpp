@@ -69,7 +69,8 @@ TEST_F(IdxFiles, WrongMagicOrKind) {
 
 TEST_F(IdxFiles, TruncatedRawAndGzip) {
   for (size_t keep : {2ul, 10ul, good_.size() - 1}) {
-    gan_test::write_bytes(dir_.file("cut"), {good_.begin(), good_.begin() + static_cast<long>(keep)});
+    gan_test::write_bytes(dir_.file("cut"),
+                          {good_.begin(), good_.begin() + static_cast<long>(keep)});
     expect_error([&] { gan::read_idx_images(dir_.file("cut")); }, ErrorCode::Truncated);
   }
   // A gzip stream cut short.
@@ -126,16 +127,19 @@ TEST(GstSources, PipelineFramesAreConvertedAndResized) {
   const gan::ImageSet rgb = gan_tools::load_pipeline(
       "videotestsrc pattern=red ! video/x-raw,width=32,height=32", 3, 8, 8, 3);
   EXPECT_EQ(rgb.count, 3);
-  EXPECT_GE(rgb.pixels[0], 240);    // R plane
-  EXPECT_LE(rgb.pixels[64], 15);    // G plane
-  EXPECT_LE(rgb.pixels[128], 15);   // B plane
+  EXPECT_GE(rgb.pixels[0], 240);  // R plane
+  EXPECT_LE(rgb.pixels[64], 15);  // G plane
+  EXPECT_LE(rgb.pixels[128], 15); // B plane
 }
 
 TEST(GstSources, BadPipelinesAreErrorsNotCrashes) {
   expect_error([] { gan_tools::load_pipeline("nosuchelement ! fakesink", 1, 28, 28, 0); },
                ErrorCode::InvalidArgument);
   const std::string msg = expect_error(
-      [] { gan_tools::load_pipeline("filesrc location=/nonexistent/clip.mp4 ! decodebin", 1, 28, 28, 0); },
+      [] {
+        gan_tools::load_pipeline("filesrc location=/nonexistent/clip.mp4 ! decodebin", 1, 28, 28,
+                                 0);
+      },
       ErrorCode::InvalidArgument);
   EXPECT_NE(msg.find("clip.mp4"), std::string::npos) << msg;
 }
@@ -172,15 +176,15 @@ TEST(PngOutput, GridHasTheExpectedGeometry) {
   const std::vector<uint8_t> png = gan_test::read_bytes(dir.file("grid.png"));
   ASSERT_GT(png.size(), 24u);
   auto be32 = [&](size_t at) {
-    return (uint32_t{png[at]} << 24) | (uint32_t{png[at + 1]} << 16) | (uint32_t{png[at + 2]} << 8) |
-           png[at + 3];
+    return (uint32_t{png[at]} << 24) | (uint32_t{png[at + 1]} << 16) |
+           (uint32_t{png[at + 2]} << 8) | png[at + 3];
   };
   EXPECT_EQ(be32(16), 4u * (56 + 2) + 2);
   EXPECT_EQ(be32(20), 3u * (56 + 2) + 2);
   // And through GStreamer's own decoder, a 0.0 pixel is mid-grey.
-  const gan::ImageSet back = gan_tools::load_pipeline(
-      "filesrc location=" + dir.file("grid.png") + " ! pngdec ! imagefreeze num-buffers=1", 1,
-      be32(20), be32(16), 1);
+  const gan::ImageSet back = gan_tools::load_pipeline("filesrc location=" + dir.file("grid.png") +
+                                                          " ! pngdec ! imagefreeze num-buffers=1",
+                                                      1, be32(20), be32(16), 1);
   EXPECT_EQ(back.pixels[static_cast<size_t>(2 * back.width + 2)], 128);
   EXPECT_EQ(back.pixels[0], 0); // border
 }

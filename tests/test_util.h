@@ -37,7 +37,8 @@ inline std::vector<uint8_t> read_bytes(const std::string &path) {
 
 inline void write_bytes(const std::string &path, const std::vector<uint8_t> &bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char *>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char *>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
 }
 
 // Expects `fn` to throw gan::Error with `code`; returns the message for further checks.

@@ -214,45 +214,92 @@ int main(int argc, char **argv) {
   app.require_subcommand(1);
 
   TrainArgs t;
-  CLI::App *train = app.add_subcommand("train", "train a GAN; writes model, checkpoint, grids, losses");
-  train->add_option("--arch", t.arch, "architecture")->check(CLI::IsMember({"mlp", "dcgan"}))->capture_default_str();
-  auto *idx = train->add_option("--idx", t.idx, "IDX image file (.gz or raw); default: Debian's Fashion-MNIST training set");
+  CLI::App *train =
+      app.add_subcommand("train", "train a GAN; writes model, checkpoint, grids, losses");
+  train->add_option("--arch", t.arch, "architecture")
+      ->check(CLI::IsMember({"mlp", "dcgan"}))
+      ->capture_default_str();
+  auto *idx = train->add_option(
+      "--idx", t.idx, "IDX image file (.gz or raw); default: Debian's Fashion-MNIST training set");
   auto *images = train->add_option("--images", t.images, "folder of PNG/JPEG images");
-  auto *pipeline = train->add_option("--pipeline", t.pipeline, "GStreamer pipeline description whose frames are the data, e.g. \"filesrc location=clip.mp4 ! decodebin\"");
+  auto *pipeline = train->add_option("--pipeline", t.pipeline,
+                                     "GStreamer pipeline description whose frames are the data, "
+                                     "e.g. \"filesrc location=clip.mp4 ! decodebin\"");
   idx->excludes(images)->excludes(pipeline);
   images->excludes(pipeline);
-  train->add_option("--max-frames", t.max_frames, "with --pipeline: stop after this many frames (0 = EOS)")->check(CLI::NonNegativeNumber);
-  train->add_option("--channels", t.channels, "with --images/--pipeline: 1 (gray) or 3 (RGB)")->check(CLI::IsMember({1, 3}))->capture_default_str();
-  train->add_option("--height", t.height, "with --images/--pipeline: image height")->check(CLI::Range(1, 1024))->capture_default_str();
-  train->add_option("--width", t.width, "with --images/--pipeline: image width")->check(CLI::Range(1, 1024))->capture_default_str();
-  train->add_option("--latent", t.latent, "latent size")->check(CLI::Range(1, 4096))->capture_default_str();
+  train
+      ->add_option("--max-frames", t.max_frames,
+                   "with --pipeline: stop after this many frames (0 = EOS)")
+      ->check(CLI::NonNegativeNumber);
+  train->add_option("--channels", t.channels, "with --images/--pipeline: 1 (gray) or 3 (RGB)")
+      ->check(CLI::IsMember({1, 3}))
+      ->capture_default_str();
+  train->add_option("--height", t.height, "with --images/--pipeline: image height")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  train->add_option("--width", t.width, "with --images/--pipeline: image width")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  train->add_option("--latent", t.latent, "latent size")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
   train->add_option("--out,-o", t.out, "output folder")->capture_default_str();
   train->add_option("--resume", t.resume, "continue from this checkpoint (its options win)");
-  train->add_option("--epochs", t.epochs, "passes over the data")->check(CLI::PositiveNumber)->capture_default_str();
-  train->add_option("--steps", t.steps, "total steps (overrides --epochs)")->check(CLI::NonNegativeNumber);
-  train->add_option("--batch-size", t.batch_size, "images per step")->check(CLI::Range(1, 65536))->capture_default_str();
-  train->add_option("--seed", t.seed, "seed for weights, shuffling and noise")->capture_default_str();
-  train->add_option("--lr", t.lr, "Adam learning rate")->check(CLI::Range(1e-8, 1.0))->capture_default_str();
-  train->add_option("--beta1", t.beta1, "Adam beta1")->check(CLI::Range(0.0, 0.9999))->capture_default_str();
-  train->add_option("--beta2", t.beta2, "Adam beta2")->check(CLI::Range(0.0, 0.9999))->capture_default_str();
-  train->add_option("--label-smoothing", t.label_smoothing, "one-sided: real label = 1 - this")->check(CLI::Range(0.0, 0.49))->capture_default_str();
-  train->add_option("--threads", t.threads, "intra-op threads (0 = one per core; BLAS stays at 1)")->check(CLI::Range(0, 256))->capture_default_str();
-  train->add_option("--checkpoint-every", t.checkpoint_every, "steps between checkpoints (also at each epoch end)")->check(CLI::PositiveNumber)->capture_default_str();
-  train->add_option("--grid", t.grid, "samples in each epoch's PNG grid")->check(CLI::Range(1, 1024))->capture_default_str();
+  train->add_option("--epochs", t.epochs, "passes over the data")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  train->add_option("--steps", t.steps, "total steps (overrides --epochs)")
+      ->check(CLI::NonNegativeNumber);
+  train->add_option("--batch-size", t.batch_size, "images per step")
+      ->check(CLI::Range(1, 65536))
+      ->capture_default_str();
+  train->add_option("--seed", t.seed, "seed for weights, shuffling and noise")
+      ->capture_default_str();
+  train->add_option("--lr", t.lr, "Adam learning rate")
+      ->check(CLI::Range(1e-8, 1.0))
+      ->capture_default_str();
+  train->add_option("--beta1", t.beta1, "Adam beta1")
+      ->check(CLI::Range(0.0, 0.9999))
+      ->capture_default_str();
+  train->add_option("--beta2", t.beta2, "Adam beta2")
+      ->check(CLI::Range(0.0, 0.9999))
+      ->capture_default_str();
+  train->add_option("--label-smoothing", t.label_smoothing, "one-sided: real label = 1 - this")
+      ->check(CLI::Range(0.0, 0.49))
+      ->capture_default_str();
+  train->add_option("--threads", t.threads, "intra-op threads (0 = one per core; BLAS stays at 1)")
+      ->check(CLI::Range(0, 256))
+      ->capture_default_str();
+  train
+      ->add_option("--checkpoint-every", t.checkpoint_every,
+                   "steps between checkpoints (also at each epoch end)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  train->add_option("--grid", t.grid, "samples in each epoch's PNG grid")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
 
   std::string model, out = "samples.png";
   int64_t count = 64, columns = 8;
   uint64_t seed = 0;
   int scale = 2;
   CLI::App *sample = app.add_subcommand("sample", "write a PNG grid of samples from a model file");
-  sample->add_option("--model,-m", model, "gst-gan model file or TorchScript generator")->required();
+  sample->add_option("--model,-m", model, "gst-gan model file or TorchScript generator")
+      ->required();
   sample->add_option("--out,-o", out, "PNG path")->capture_default_str();
-  sample->add_option("--count,-n", count, "number of samples")->check(CLI::Range(1, 4096))->capture_default_str();
-  sample->add_option("--columns", columns, "grid columns")->check(CLI::Range(1, 256))->capture_default_str();
+  sample->add_option("--count,-n", count, "number of samples")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  sample->add_option("--columns", columns, "grid columns")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
   sample->add_option("--seed", seed, "latent stream seed")->capture_default_str();
-  sample->add_option("--scale", scale, "pixel scale factor")->check(CLI::Range(1, 16))->capture_default_str();
+  sample->add_option("--scale", scale, "pixel scale factor")
+      ->check(CLI::Range(1, 16))
+      ->capture_default_str();
 
-  CLI::App *info = app.add_subcommand("info", "print a model file's architecture and provenance as JSON");
+  CLI::App *info =
+      app.add_subcommand("info", "print a model file's architecture and provenance as JSON");
   info->add_option("--model,-m", model, "model file")->required();
 
   CLI11_PARSE(app, argc, argv);

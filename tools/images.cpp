@@ -29,8 +29,8 @@ void save(cairo_surface_t *s, const std::string &path) {
   cairo_surface_flush(s);
   const cairo_status_t st = cairo_surface_write_to_png(s, path.c_str());
   if (st != CAIRO_STATUS_SUCCESS)
-    throw gan::Error(gan::ErrorCode::Io, "cannot write '" + path + "': " +
-                                             cairo_status_to_string(st));
+    throw gan::Error(gan::ErrorCode::Io,
+                     "cannot write '" + path + "': " + cairo_status_to_string(st));
 }
 
 uint8_t to_byte(float v) {
@@ -87,8 +87,8 @@ void write_image_grid(const std::string &path, const float *images, int64_t n, i
   save(surface.get(), path);
 }
 
-void write_image_png(const std::string &path, const uint8_t *chw, int64_t channels,
-                     int64_t height, int64_t width) {
+void write_image_png(const std::string &path, const uint8_t *chw, int64_t channels, int64_t height,
+                     int64_t width) {
   SurfacePtr surface = make_surface(static_cast<int>(width), static_cast<int>(height));
   cairo_surface_flush(surface.get());
   const int64_t plane = height * width;

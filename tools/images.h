@@ -17,8 +17,8 @@ void write_image_grid(const std::string &path, const float *images, int64_t n, i
                       int64_t height, int64_t width, int64_t columns, int scale);
 
 // One image per file, 8-bit, exactly height x width (gray or RGB PNG).
-void write_image_png(const std::string &path, const uint8_t *chw, int64_t channels,
-                     int64_t height, int64_t width);
+void write_image_png(const std::string &path, const uint8_t *chw, int64_t channels, int64_t height,
+                     int64_t width);
 
 // D and G losses against the step, raw (faint) and smoothed (bold).
 void write_loss_plot(const std::string &path, const std::vector<gan::StepStats> &history);

@@ -33,23 +33,24 @@ void Progress::update(const gan::StepStats &s, double train_seconds) {
     return;
   last_print_ = now;
   const double done = static_cast<double>(s.step - first_step_);
-  const double rate = train_seconds > 0 ? done * static_cast<double>(batch_size_) / train_seconds : 0;
-  const double eta = done > 0 ? train_seconds / done * static_cast<double>(total_steps_ - s.step) : 0;
+  const double rate =
+      train_seconds > 0 ? done * static_cast<double>(batch_size_) / train_seconds : 0;
+  const double eta =
+      done > 0 ? train_seconds / done * static_cast<double>(total_steps_ - s.step) : 0;
   const double frac = static_cast<double>(s.step) / static_cast<double>(total_steps_);
   if (tty_) {
     constexpr int kWidth = 30;
     const int filled = static_cast<int>(frac * kWidth);
     std::string bar(static_cast<size_t>(filled), '#');
     bar.resize(kWidth, '-');
-    std::fprintf(out_, "\r[%s] %3.0f%% %lld/%lld  %.0f img/s  ETA %s  D %.3f G %.3f ",
-                 bar.c_str(), frac * 100, static_cast<long long>(s.step),
-                 static_cast<long long>(total_steps_), rate, duration_text(eta).c_str(), s.d_loss,
-                 s.g_loss);
+    std::fprintf(out_, "\r[%s] %3.0f%% %lld/%lld  %.0f img/s  ETA %s  D %.3f G %.3f ", bar.c_str(),
+                 frac * 100, static_cast<long long>(s.step), static_cast<long long>(total_steps_),
+                 rate, duration_text(eta).c_str(), s.d_loss, s.g_loss);
   } else {
-    std::fprintf(out_,
-                 "step %lld/%lld (%.1f%%)  %.1f img/s  ETA %s  D %.4f G %.4f D(x) %.3f D(G(z)) %.3f\n",
-                 static_cast<long long>(s.step), static_cast<long long>(total_steps_), frac * 100,
-                 rate, duration_text(eta).c_str(), s.d_loss, s.g_loss, s.d_real, s.d_fake);
+    std::fprintf(
+        out_, "step %lld/%lld (%.1f%%)  %.1f img/s  ETA %s  D %.4f G %.4f D(x) %.3f D(G(z)) %.3f\n",
+        static_cast<long long>(s.step), static_cast<long long>(total_steps_), frac * 100, rate,
+        duration_text(eta).c_str(), s.d_loss, s.g_loss, s.d_real, s.d_fake);
   }
   std::fflush(out_);
 }

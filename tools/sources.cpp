@@ -41,8 +41,8 @@ std::string caps_for(int64_t channels, int64_t height, int64_t width) {
 
 GstPtr parse(const std::string &description) {
   GError *err = nullptr;
-  GstElement *pipeline = gst_parse_launch_full(description.c_str(), nullptr,
-                                               GST_PARSE_FLAG_FATAL_ERRORS, &err);
+  GstElement *pipeline =
+      gst_parse_launch_full(description.c_str(), nullptr, GST_PARSE_FLAG_FATAL_ERRORS, &err);
   if (!pipeline || err) {
     std::string msg = err ? err->message : "unknown error";
     g_clear_error(&err);
@@ -76,7 +76,8 @@ int64_t pull(GstElement *pipeline, gan::ImageSet &set, int64_t max_frames,
   Running running{pipeline};
   if (gst_element_set_state(pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
     const std::string err = bus_error(pipeline);
-    throw Error(ErrorCode::InvalidArgument, what + ": cannot start" + (err.empty() ? "" : ": " + err));
+    throw Error(ErrorCode::InvalidArgument,
+                what + ": cannot start" + (err.empty() ? "" : ": " + err));
   }
   int64_t taken = 0;
   const int64_t hw = set.height * set.width;
@@ -155,7 +156,8 @@ gan::ImageSet load_image_folder(const std::string &dir, int64_t channels, int64_
 
   gan::ImageSet set = empty_set(channels, height, width, "images:" + dir);
   const std::string description = "filesrc name=gan_src ! decodebin" + std::string(kConvert) +
-                                  caps_for(channels, height, width) + " ! appsink name=gan_sink sync=false max-buffers=64";
+                                  caps_for(channels, height, width) +
+                                  " ! appsink name=gan_sink sync=false max-buffers=64";
   for (const fs::path &file : files) {
     GstPtr pipeline = parse(description);
     GstPtr src(gst_bin_get_by_name(GST_BIN(pipeline.get()), "gan_src"));

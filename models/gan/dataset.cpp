@@ -65,8 +65,8 @@ public:
     uint8_t magic[4];
     read(magic, 4, "magic");
     if (magic[0] != 0 || magic[1] != 0 || magic[2] != 0x08 || magic[3] != want_dims)
-      throw Error(ErrorCode::WrongKind, "'" + path_ + "' is not an IDX " + kind +
-                                            " file (magic " + std::to_string(magic[2]) + "/" +
+      throw Error(ErrorCode::WrongKind, "'" + path_ + "' is not an IDX " + kind + " file (magic " +
+                                            std::to_string(magic[2]) + "/" +
                                             std::to_string(magic[3]) + ")");
     std::vector<int64_t> dims;
     int64_t total = 1;

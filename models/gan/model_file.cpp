@@ -19,9 +19,9 @@ namespace {
 using json = nlohmann::json;
 
 constexpr char kMagic[8] = {'G', 'S', 'T', 'G', 'A', 'N', '\0', '\1'};
-constexpr uint64_t kMaxHeader = 16u << 20;     // 16 MiB of JSON is far beyond any real header
-constexpr uint64_t kMaxData = 4ull << 30;      // 4 GiB of weights
-constexpr size_t kPrefix = sizeof kMagic + 8;  // magic + header length
+constexpr uint64_t kMaxHeader = 16u << 20;    // 16 MiB of JSON is far beyond any real header
+constexpr uint64_t kMaxData = 4ull << 30;     // 4 GiB of weights
+constexpr size_t kPrefix = sizeof kMagic + 8; // magic + header length
 
 const char *dtype_name(DType d) {
   switch (d) {
@@ -66,20 +66,17 @@ json config_to_json(const ModelConfig &c) {
 }
 
 json provenance_to_json(const Provenance &p) {
-  return {{"dataset", p.dataset},
-          {"steps", p.steps},
-          {"seed", p.seed},
-          {"date", p.date},
-          {"tool_version", p.tool_version},
-          {"metrics", p.metrics}};
+  return {
+      {"dataset", p.dataset},           {"steps", p.steps},    {"seed", p.seed}, {"date", p.date},
+      {"tool_version", p.tool_version}, {"metrics", p.metrics}};
 }
 
 // Reads a header that has already passed the magic/size checks. nlohmann throws on type
 // errors; the caller turns those into Corrupt.
 void parse_header(const json &h, ModelFile &f) {
   if (h.at("format_version").get<uint32_t>() != ModelFile::kFormatVersion)
-    throw Error(ErrorCode::WrongKind, "unsupported model file format version " +
-                                          h.at("format_version").dump());
+    throw Error(ErrorCode::WrongKind,
+                "unsupported model file format version " + h.at("format_version").dump());
   f.kind = h.at("kind").get<std::string>();
   const json &c = h.at("config");
   f.config.arch = c.at("arch").get<std::string>();
@@ -172,7 +169,8 @@ ModelFile read_model_file(const std::string &path) {
   if (!in)
     throw Error(ErrorCode::NotFound,
                 "cannot open model file '" + path + "': " + std::strerror(errno));
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
   if (in.bad())
     throw Error(ErrorCode::NotFound, "cannot read model file '" + path + "'");
   const std::string where = "model file '" + path + "': ";
@@ -193,8 +191,8 @@ ModelFile read_model_file(const std::string &path) {
     throw Error(ErrorCode::Corrupt, where + "header length " + std::to_string(header_len) +
                                         " is beyond any valid file");
   if (bytes.size() - kPrefix < header_len)
-    throw Error(ErrorCode::Truncated, where + "truncated inside the header (" +
-                                          std::to_string(bytes.size()) + " bytes)");
+    throw Error(ErrorCode::Truncated,
+                where + "truncated inside the header (" + std::to_string(bytes.size()) + " bytes)");
 
   ModelFile f;
   uint64_t data_len = 0;
@@ -219,7 +217,8 @@ ModelFile read_model_file(const std::string &path) {
   uint64_t expected_offset = 0;
   for (const TensorEntry &e : f.tensors) {
     if (e.offset != expected_offset || e.nbytes > data_len - e.offset)
-      throw Error(ErrorCode::Corrupt, where + "tensor '" + e.name + "' is not where the layout puts it");
+      throw Error(ErrorCode::Corrupt,
+                  where + "tensor '" + e.name + "' is not where the layout puts it");
     expected_offset += e.nbytes;
   }
   if (expected_offset != data_len)
@@ -274,8 +273,8 @@ void write_model_file(const std::string &path, ModelFile &f) {
       throw Error(ErrorCode::Io, "writing '" + tmp + "' failed");
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0)
-    throw Error(ErrorCode::Io, "cannot rename '" + tmp + "' to '" + path + "': " +
-                                   std::strerror(errno));
+    throw Error(ErrorCode::Io,
+                "cannot rename '" + tmp + "' to '" + path + "': " + std::strerror(errno));
 }
 
 } // namespace gan

@@ -49,11 +49,14 @@ struct DcganGeneratorImpl : ImageModuleImpl {
   explicit DcganGeneratorImpl(const ModelConfig &c)
       : net(nn::ConvTranspose2d(nn::ConvTranspose2dOptions(c.latent, 256, 4).bias(false)),
             nn::BatchNorm2d(256), nn::ReLU(true),
-            nn::ConvTranspose2d(nn::ConvTranspose2dOptions(256, 128, 3).stride(2).padding(1).bias(false)),
+            nn::ConvTranspose2d(
+                nn::ConvTranspose2dOptions(256, 128, 3).stride(2).padding(1).bias(false)),
             nn::BatchNorm2d(128), nn::ReLU(true),
-            nn::ConvTranspose2d(nn::ConvTranspose2dOptions(128, 64, 4).stride(2).padding(1).bias(false)),
+            nn::ConvTranspose2d(
+                nn::ConvTranspose2dOptions(128, 64, 4).stride(2).padding(1).bias(false)),
             nn::BatchNorm2d(64), nn::ReLU(true),
-            nn::ConvTranspose2d(nn::ConvTranspose2dOptions(64, c.channels, 4).stride(2).padding(1).bias(false)),
+            nn::ConvTranspose2d(
+                nn::ConvTranspose2dOptions(64, c.channels, 4).stride(2).padding(1).bias(false)),
             nn::Tanh()) {
     register_module("net", net);
   }
@@ -180,12 +183,14 @@ void load_module(const ModelFile &file, const std::string &prefix, torch::nn::Mo
     const std::string name = prefix + "." + key;
     const TensorEntry *e = file.find(name);
     if (!e)
-      throw Error(ErrorCode::ConfigMismatch, "weights for '" + name + "' are missing: the file's "
-                                             "tensors do not fit its " + file.config.arch + " config");
+      throw Error(ErrorCode::ConfigMismatch, "weights for '" + name +
+                                                 "' are missing: the file's "
+                                                 "tensors do not fit its " +
+                                                 file.config.arch + " config");
     if (e->shape != dst.sizes().vec() || scalar_type_of(e->dtype) != dst.scalar_type())
       throw Error(ErrorCode::ConfigMismatch, "'" + name + "' has shape " + shape_text(e->shape) +
-                                                 " but the " + file.config.arch +
-                                                 " config needs " + shape_text(dst.sizes()));
+                                                 " but the " + file.config.arch + " config needs " +
+                                                 shape_text(dst.sizes()));
     std::memcpy(dst.data_ptr(), file.bytes(*e), e->nbytes);
     ++expected;
   };
@@ -198,10 +203,9 @@ void load_module(const ModelFile &file, const std::string &prefix, torch::nn::Mo
     if (e.name.compare(0, prefix.size() + 1, prefix + ".") == 0)
       ++present;
   if (present != expected)
-    throw Error(ErrorCode::ConfigMismatch, "the file holds " + std::to_string(present) +
-                                               " tensors for '" + prefix + "' where the " +
-                                               file.config.arch + " config has " +
-                                               std::to_string(expected));
+    throw Error(ErrorCode::ConfigMismatch,
+                "the file holds " + std::to_string(present) + " tensors for '" + prefix +
+                    "' where the " + file.config.arch + " config has " + std::to_string(expected));
 }
 
 ModelFile gan_to_file(const Gan &gan, const Provenance &provenance) {
@@ -224,7 +228,8 @@ Gan gan_from_file(const ModelFile &file) {
 }
 
 at::Generator make_rng(uint64_t seed, uint64_t stream, uint64_t counter) {
-  return at::detail::createCPUGenerator(splitmix64(splitmix64(seed ^ splitmix64(stream)) + counter));
+  return at::detail::createCPUGenerator(
+      splitmix64(splitmix64(seed ^ splitmix64(stream)) + counter));
 }
 
 torch::Tensor latents(uint64_t seed, uint64_t first_index, int64_t n, int64_t latent) {

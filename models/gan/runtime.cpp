@@ -35,15 +35,16 @@ torch::jit::Module load_torchscript(const std::string &path) {
     what = what.substr(0, what.find('\n'));
     throw Error(ErrorCode::WrongKind, "'" + path +
                                           "' is neither a gst-gan model file nor a loadable "
-                                          "TorchScript module: " + what);
+                                          "TorchScript module: " +
+                                          what);
   }
 }
 
 int64_t int_attribute(const torch::jit::Module &m, const std::string &name,
                       const std::string &path) {
   if (!m.hasattr(name))
-    throw Error(ErrorCode::InvalidArgument, "TorchScript module '" + path +
-                                                "' lacks the integer attribute '" + name + "'");
+    throw Error(ErrorCode::InvalidArgument,
+                "TorchScript module '" + path + "' lacks the integer attribute '" + name + "'");
   const c10::IValue v = m.attr(name);
   if (!v.isInt())
     throw Error(ErrorCode::InvalidArgument,
@@ -73,8 +74,8 @@ ModelInfo torchscript_info(const torch::jit::Module &m, const std::string &path,
   if (info.config.channels < 1 || info.config.channels > 4 || info.config.height < 1 ||
       info.config.width < 1 || info.config.height > 4096 || info.config.width > 4096 ||
       info.config.latent < 0 || info.config.latent > 65536)
-    throw Error(ErrorCode::InvalidArgument, "TorchScript module '" + path +
-                                                "' declares an impossible shape");
+    throw Error(ErrorCode::InvalidArgument,
+                "TorchScript module '" + path + "' declares an impossible shape");
   info.provenance.dataset = str_attribute(m, "dataset");
   const std::string name = str_attribute(m, "name");
   info.id = "torchscript:" + (name.empty() ? path : name);
@@ -104,9 +105,8 @@ torch::Tensor checked_forward(const std::function<torch::Tensor()> &run,
     throw Error(ErrorCode::Inference, who + " failed: " + what.substr(0, what.find('\n')));
   }
   if (out.scalar_type() != torch::kFloat32 || out.numel() != c10::multiply_integers(want))
-    throw Error(ErrorCode::Inference, who + " returned a tensor of shape " +
-                                          c10::str(out.sizes()) + ", expected " +
-                                          c10::str(c10::IntArrayRef(want)));
+    throw Error(ErrorCode::Inference, who + " returned a tensor of shape " + c10::str(out.sizes()) +
+                                          ", expected " + c10::str(c10::IntArrayRef(want)));
   return out.contiguous();
 }
 
@@ -121,8 +121,8 @@ struct Generator::Impl {
     c10::InferenceMode guard; // thread-local: taken on the calling (streaming) thread
     const auto &c = info.config;
     const std::vector<int64_t> want{z.size(0), c.channels, c.height, c.width};
-    return checked_forward(
-        [&] { return jit ? jit->forward({z}).toTensor() : net->forward(z); }, want, "generator");
+    return checked_forward([&] { return jit ? jit->forward({z}).toTensor() : net->forward(z); },
+                           want, "generator");
   }
 };
 
@@ -164,8 +164,7 @@ void Generator::generate(uint64_t seed, uint64_t index, int64_t n, float *out) {
 void Generator::generate_from_latents(const float *z, int64_t n, float *out) {
   if (n <= 0)
     return;
-  const torch::Tensor zt =
-      torch::from_blob(const_cast<float *>(z), {n, impl_->info.config.latent});
+  const torch::Tensor zt = torch::from_blob(const_cast<float *>(z), {n, impl_->info.config.latent});
   const torch::Tensor images = impl_->forward(zt);
   std::memcpy(out, images.data_ptr<float>(), images.nbytes());
 }
@@ -179,10 +178,8 @@ struct Detector::Impl {
     c10::InferenceMode guard;
     const std::vector<int64_t> want{x.size(0)};
     return checked_forward(
-        [&] {
-          return jit ? jit->forward({x}).toTensor().reshape({-1}) : -net->forward(x);
-        },
-        want, "detector");
+        [&] { return jit ? jit->forward({x}).toTensor().reshape({-1}) : -net->forward(x); }, want,
+        "detector");
   }
 };
 

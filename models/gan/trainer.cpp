@@ -59,8 +59,8 @@ void validate_options(const TrainOptions &o, const ImageSet &data) {
                     " (CxHxW) but the model makes " + std::to_string(o.config.channels) + "x" +
                     std::to_string(o.config.height) + "x" + std::to_string(o.config.width));
   if (o.batch_size < 1 || o.batch_size > data.count)
-    throw Error(ErrorCode::InvalidArgument, "batch size must be in [1, number of images = " +
-                                                std::to_string(data.count) + "]");
+    throw Error(ErrorCode::InvalidArgument,
+                "batch size must be in [1, number of images = " + std::to_string(data.count) + "]");
   if (!(o.lr > 0) || !(o.beta1 >= 0 && o.beta1 < 1) || !(o.beta2 >= 0 && o.beta2 < 1))
     throw Error(ErrorCode::InvalidArgument, "learning rate must be > 0 and betas in [0, 1)");
   if (!(o.label_smoothing >= 0 && o.label_smoothing < 0.5))
@@ -68,8 +68,8 @@ void validate_options(const TrainOptions &o, const ImageSet &data) {
 }
 
 torch::optim::Adam make_adam(torch::nn::Module &m, const TrainOptions &o) {
-  return torch::optim::Adam(m.parameters(), torch::optim::AdamOptions(o.lr).betas(
-                                                std::make_tuple(o.beta1, o.beta2)));
+  return torch::optim::Adam(
+      m.parameters(), torch::optim::AdamOptions(o.lr).betas(std::make_tuple(o.beta1, o.beta2)));
 }
 
 // LibTorch keys Adam's per-parameter state by the parameter's TensorImpl address.
@@ -198,8 +198,8 @@ Trainer::~Trainer() = default;
 std::unique_ptr<Trainer> Trainer::resume(const std::string &checkpoint, const ImageSet &data) {
   const ModelFile f = read_model_file(checkpoint);
   if (f.kind != "checkpoint")
-    throw Error(ErrorCode::WrongKind, "'" + checkpoint + "' is a '" + f.kind +
-                                          "' model file, not a training checkpoint");
+    throw Error(ErrorCode::WrongKind,
+                "'" + checkpoint + "' is a '" + f.kind + "' model file, not a training checkpoint");
   TrainOptions o;
   o.config = f.config;
   o.batch_size = parse_int(f, "batch_size");
@@ -210,9 +210,9 @@ std::unique_ptr<Trainer> Trainer::resume(const std::string &checkpoint, const Im
   o.label_smoothing = parse_double(f, "label_smoothing");
   validate_options(o, data);
   if (f.attribute("data_fingerprint") != data.fingerprint())
-    throw Error(ErrorCode::InvalidArgument,
-                "'" + checkpoint + "' was trained on other data (" +
-                    f.attribute("data_fingerprint") + "); resume needs the same data");
+    throw Error(ErrorCode::InvalidArgument, "'" + checkpoint + "' was trained on other data (" +
+                                                f.attribute("data_fingerprint") +
+                                                "); resume needs the same data");
 
   auto impl = std::make_unique<Impl>(o, data, gan_from_file(f));
   impl->data_source = f.provenance.dataset;

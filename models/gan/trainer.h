@@ -27,11 +27,11 @@ struct TrainOptions {
 };
 
 struct StepStats {
-  int64_t step = 0;    // 1-based index of the step just taken
-  float d_loss = 0;    // BCE(D(x), real) + BCE(D(G(z)), 0)
-  float g_loss = 0;    // BCE(D(G(z)), 1)
-  float d_real = 0;    // mean sigmoid(D(x)) before the D step
-  float d_fake = 0;    // mean sigmoid(D(G(z))) before the D step
+  int64_t step = 0; // 1-based index of the step just taken
+  float d_loss = 0; // BCE(D(x), real) + BCE(D(G(z)), 0)
+  float g_loss = 0; // BCE(D(G(z)), 1)
+  float d_real = 0; // mean sigmoid(D(x)) before the D step
+  float d_fake = 0; // mean sigmoid(D(G(z))) before the D step
 };
 
 class Trainer {

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs everything gst-gan needs on Debian 12 (bookworm), as root (or through sudo).
+# Idempotent: apt-get skips what is already there.
+set -euo pipefail
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+packages=(
+  # build
+  g++ meson ninja-build pkg-config python3
+  # the core: LibTorch 1.13 and an optimised BLAS. Debian's libtorch reaches BLAS through
+  # libblas.so.3, which otherwise resolves to the reference BLAS: ~20x slower here.
+  libtorch-dev libopenblas0-pthread zlib1g-dev nlohmann-json3-dev
+  # GStreamer 1.22: plugin, data sources (appsink, decoders), tools
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tools
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  # the CLI: arguments, PNG grids and plots (cairo, with a font for the plot labels)
+  libcli11-dev libcairo2-dev fonts-dejavu-core
+  # data and tests
+  dataset-fashion-mnist libgtest-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# Make OpenBLAS the libblas.so.3 that libtorch loads, whatever else is installed.
+multiarch="$(gcc -print-multiarch 2>/dev/null || dpkg-architecture -qDEB_HOST_MULTIARCH)"
+openblas="/usr/lib/${multiarch}/openblas-pthread/libblas.so.3"
+if [ -e "$openblas" ]; then
+  $SUDO update-alternatives --set "libblas.so.3-${multiarch}" "$openblas" >/dev/null
+fi
+echo "setup: BLAS is $(readlink -f "/usr/lib/${multiarch}/libblas.so.3")"
