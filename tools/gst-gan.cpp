@@ -276,7 +276,10 @@ int main(int argc, char **argv) {
   train->add_option("--label-smoothing", t.label_smoothing, "one-sided: real label = 1 - this")
       ->check(CLI::Range(0.0, 0.49))
       ->capture_default_str();
-  train->add_option("--threads", t.threads, "intra-op threads (0 = per workload: one per core for dcgan, 1 for mlp; BLAS stays at 1)")
+  train
+      ->add_option(
+          "--threads", t.threads,
+          "intra-op threads (0 = per workload: one per core for dcgan, 1 for mlp; BLAS stays at 1)")
       ->check(CLI::Range(0, 256))
       ->capture_default_str();
   train

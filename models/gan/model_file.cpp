@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -176,7 +177,7 @@ ModelFile read_model_file(const std::string &path) {
   const std::string where = "model file '" + path + "': ";
 
   if (bytes.size() < sizeof kMagic) {
-    if (std::memcmp(bytes.data(), kMagic, bytes.size()) == 0)
+    if (std::equal(bytes.begin(), bytes.end(), kMagic)) // an empty file counts too
       throw Error(ErrorCode::Truncated, where + "truncated inside the magic");
     throw Error(ErrorCode::WrongKind, where + "not a gst-gan model file (bad magic)");
   }
