@@ -113,8 +113,9 @@ TEST(Cli, TrainWritesEverythingAndResumeMatchesAStraightRun) {
   const Result a = run("info --model " + dir.file("straight/model.gan"));
   const Result b = run("info --model " + dir.file("split/model.gan"));
   ASSERT_EQ(a.status, 0) << a.output;
-  EXPECT_NE(json_field(a.output, "id"), "");
-  EXPECT_EQ(json_field(a.output, "id"), json_field(b.output, "id")); // same weights
+  EXPECT_NE(json_field(a.output, "checksum"), "");
+  EXPECT_EQ(json_field(a.output, "checksum"), json_field(b.output, "checksum")); // same weights
+  EXPECT_EQ(json_field(a.output, "kind"), "gan");
   EXPECT_EQ(json_field(a.output, "arch"), "mlp");
 
   r = run("sample --model " + dir.file("straight/model.gan") + " --count 10 --out " +

@@ -7,7 +7,10 @@
 #include "sources.h"
 
 #include "gan/error.h"
+#include "gan/eval.h"
+#include "gan/model_file.h"
 #include "gan/runtime.h"
+#include "gan/supervised.h"
 #include "gan/threads.h"
 #include "gan/trainer.h"
 
@@ -191,27 +194,164 @@ int run_sample(const std::string &model, const std::string &out, int64_t count, 
   return 0;
 }
 
+json config_json(const gan::ModelConfig &c) {
+  return {{"arch", c.arch},
+          {"latent", c.latent},
+          {"channels", c.channels},
+          {"height", c.height},
+          {"width", c.width}};
+}
+
+json provenance_json(const gan::Provenance &p) {
+  return {
+      {"dataset", p.dataset},           {"steps", p.steps},    {"seed", p.seed}, {"date", p.date},
+      {"tool_version", p.tool_version}, {"metrics", p.metrics}};
+}
+
+// Any gst-gan model file (GAN, checkpoint, classifier, detector), or a TorchScript generator.
 int run_info(const std::string &model) {
-  auto generator = gan::Generator::load(model);
-  const gan::ModelInfo &i = generator->info();
-  json j = {{"path", i.path},
-            {"format", i.format},
-            {"kind", i.kind},
-            {"id", i.id},
-            {"config",
-             {{"arch", i.config.arch},
-              {"latent", i.config.latent},
-              {"channels", i.config.channels},
-              {"height", i.config.height},
-              {"width", i.config.width}}},
-            {"provenance",
-             {{"dataset", i.provenance.dataset},
-              {"steps", i.provenance.steps},
-              {"seed", i.provenance.seed},
-              {"date", i.provenance.date},
-              {"tool_version", i.provenance.tool_version},
-              {"metrics", i.provenance.metrics}}}};
+  json j;
+  try {
+    const gan::ModelFile f = gan::read_model_file(model);
+    j = {{"path", model},
+         {"format", "gst-gan"},
+         {"kind", f.kind},
+         {"checksum", f.checksum},
+         {"config", config_json(f.config)},
+         {"provenance", provenance_json(f.provenance)},
+         {"tensors", f.tensors.size()},
+         {"bytes", f.data.size()}};
+  } catch (const gan::Error &e) {
+    if (e.code() != gan::ErrorCode::WrongKind)
+      throw;
+    auto generator = gan::Generator::load(model); // TorchScript
+    const gan::ModelInfo &i = generator->info();
+    j = {{"path", i.path},
+         {"format", i.format},
+         {"id", i.id},
+         {"config", config_json(i.config)},
+         {"provenance", provenance_json(i.provenance)}};
+  }
   std::printf("%s\n", j.dump(2).c_str());
+  return 0;
+}
+
+struct SupervisedArgs {
+  std::string data_dir = gan::default_fashion_mnist_dir();
+  std::string out;
+  std::string generator; // train-detector: the source of fakes
+  int64_t fakes = 60000;
+  uint64_t fake_seed = 1000;
+  int threads = 0;
+  gan::SupervisedOptions options;
+};
+
+void print_epoch(const gan::EpochReport &r, const char *metric) {
+  std::fprintf(stderr, "epoch %lld  loss %.4f  %s %.4f  %.0f img/s\n",
+               static_cast<long long>(r.epoch), r.train_loss, metric, r.metric,
+               r.images_per_second);
+}
+
+int run_train_classifier(const SupervisedArgs &a) {
+  gan::configure_threads(a.threads);
+  const gan::ImageSet train = gan::read_idx_images(a.data_dir + "/train-images-idx3-ubyte.gz");
+  const auto labels = gan::read_idx_labels(a.data_dir + "/train-labels-idx1-ubyte.gz");
+  const gan::ImageSet test = gan::read_idx_images(a.data_dir + "/t10k-images-idx3-ubyte.gz");
+  const auto test_labels = gan::read_idx_labels(a.data_dir + "/t10k-labels-idx1-ubyte.gz");
+  gan::ModelFile f = gan::train_classifier(train, labels, test, test_labels, a.options,
+                                           [](const auto &r) { print_epoch(r, "test-accuracy"); });
+  gan::write_model_file(a.out, f);
+  std::printf("classifier: test accuracy %.4f; wrote %s\n",
+              f.provenance.metrics.at("test_accuracy"), a.out.c_str());
+  return 0;
+}
+
+int run_train_detector(const SupervisedArgs &a) {
+  gan::configure_threads(a.threads);
+  gan::ImageSet real = gan::read_idx_images(a.data_dir + "/train-images-idx3-ubyte.gz");
+  real.source = "fashion-mnist train";
+  auto generator = gan::Generator::load(a.generator);
+  const auto &c = generator->info().config;
+  gan::ImageSet fake;
+  fake.count = a.fakes;
+  fake.channels = c.channels;
+  fake.height = c.height;
+  fake.width = c.width;
+  fake.source = generator->info().id + " samples (seed " + std::to_string(a.fake_seed) + ")";
+  fake.pixels.resize(static_cast<size_t>(fake.count * fake.image_size()));
+  std::vector<float> batch(static_cast<size_t>(256 * fake.image_size()));
+  for (int64_t first = 0; first < fake.count; first += 256) {
+    const int64_t n = std::min<int64_t>(256, fake.count - first);
+    generator->generate(a.fake_seed, static_cast<uint64_t>(first), n, batch.data());
+    // Quantised to 8 bits like every real frame, so bit depth is no shortcut.
+    for (int64_t i = 0; i < n * fake.image_size(); ++i)
+      fake.pixels[static_cast<size_t>(first * fake.image_size() + i)] = static_cast<uint8_t>(
+          std::lround((std::clamp(batch[static_cast<size_t>(i)], -1.0f, 1.0f) + 1.0f) * 127.5f));
+  }
+  gan::ModelFile f = gan::train_detector(
+      real, fake, a.options, [](const auto &r) { print_epoch(r, "validation-accuracy"); });
+  gan::write_model_file(a.out, f);
+  std::printf("detector: validation accuracy %.4f; wrote %s\n",
+              f.provenance.metrics.at("validation_accuracy"), a.out.c_str());
+  return 0;
+}
+
+struct EvalArgs {
+  std::string classifier, detector, dcgan, mlp, out;
+  std::vector<std::string> generators;
+  std::string data_dir = gan::default_fashion_mnist_dir();
+  int64_t samples = 10000;
+  uint64_t seed = 20261127;
+  int threads = 0;
+};
+
+int run_eval(const EvalArgs &a) {
+  gan::configure_threads(a.threads);
+  const auto t0 = std::chrono::steady_clock::now();
+  gan::Evaluator ev(a.classifier, a.data_dir, a.samples);
+  const gan::ReferenceQuality r = ev.references();
+  json report = {{"samples", a.samples},
+                 {"seed", a.seed},
+                 {"classifier", a.classifier},
+                 {"references",
+                  {{"fid_floor_train_vs_test", r.fid_floor},
+                   {"fid_blur_sigma1_vs_test", r.fid_blur},
+                   {"precision_train_vs_test", r.precision_floor},
+                   {"recall_train_vs_test", r.recall_floor},
+                   {"classifier_accuracy", r.classifier_accuracy}}}};
+  for (const std::string &path : a.generators) {
+    const gan::GeneratorQuality q = ev.generator(path, a.seed);
+    report["generators"][path] = {{"id", q.model_id},
+                                  {"fid", q.fid},
+                                  {"fid_over_blur_reference", q.fid / r.fid_blur},
+                                  {"precision", q.precision},
+                                  {"recall", q.recall},
+                                  {"class_fractions", q.class_fractions},
+                                  {"memorized_fraction", q.memorized_fraction},
+                                  {"memorization_threshold", q.memorization_threshold},
+                                  {"median_nn_distance_generated", q.median_nn_distance_generated},
+                                  {"median_nn_distance_test", q.median_nn_distance_test}};
+  }
+  if (!a.detector.empty()) {
+    if (a.dcgan.empty() || a.mlp.empty())
+      throw gan::Error(gan::ErrorCode::InvalidArgument, "--detector needs --dcgan and --mlp");
+    const gan::DetectorQuality q = ev.detector(a.detector, a.dcgan, a.mlp, a.seed + 17);
+    json conditions;
+    for (const auto &[name, c] : q.conditions)
+      conditions[name] = {{"auc", c.auc},
+                          {"ap", c.ap},
+                          {"accuracy", c.accuracy},
+                          {"tpr_at_1pct_fpr", c.tpr_at_1pct_fpr},
+                          {"fpr_at_threshold", c.fpr_at_threshold}};
+    report["detector"] = {{"path", a.detector},
+                          {"id", q.model_id},
+                          {"threshold_logit", q.threshold},
+                          {"conditions", conditions}};
+  }
+  report["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (!a.out.empty())
+    std::ofstream(a.out) << report.dump(2) << '\n';
+  std::printf("%s\n", report.dump(2).c_str());
   return 0;
 }
 
@@ -314,6 +454,65 @@ int main(int argc, char **argv) {
       app.add_subcommand("info", "print a model file's architecture and provenance as JSON");
   info->add_option("--model,-m", model, "model file")->required();
 
+  SupervisedArgs sup;
+  auto add_supervised = [&](CLI::App *cmd) {
+    cmd->add_option("--data-dir", sup.data_dir, "folder with the Fashion-MNIST IDX files")
+        ->capture_default_str();
+    cmd->add_option("--out,-o", sup.out, "model file to write")->required();
+    cmd->add_option("--epochs", sup.options.epochs, "passes over the data")
+        ->check(CLI::Range(1, 1000))
+        ->capture_default_str();
+    cmd->add_option("--batch-size", sup.options.batch_size, "images per step")
+        ->check(CLI::Range(1, 65536))
+        ->capture_default_str();
+    cmd->add_option("--lr", sup.options.lr, "Adam learning rate")
+        ->check(CLI::Range(1e-8, 1.0))
+        ->capture_default_str();
+    cmd->add_option("--lr-decay", sup.options.lr_decay, "learning-rate factor per epoch")
+        ->check(CLI::Range(0.01, 1.0))
+        ->capture_default_str();
+    cmd->add_option("--seed", sup.options.seed, "seed for weights and shuffling")
+        ->capture_default_str();
+    cmd->add_option("--threads", sup.threads, "intra-op threads (0 = one per core)")
+        ->check(CLI::Range(0, 256))
+        ->capture_default_str();
+  };
+  CLI::App *train_classifier = app.add_subcommand(
+      "train-classifier", "train the Fashion-MNIST classifier whose features the metrics use");
+  add_supervised(train_classifier);
+  CLI::App *train_detector = app.add_subcommand(
+      "train-detector", "train a real-vs-generated detector against a generator's samples");
+  add_supervised(train_detector);
+  train_detector
+      ->add_option("--generator,-g", sup.generator, "model file whose samples are the fakes")
+      ->required();
+  train_detector->add_option("--fakes", sup.fakes, "number of generated images")
+      ->check(CLI::Range(100, 1000000))
+      ->capture_default_str();
+  train_detector->add_option("--fake-seed", sup.fake_seed, "latent stream of the fakes")
+      ->capture_default_str();
+
+  EvalArgs ev;
+  CLI::App *eval = app.add_subcommand(
+      "eval", "quality report (JSON): FID, precision/recall, coverage, memorisation, detector");
+  eval->add_option("--classifier,-c", ev.classifier, "classifier model file (feature network)")
+      ->required();
+  eval->add_option("--generator,-g", ev.generators, "generator model file(s) to evaluate");
+  eval->add_option("--detector,-d", ev.detector, "detector model file to evaluate");
+  eval->add_option("--dcgan", ev.dcgan, "with --detector: the generator it was trained against");
+  eval->add_option("--mlp", ev.mlp, "with --detector: a generator it never saw");
+  eval->add_option("--data-dir", ev.data_dir, "folder with the Fashion-MNIST IDX files")
+      ->capture_default_str();
+  eval->add_option("--samples,-n", ev.samples, "test and generated images per statistic")
+      ->check(CLI::Range(10, 10000))
+      ->capture_default_str();
+  eval->add_option("--seed", ev.seed, "latent stream of the generated samples")
+      ->capture_default_str();
+  eval->add_option("--threads", ev.threads, "intra-op threads (0 = one per core)")
+      ->check(CLI::Range(0, 256))
+      ->capture_default_str();
+  eval->add_option("--out,-o", ev.out, "also write the report to this file");
+
   CLI11_PARSE(app, argc, argv);
   gst_init(nullptr, nullptr);
   try {
@@ -323,6 +522,12 @@ int main(int argc, char **argv) {
       return run_sample(model, out, count, columns, seed, scale);
     if (*info)
       return run_info(model);
+    if (*train_classifier)
+      return run_train_classifier(sup);
+    if (*train_detector)
+      return run_train_detector(sup);
+    if (*eval)
+      return run_eval(ev);
   } catch (const gan::Error &e) {
     std::fprintf(stderr, "gst-gan: error (%s): %s\n", gan::error_code_name(e.code()), e.what());
     return 2;

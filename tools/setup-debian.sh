@@ -11,7 +11,7 @@ packages=(
   g++ meson ninja-build pkg-config python3
   # the core: LibTorch 1.13 and an optimised BLAS. Debian's libtorch reaches BLAS through
   # libblas.so.3, which otherwise resolves to the reference BLAS: ~20x slower here.
-  libtorch-dev libopenblas0-pthread zlib1g-dev nlohmann-json3-dev
+  libtorch-dev libopenblas0-pthread zlib1g-dev nlohmann-json3-dev libjpeg62-turbo-dev
   # GStreamer 1.22: plugin, data sources (appsink, decoders), tools
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tools
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good

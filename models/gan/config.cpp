@@ -32,19 +32,24 @@ const char *error_code_name(ErrorCode code) {
   return "unknown";
 }
 
+bool is_gan_arch(const std::string &arch) { return arch == "mlp" || arch == "dcgan"; }
+
 void validate_config(const ModelConfig &c) {
-  if (c.arch != "mlp" && c.arch != "dcgan")
+  if (!is_gan_arch(c.arch) && c.arch != "classifier" && c.arch != "detector")
     throw Error(ErrorCode::UnknownArchitecture,
-                "unknown architecture '" + c.arch + "' (known: mlp, dcgan)");
+                "unknown architecture '" + c.arch + "' (known: mlp, dcgan, classifier, detector)");
   // Bounds keep a hostile header from asking for absurd allocations.
-  if (c.latent < 1 || c.latent > 4096)
-    throw Error(ErrorCode::InvalidArgument, "latent size must be in [1, 4096]");
+  if (is_gan_arch(c.arch) ? (c.latent < 1 || c.latent > 4096) : c.latent != 0)
+    throw Error(ErrorCode::InvalidArgument,
+                "latent size must be in [1, 4096] for GANs and 0 for classifiers and detectors");
   if (c.channels != 1 && c.channels != 3)
     throw Error(ErrorCode::InvalidArgument, "channels must be 1 or 3");
   if (c.height < 1 || c.width < 1 || c.height > 1024 || c.width > 1024)
     throw Error(ErrorCode::InvalidArgument, "height and width must be in [1, 1024]");
-  if (c.arch == "dcgan" && (c.height != 28 || c.width != 28))
-    throw Error(ErrorCode::InvalidArgument, "the dcgan architecture makes 28x28 images only");
+  if ((c.arch == "dcgan" || c.arch == "classifier") && (c.height != 28 || c.width != 28))
+    throw Error(ErrorCode::InvalidArgument, "the " + c.arch + " architecture is 28x28 only");
+  if (c.arch == "detector" && (c.height < 8 || c.width < 8))
+    throw Error(ErrorCode::InvalidArgument, "the detector needs images of at least 8x8");
   if (c.arch == "mlp" && c.channels * c.height * c.width > 65536)
     throw Error(ErrorCode::InvalidArgument, "the mlp architecture is limited to 65536 outputs");
 }

@@ -9,7 +9,7 @@ namespace gan {
 
 // The architecture and the shape of what it makes: enough to rebuild the networks.
 struct ModelConfig {
-  std::string arch = "dcgan"; // "mlp" or "dcgan"
+  std::string arch = "dcgan"; // "mlp", "dcgan", "classifier" or "detector"
   int64_t latent = 100;       // size of the noise vector z
   int64_t channels = 1;
   int64_t height = 28;
@@ -30,6 +30,10 @@ struct Provenance {
   std::string tool_version;
   std::map<std::string, double> metrics;
 };
+
+// GAN architectures ("mlp", "dcgan") have a generator and a discriminator; "classifier" and
+// "detector" are single networks (latent 0).
+bool is_gan_arch(const std::string &arch);
 
 // Throws Error(UnknownArchitecture) or Error(InvalidArgument) when the config cannot be built.
 void validate_config(const ModelConfig &config);

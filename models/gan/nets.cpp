@@ -81,6 +81,22 @@ struct DcganDiscriminatorImpl : ImageModuleImpl {
   nn::Sequential net;
 };
 
+struct DetectorImpl : ImageModuleImpl {
+  explicit DetectorImpl(const ModelConfig &c)
+      : net(nn::Conv2d(nn::Conv2dOptions(c.channels, 16, 3).padding(1)),
+            nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2)),
+            nn::Conv2d(nn::Conv2dOptions(16, 32, 4).stride(2).padding(1).bias(false)),
+            nn::BatchNorm2d(32), nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2)),
+            nn::Conv2d(nn::Conv2dOptions(32, 64, 4).stride(2).padding(1).bias(false)),
+            nn::BatchNorm2d(64), nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2)),
+            nn::AdaptiveAvgPool2d(nn::AdaptiveAvgPool2dOptions(1)), nn::Flatten(),
+            nn::Linear(64, 1)) {
+    register_module("net", net);
+  }
+  torch::Tensor forward(torch::Tensor x) override { return net->forward(x).view({-1}); }
+  nn::Sequential net;
+};
+
 // The DCGAN paper's initialisation: conv weights N(0, 0.02), BatchNorm scale N(1, 0.02).
 void dcgan_init(torch::nn::Module &module) {
   torch::NoGradGuard no_grad;
@@ -139,8 +155,75 @@ uint64_t splitmix64(uint64_t x) {
 
 } // namespace
 
+ClassifierImpl::ClassifierImpl(const ModelConfig &c, int64_t classes)
+    : body(nn::Conv2d(nn::Conv2dOptions(c.channels, 32, 3).padding(1).bias(false)),
+           nn::BatchNorm2d(32), nn::ReLU(true), nn::MaxPool2d(nn::MaxPool2dOptions(2)),
+           nn::Conv2d(nn::Conv2dOptions(32, 64, 3).padding(1).bias(false)), nn::BatchNorm2d(64),
+           nn::ReLU(true), nn::MaxPool2d(nn::MaxPool2dOptions(2)),
+           nn::Conv2d(nn::Conv2dOptions(64, 64, 3).padding(1).bias(false)), nn::BatchNorm2d(64),
+           nn::ReLU(true), nn::Flatten(), nn::Linear(64 * 7 * 7, kFeatures), nn::ReLU(true)),
+      dropout(nn::DropoutOptions(0.4)), head(nn::Linear(kFeatures, classes)) {
+  register_module("body", body);
+  register_module("dropout", dropout);
+  register_module("head", head);
+}
+
+torch::Tensor ClassifierImpl::features(torch::Tensor x) { return body->forward(x); }
+
+torch::Tensor ClassifierImpl::forward(torch::Tensor x) { return head(dropout(features(x))); }
+
+ImageModule build_detector(const ModelConfig &config) {
+  validate_config(config);
+  if (config.arch != "detector")
+    throw Error(ErrorCode::InvalidArgument, "build_detector needs the detector architecture");
+  return std::make_shared<DetectorImpl>(config);
+}
+
+ModelFile classifier_to_file(const Classifier &net, const ModelConfig &config, int64_t classes,
+                             const Provenance &provenance) {
+  ModelFile file;
+  file.kind = "classifier";
+  file.config = config;
+  file.provenance = provenance;
+  file.attributes["classes"] = std::to_string(classes);
+  store_module(file, "classifier", *net);
+  return file;
+}
+
+Classifier classifier_from_file(const ModelFile &file) {
+  if (file.kind != "classifier" || file.config.arch != "classifier")
+    throw Error(ErrorCode::WrongKind, "a '" + file.kind + "' model file is not a classifier");
+  const std::string classes = file.attribute("classes");
+  if (classes.empty() || classes.size() > 4 ||
+      classes.find_first_not_of("0123456789") != std::string::npos || std::stoi(classes) < 2)
+    throw Error(ErrorCode::Corrupt, "classifier file has an impossible class count");
+  Classifier net(file.config, std::stoi(classes));
+  load_module(file, "classifier", *net);
+  return net;
+}
+
+ModelFile detector_to_file(const ImageModule &net, const ModelConfig &config,
+                           const Provenance &provenance) {
+  ModelFile file;
+  file.kind = "detector";
+  file.config = config;
+  file.provenance = provenance;
+  store_module(file, "detector", *net);
+  return file;
+}
+
+ImageModule detector_from_file(const ModelFile &file) {
+  if (file.kind != "detector")
+    throw Error(ErrorCode::WrongKind, "a '" + file.kind + "' model file is not a detector");
+  ImageModule net = build_detector(file.config);
+  load_module(file, "detector", *net);
+  return net;
+}
+
 Gan build_gan(const ModelConfig &config) {
   validate_config(config);
+  if (!is_gan_arch(config.arch))
+    throw Error(ErrorCode::InvalidArgument, "'" + config.arch + "' is not a GAN architecture");
   Gan gan;
   gan.config = config;
   if (config.arch == "mlp") {

@@ -171,15 +171,18 @@ void Generator::generate_from_latents(const float *z, int64_t n, float *out) {
 
 struct Detector::Impl {
   ModelInfo info;
-  ImageModule net; // a GAN discriminator: its logit says "real", so the fake logit is -logit
+  ImageModule net;
+  float fake_sign = 1.0f; // a GAN discriminator's logit says "real": the fake logit is -logit
   c10::optional<torch::jit::Module> jit;
 
   torch::Tensor forward(const torch::Tensor &x) {
     c10::InferenceMode guard;
     const std::vector<int64_t> want{x.size(0)};
     return checked_forward(
-        [&] { return jit ? jit->forward({x}).toTensor().reshape({-1}) : -net->forward(x); }, want,
-        "detector");
+        [&] {
+          return jit ? jit->forward({x}).toTensor().reshape({-1}) : fake_sign * net->forward(x);
+        },
+        want, "detector");
   }
 };
 
@@ -190,9 +193,14 @@ std::unique_ptr<Detector> Detector::load(const std::string &path) {
   auto impl = std::make_unique<Impl>();
   if (!is_zip_file(path)) {
     ModelFile file = read_model_file(path);
-    Gan gan = gan_from_file(file);
-    gan.discriminator->eval();
-    impl->net = gan.discriminator;
+    if (file.kind == "detector") {
+      impl->net = detector_from_file(file);
+      impl->fake_sign = 1.0f;
+    } else {
+      impl->net = gan_from_file(file).discriminator;
+      impl->fake_sign = -1.0f;
+    }
+    impl->net->eval();
     impl->info = gst_gan_info(file, path);
   } else {
     impl->jit = load_torchscript(path);

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "gan/augment.h"
+
+#include "gan/error.h"
+
+#include <algorithm>
+#include <cmath>
+#include <csetjmp>
+#include <cstdio>
+#include <vector>
+
+#include <jpeglib.h>
+
+namespace gan {
+
+namespace {
+
+struct JpegError {
+  jpeg_error_mgr mgr;
+  std::jmp_buf jump;
+};
+
+void on_jpeg_error(j_common_ptr cinfo) {
+  std::longjmp(reinterpret_cast<JpegError *>(cinfo->err)->jump, 1);
+}
+
+uint8_t clamp_byte(double v) { return static_cast<uint8_t>(std::clamp(std::lround(v), 0L, 255L)); }
+
+// Bilinear sampling with pixel centres aligned (as torch's align_corners=false).
+std::vector<float> resize_plane(const std::vector<float> &src, int64_t sh, int64_t sw, int64_t dh,
+                                int64_t dw) {
+  std::vector<float> dst(static_cast<size_t>(dh * dw));
+  const double sy = static_cast<double>(sh) / static_cast<double>(dh);
+  const double sx = static_cast<double>(sw) / static_cast<double>(dw);
+  for (int64_t y = 0; y < dh; ++y) {
+    const double fy = std::clamp((static_cast<double>(y) + 0.5) * sy - 0.5, 0.0, double(sh - 1));
+    const int64_t y0 = static_cast<int64_t>(fy), y1 = std::min(y0 + 1, sh - 1);
+    const double wy = fy - static_cast<double>(y0);
+    for (int64_t x = 0; x < dw; ++x) {
+      const double fx = std::clamp((static_cast<double>(x) + 0.5) * sx - 0.5, 0.0, double(sw - 1));
+      const int64_t x0 = static_cast<int64_t>(fx), x1 = std::min(x0 + 1, sw - 1);
+      const double wx = fx - static_cast<double>(x0);
+      const double top = src[y0 * sw + x0] * (1 - wx) + src[y0 * sw + x1] * wx;
+      const double bottom = src[y1 * sw + x0] * (1 - wx) + src[y1 * sw + x1] * wx;
+      dst[static_cast<size_t>(y * dw + x)] = static_cast<float>(top * (1 - wy) + bottom * wy);
+    }
+  }
+  return dst;
+}
+
+} // namespace
+
+void jpeg_roundtrip(ImageRef im, int quality) {
+  const int64_t hw = im.height * im.width;
+  std::vector<uint8_t> interleaved(static_cast<size_t>(hw * im.channels));
+  for (int64_t p = 0; p < hw; ++p)
+    for (int64_t c = 0; c < im.channels; ++c)
+      interleaved[static_cast<size_t>(p * im.channels + c)] = im.pixels[c * hw + p];
+
+  unsigned char *encoded = nullptr;
+  unsigned long encoded_size = 0;
+  JpegError err;
+  jpeg_compress_struct enc;
+  jpeg_decompress_struct dec;
+  enc.err = jpeg_std_error(&err.mgr);
+  dec.err = &err.mgr;
+  err.mgr.error_exit = on_jpeg_error;
+  bool enc_made = false, dec_made = false;
+  if (setjmp(err.jump)) {
+    if (enc_made)
+      jpeg_destroy_compress(&enc);
+    if (dec_made)
+      jpeg_destroy_decompress(&dec);
+    std::free(encoded);
+    throw Error(ErrorCode::InvalidArgument, "JPEG round trip failed");
+  }
+  jpeg_create_compress(&enc);
+  enc_made = true;
+  jpeg_mem_dest(&enc, &encoded, &encoded_size);
+  enc.image_width = static_cast<JDIMENSION>(im.width);
+  enc.image_height = static_cast<JDIMENSION>(im.height);
+  enc.input_components = static_cast<int>(im.channels);
+  enc.in_color_space = im.channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
+  jpeg_set_defaults(&enc);
+  jpeg_set_quality(&enc, std::clamp(quality, 1, 100), TRUE);
+  jpeg_start_compress(&enc, TRUE);
+  while (enc.next_scanline < enc.image_height) {
+    JSAMPROW row = interleaved.data() + enc.next_scanline * im.width * im.channels;
+    jpeg_write_scanlines(&enc, &row, 1);
+  }
+  jpeg_finish_compress(&enc);
+  jpeg_destroy_compress(&enc);
+  enc_made = false;
+
+  jpeg_create_decompress(&dec);
+  dec_made = true;
+  jpeg_mem_src(&dec, encoded, encoded_size);
+  jpeg_read_header(&dec, TRUE);
+  dec.out_color_space = im.channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
+  jpeg_start_decompress(&dec);
+  while (dec.output_scanline < dec.output_height) {
+    JSAMPROW row = interleaved.data() + dec.output_scanline * im.width * im.channels;
+    jpeg_read_scanlines(&dec, &row, 1);
+  }
+  jpeg_finish_decompress(&dec);
+  jpeg_destroy_decompress(&dec);
+  std::free(encoded);
+
+  for (int64_t p = 0; p < hw; ++p)
+    for (int64_t c = 0; c < im.channels; ++c)
+      im.pixels[c * hw + p] = interleaved[static_cast<size_t>(p * im.channels + c)];
+}
+
+void gaussian_blur(ImageRef im, double sigma) {
+  if (sigma <= 0)
+    return;
+  const int radius = static_cast<int>(std::ceil(3 * sigma));
+  std::vector<double> kernel(static_cast<size_t>(2 * radius + 1));
+  double sum = 0;
+  for (int i = -radius; i <= radius; ++i)
+    sum += kernel[static_cast<size_t>(i + radius)] = std::exp(-0.5 * i * i / (sigma * sigma));
+  for (double &k : kernel)
+    k /= sum;
+  const int64_t h = im.height, w = im.width;
+  std::vector<double> tmp(static_cast<size_t>(h * w));
+  for (int64_t c = 0; c < im.channels; ++c) {
+    uint8_t *plane = im.pixels + c * h * w;
+    for (int64_t y = 0; y < h; ++y)
+      for (int64_t x = 0; x < w; ++x) {
+        double acc = 0;
+        for (int i = -radius; i <= radius; ++i)
+          acc += kernel[static_cast<size_t>(i + radius)] *
+                 plane[y * w + std::clamp<int64_t>(x + i, 0, w - 1)];
+        tmp[static_cast<size_t>(y * w + x)] = acc;
+      }
+    for (int64_t y = 0; y < h; ++y)
+      for (int64_t x = 0; x < w; ++x) {
+        double acc = 0;
+        for (int i = -radius; i <= radius; ++i)
+          acc += kernel[static_cast<size_t>(i + radius)] *
+                 tmp[static_cast<size_t>(std::clamp<int64_t>(y + i, 0, h - 1) * w + x)];
+        plane[y * w + x] = clamp_byte(acc);
+      }
+  }
+}
+
+void rescale_roundtrip(ImageRef im, double factor) {
+  const int64_t h = im.height, w = im.width;
+  const int64_t mh = std::max<int64_t>(1, std::lround(static_cast<double>(h) * factor));
+  const int64_t mw = std::max<int64_t>(1, std::lround(static_cast<double>(w) * factor));
+  for (int64_t c = 0; c < im.channels; ++c) {
+    uint8_t *plane = im.pixels + c * h * w;
+    std::vector<float> src(plane, plane + h * w);
+    // The intermediate image is 8-bit, as a real rescaled frame would be.
+    std::vector<float> mid = resize_plane(src, h, w, mh, mw);
+    for (float &v : mid)
+      v = clamp_byte(v);
+    const std::vector<float> back = resize_plane(mid, mh, mw, h, w);
+    for (int64_t p = 0; p < h * w; ++p)
+      plane[p] = clamp_byte(back[static_cast<size_t>(p)]);
+  }
+}
+
+void random_degradation(ImageRef im, std::mt19937_64 &rng) {
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  if (u(rng) < 0.3)
+    gaussian_blur(im, 0.3 + 0.9 * u(rng));
+  if (u(rng) < 0.3)
+    rescale_roundtrip(im, u(rng) < 0.5 ? 0.5 + 0.4 * u(rng) : 1.5 + 0.5 * u(rng));
+  if (u(rng) < 0.5)
+    jpeg_roundtrip(im, 50 + static_cast<int>(45 * u(rng)));
+}
+
+} // namespace gan

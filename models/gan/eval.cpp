@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "gan/eval.h"
+
+#include "gan/augment.h"
+#include "gan/dataset.h"
+#include "gan/error.h"
+#include "gan/metrics.h"
+#include "gan/model_file.h"
+#include "gan/nets.h"
+#include "gan/runtime.h"
+
+#include <algorithm>
+
+namespace gan {
+
+namespace {
+
+constexpr int64_t kChunk = 500;
+
+// Rows of `x` in chunks, so no [N, M] distance matrix is ever whole.
+template <typename Fn> void for_chunks(int64_t n, Fn fn) {
+  for (int64_t first = 0; first < n; first += kChunk)
+    fn(first, std::min(n, first + kChunk));
+}
+
+torch::Tensor symmetric_sqrt(const torch::Tensor &s) {
+  const auto [values, vectors] = torch::linalg_eigh(s);
+  return vectors.matmul(torch::diag(values.clamp_min(0).sqrt())).matmul(vectors.t());
+}
+
+double quantile_of(const torch::Tensor &v, double q) {
+  return torch::quantile(v.to(torch::kFloat64).flatten(), q).item<double>();
+}
+
+} // namespace
+
+double frechet_distance(const torch::Tensor &a_in, const torch::Tensor &b_in) {
+  const torch::Tensor a = a_in.to(torch::kFloat64), b = b_in.to(torch::kFloat64);
+  const torch::Tensor mu_a = a.mean(0), mu_b = b.mean(0);
+  const torch::Tensor s_a = torch::cov(a.t()), s_b = torch::cov(b.t());
+  const torch::Tensor root_a = symmetric_sqrt(s_a);
+  // Tr((S_a S_b)^(1/2)) = Tr((S_a^(1/2) S_b S_a^(1/2))^(1/2)), a symmetric PSD matrix.
+  const torch::Tensor middle = root_a.matmul(s_b).matmul(root_a);
+  const double cross =
+      torch::linalg_eigvalsh(0.5 * (middle + middle.t())).clamp_min(0).sqrt().sum().item<double>();
+  return (mu_a - mu_b).pow(2).sum().item<double>() + s_a.trace().item<double>() +
+         s_b.trace().item<double>() - 2 * cross;
+}
+
+torch::Tensor nearest_distances(const torch::Tensor &q_in, const torch::Tensor &r_in) {
+  const torch::Tensor q = q_in.to(torch::kFloat32), r = r_in.to(torch::kFloat32);
+  const torch::Tensor r_norm = r.pow(2).sum(1);
+  torch::Tensor out = torch::empty({q.size(0)});
+  for_chunks(q.size(0), [&](int64_t first, int64_t last) {
+    const torch::Tensor c = q.slice(0, first, last);
+    const torch::Tensor d2 = c.pow(2).sum(1, true) + r_norm.unsqueeze(0) - 2 * c.matmul(r.t());
+    out.slice(0, first, last).copy_(std::get<0>(d2.min(1)).clamp_min(0).sqrt());
+  });
+  return out;
+}
+
+namespace {
+
+// k-NN radius of every member of a set within the set (the member itself excluded).
+torch::Tensor knn_radii(const torch::Tensor &set, int64_t k) {
+  torch::Tensor radii = torch::empty({set.size(0)});
+  for_chunks(set.size(0), [&](int64_t first, int64_t last) {
+    const torch::Tensor d = torch::cdist(set.slice(0, first, last), set);
+    radii.slice(0, first, last).copy_(std::get<0>(d.kthvalue(k + 1, 1)));
+  });
+  return radii;
+}
+
+// Fraction of `queries` inside the manifold of `set` (within some member's radius).
+double coverage(const torch::Tensor &queries, const torch::Tensor &set,
+                const torch::Tensor &radii) {
+  int64_t inside = 0;
+  for_chunks(queries.size(0), [&](int64_t first, int64_t last) {
+    const torch::Tensor d = torch::cdist(queries.slice(0, first, last), set);
+    inside += d.le(radii.unsqueeze(0)).any(1).sum().item<int64_t>();
+  });
+  return static_cast<double>(inside) / static_cast<double>(queries.size(0));
+}
+
+} // namespace
+
+std::pair<double, double> precision_recall(const torch::Tensor &real_in,
+                                           const torch::Tensor &fake_in, int64_t k) {
+  const torch::Tensor real = real_in.to(torch::kFloat32), fake = fake_in.to(torch::kFloat32);
+  const double precision = coverage(fake, real, knn_radii(real, k));
+  const double recall = coverage(real, fake, knn_radii(fake, k));
+  return {precision, recall};
+}
+
+BinaryScores binary_scores(const torch::Tensor &real_in, const torch::Tensor &fake_in,
+                           double threshold) {
+  const torch::Tensor real = real_in.to(torch::kFloat64).flatten();
+  const torch::Tensor fake = fake_in.to(torch::kFloat64).flatten();
+  const int64_t nr = real.size(0), nf = fake.size(0);
+  BinaryScores s;
+  // AUC: probability that a fake outscores a real, by ranks (average ranks for ties).
+  const torch::Tensor all = torch::cat({real, fake});
+  const torch::Tensor order = all.argsort();
+  const torch::Tensor sorted = all.index_select(0, order);
+  std::vector<double> ranks(static_cast<size_t>(nr + nf));
+  const auto sv = sorted.accessor<double, 1>();
+  const auto ov = order.accessor<int64_t, 1>();
+  for (int64_t i = 0; i < nr + nf;) {
+    int64_t j = i;
+    while (j + 1 < nr + nf && sv[j + 1] == sv[i])
+      ++j;
+    const double rank = 0.5 * static_cast<double>(i + j) + 1.0;
+    for (int64_t t = i; t <= j; ++t)
+      ranks[static_cast<size_t>(ov[t])] = rank;
+    i = j + 1;
+  }
+  double fake_rank_sum = 0;
+  for (int64_t i = nr; i < nr + nf; ++i)
+    fake_rank_sum += ranks[static_cast<size_t>(i)];
+  s.auc = (fake_rank_sum - 0.5 * static_cast<double>(nf) * static_cast<double>(nf + 1)) /
+          (static_cast<double>(nf) * static_cast<double>(nr));
+  // AP: mean precision at each fake, scanning scores from the highest down.
+  double hits = 0, ap = 0;
+  for (int64_t i = nr + nf - 1, seen = 1; i >= 0; --i, ++seen)
+    if (ov[i] >= nr) {
+      hits += 1;
+      ap += hits / static_cast<double>(seen);
+    }
+  s.ap = ap / static_cast<double>(nf);
+  s.accuracy = (real.le(0).sum().item<double>() + fake.gt(0).sum().item<double>()) /
+               static_cast<double>(nr + nf);
+  s.tpr_at_threshold = fake.gt(threshold).to(torch::kFloat64).mean().item<double>();
+  s.fpr_at_threshold = real.gt(threshold).to(torch::kFloat64).mean().item<double>();
+  return s;
+}
+
+struct Evaluator::Impl {
+  int64_t n = 0;
+  Classifier classifier{nullptr};
+  ImageSet test, train;
+  std::vector<uint8_t> test_labels;
+  torch::Tensor test_u8;    // [n, C, H, W] uint8, the first n test images
+  torch::Tensor test_feat;  // classifier features of those
+  torch::Tensor train_flat; // all training images, [-1, 1], flattened: memorisation audit
+  torch::Tensor test_nn;    // test -> train nearest distances
+
+  torch::Tensor features(const torch::Tensor &u8) {
+    c10::InferenceMode guard;
+    std::vector<torch::Tensor> parts;
+    for_chunks(u8.size(0), [&](int64_t first, int64_t last) {
+      parts.push_back(classifier->features(from_uint8(u8.slice(0, first, last))));
+    });
+    return torch::cat(parts);
+  }
+
+  torch::Tensor predict(const torch::Tensor &u8) {
+    c10::InferenceMode guard;
+    std::vector<torch::Tensor> parts;
+    for_chunks(u8.size(0), [&](int64_t first, int64_t last) {
+      parts.push_back(classifier->forward(from_uint8(u8.slice(0, first, last))).argmax(1));
+    });
+    return torch::cat(parts);
+  }
+
+  // Samples quantised to 8 bits, as frames of a video would be.
+  torch::Tensor samples(Generator &g, uint64_t seed, int64_t count) {
+    const auto &c = g.info().config;
+    if (c.channels != test.channels || c.height != test.height || c.width != test.width)
+      throw Error(ErrorCode::InvalidArgument,
+                  "generator '" + g.info().id + "' does not make images of the data's shape");
+    torch::Tensor x = torch::empty({count, c.channels, c.height, c.width});
+    for_chunks(count, [&](int64_t first, int64_t last) {
+      g.generate(seed, static_cast<uint64_t>(first), last - first,
+                 x.slice(0, first, last).data_ptr<float>());
+    });
+    return to_uint8(x);
+  }
+
+  torch::Tensor degrade(torch::Tensor u8, const std::function<void(ImageRef)> &fn) {
+    u8 = u8.contiguous().clone();
+    uint8_t *p = u8.data_ptr<uint8_t>();
+    const int64_t size = u8.size(1) * u8.size(2) * u8.size(3);
+    for (int64_t i = 0; i < u8.size(0); ++i)
+      fn({p + i * size, u8.size(1), u8.size(2), u8.size(3)});
+    return u8;
+  }
+
+  torch::Tensor scores(Detector &d, const torch::Tensor &u8) {
+    const torch::Tensor x = from_uint8(u8).contiguous();
+    torch::Tensor out = torch::empty({u8.size(0)});
+    for_chunks(u8.size(0), [&](int64_t first, int64_t last) {
+      d.score(x.slice(0, first, last).data_ptr<float>(), last - first,
+              out.slice(0, first, last).data_ptr<float>());
+    });
+    return out;
+  }
+};
+
+Evaluator::Evaluator(const std::string &classifier_path, const std::string &data_dir,
+                     int64_t samples)
+    : impl_(std::make_unique<Impl>()) {
+  Impl &m = *impl_;
+  m.classifier = classifier_from_file(read_model_file(classifier_path));
+  m.classifier->eval();
+  m.test = read_idx_images(data_dir + "/t10k-images-idx3-ubyte.gz");
+  m.test_labels = read_idx_labels(data_dir + "/t10k-labels-idx1-ubyte.gz");
+  m.train = read_idx_images(data_dir + "/train-images-idx3-ubyte.gz");
+  if (samples < 10 || samples > m.test.count)
+    throw Error(ErrorCode::InvalidArgument,
+                "samples must be in [10, " + std::to_string(m.test.count) + "]");
+  m.n = samples;
+  auto all_test =
+      torch::from_blob(m.test.pixels.data(),
+                       {m.test.count, m.test.channels, m.test.height, m.test.width}, torch::kUInt8);
+  m.test_u8 = all_test.slice(0, 0, m.n).clone();
+  m.test_feat = m.features(m.test_u8);
+  m.train_flat = from_uint8(torch::from_blob(m.train.pixels.data(),
+                                             {m.train.count, m.train.image_size()}, torch::kUInt8));
+  m.test_nn = nearest_distances(from_uint8(m.test_u8).flatten(1), m.train_flat);
+}
+
+Evaluator::~Evaluator() = default;
+
+ReferenceQuality Evaluator::references() {
+  Impl &m = *impl_;
+  ReferenceQuality r;
+  const torch::Tensor train_u8 = torch::from_blob(
+      m.train.pixels.data(), {m.train.count, m.train.channels, m.train.height, m.train.width},
+      torch::kUInt8);
+  // A fixed random subset of the training set, the same size as the test sample.
+  auto rng = make_rng(0, 0x666c6f6f72ull, 0); // "floor"
+  const torch::Tensor pick = torch::randperm(m.train.count, rng, torch::kInt64).slice(0, 0, m.n);
+  const torch::Tensor train_feat = m.features(train_u8.index_select(0, pick));
+  r.fid_floor = frechet_distance(train_feat, m.test_feat);
+  const auto pr = precision_recall(m.test_feat, train_feat);
+  r.precision_floor = pr.first;
+  r.recall_floor = pr.second;
+  const torch::Tensor blurred = m.degrade(m.test_u8, [](ImageRef im) { gaussian_blur(im, 1.0); });
+  r.fid_blur = frechet_distance(m.features(blurred), m.test_feat);
+  const torch::Tensor labels =
+      torch::from_blob(m.test_labels.data(), {m.n}, torch::kUInt8).to(torch::kInt64);
+  r.classifier_accuracy = m.predict(m.test_u8).eq(labels).to(torch::kFloat64).mean().item<double>();
+  return r;
+}
+
+GeneratorQuality Evaluator::generator(const std::string &model_path, uint64_t seed) {
+  Impl &m = *impl_;
+  auto g = Generator::load(model_path);
+  GeneratorQuality q;
+  q.model_id = g->info().id;
+  const torch::Tensor fake = m.samples(*g, seed, m.n);
+  const torch::Tensor feat = m.features(fake);
+  q.fid = frechet_distance(feat, m.test_feat);
+  const auto pr = precision_recall(m.test_feat, feat);
+  q.precision = pr.first;
+  q.recall = pr.second;
+  const int64_t classes = m.classifier->head->options.out_features();
+  const torch::Tensor hist =
+      torch::bincount(m.predict(fake), {}, classes).to(torch::kFloat64) / static_cast<double>(m.n);
+  for (int64_t c = 0; c < classes; ++c)
+    q.class_fractions.push_back(hist[c].item<double>());
+  const torch::Tensor gen_nn = nearest_distances(from_uint8(fake).flatten(1), m.train_flat);
+  q.memorization_threshold = quantile_of(m.test_nn, 0.01);
+  q.memorized_fraction =
+      gen_nn.lt(q.memorization_threshold).to(torch::kFloat64).mean().item<double>();
+  q.median_nn_distance_generated = quantile_of(gen_nn, 0.5);
+  q.median_nn_distance_test = quantile_of(m.test_nn, 0.5);
+  return q;
+}
+
+DetectorQuality Evaluator::detector(const std::string &detector_path, const std::string &dcgan_path,
+                                    const std::string &mlp_path, uint64_t seed) {
+  Impl &m = *impl_;
+  auto d = Detector::load(detector_path);
+  auto dcgan = Generator::load(dcgan_path);
+  auto mlp = Generator::load(mlp_path);
+  DetectorQuality q;
+  q.model_id = d->info().id;
+  const int64_t half = m.n / 2;
+  const torch::Tensor real_val = m.test_u8.slice(0, 0, half);
+  const torch::Tensor real_test = m.test_u8.slice(0, half, 2 * half);
+  // Validation fixes the threshold: 1% of clean validation reals score above it.
+  q.threshold = quantile_of(m.scores(*d, real_val), 0.99);
+
+  const torch::Tensor fakes_dcgan = m.samples(*dcgan, seed, half);
+  const torch::Tensor fakes_mlp = m.samples(*mlp, seed + 1, half);
+  auto jpeg = [](ImageRef im) { jpeg_roundtrip(im, 75); };
+  auto rescale = [](ImageRef im) { rescale_roundtrip(im, 2.0); };
+  auto add = [&](const std::string &name, const torch::Tensor &real, const torch::Tensor &fake) {
+    const BinaryScores s = binary_scores(m.scores(*d, real), m.scores(*d, fake), q.threshold);
+    q.conditions[name] = {s.auc, s.ap, s.accuracy, s.tpr_at_threshold, s.fpr_at_threshold};
+  };
+  add("a-dcgan", real_test, fakes_dcgan);
+  add("b-mlp", real_test, fakes_mlp);
+  const torch::Tensor real_jpeg = m.degrade(real_test, jpeg);
+  add("c-jpeg75-dcgan", real_jpeg, m.degrade(fakes_dcgan, jpeg));
+  add("c-jpeg75-mlp", real_jpeg, m.degrade(fakes_mlp, jpeg));
+  const torch::Tensor real_rescaled = m.degrade(real_test, rescale);
+  add("d-rescale2x-dcgan", real_rescaled, m.degrade(fakes_dcgan, rescale));
+  add("d-rescale2x-mlp", real_rescaled, m.degrade(fakes_mlp, rescale));
+  return q;
+}
+
+} // namespace gan
