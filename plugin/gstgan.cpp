@@ -1,18 +1,17 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The `gan` plugin: GStreamer elements around the gst-gan LibTorch core (models/).
- * Elements register here as they land (gangen, gandetect).
+ * Elements: gangen (GAN video source); gandetect lands next.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
+#include "gstgangen.h"
+
 #include <gst/gst.h>
 
-static gboolean plugin_init(GstPlugin *plugin) {
-  (void)plugin;
-  return TRUE;
-}
+static gboolean plugin_init(GstPlugin *plugin) { return GST_ELEMENT_REGISTER(gangen, plugin); }
 
 GST_PLUGIN_DEFINE(GST_VERSION_MAJOR, GST_VERSION_MINOR, gan,
                   "GAN video generation and synthetic-frame detection (LibTorch)", plugin_init,

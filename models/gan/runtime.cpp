@@ -7,6 +7,8 @@
 
 #include <torch/script.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 
@@ -154,6 +156,51 @@ int64_t Generator::image_floats() const {
 void Generator::latent(uint64_t seed, uint64_t index, float *out) const {
   const torch::Tensor z = latents(seed, index, 1, impl_->info.config.latent);
   std::memcpy(out, z.data_ptr<float>(), z.nbytes());
+}
+
+namespace {
+
+// Spherical interpolation (Shoemake), which keeps interpolated latents at the norm a Gaussian
+// latent has, so the generator sees in-distribution inputs all along a walk.
+torch::Tensor slerp(const torch::Tensor &a, const torch::Tensor &b, double t) {
+  const double cos_omega =
+      std::clamp((a * b).sum().item<double>() / (a.norm().item<double>() * b.norm().item<double>()),
+                 -1.0, 1.0);
+  const double omega = std::acos(cos_omega);
+  if (std::sin(omega) < 1e-6)
+    return a * (1 - t) + b * t;
+  return a * (std::sin((1 - t) * omega) / std::sin(omega)) +
+         b * (std::sin(t * omega) / std::sin(omega));
+}
+
+} // namespace
+
+void Generator::frame_latents(const StreamSettings &s, uint64_t first, int64_t frames,
+                              float *z) const {
+  const int64_t latent = impl_->info.config.latent;
+  const uint64_t tiles = static_cast<uint64_t>(std::max<int64_t>(1, s.tiles));
+  const uint64_t walk = static_cast<uint64_t>(std::max<int64_t>(1, s.walk_frames));
+  for (int64_t f = 0; f < frames; ++f) {
+    const uint64_t frame = first + static_cast<uint64_t>(f);
+    float *out = z + f * static_cast<int64_t>(tiles) * latent;
+    if (s.motion == Motion::Walk) {
+      const uint64_t key = frame / walk;
+      const double t = static_cast<double>(frame % walk) / static_cast<double>(walk);
+      const torch::Tensor a = latents(s.seed, key * tiles, static_cast<int64_t>(tiles), latent);
+      const torch::Tensor b =
+          latents(s.seed, (key + 1) * tiles, static_cast<int64_t>(tiles), latent);
+      for (uint64_t i = 0; i < tiles; ++i) {
+        const torch::Tensor zi =
+            t == 0 ? a[static_cast<int64_t>(i)].contiguous()
+                   : slerp(a[static_cast<int64_t>(i)], b[static_cast<int64_t>(i)], t).contiguous();
+        std::memcpy(out + static_cast<int64_t>(i) * latent, zi.data_ptr<float>(), zi.nbytes());
+      }
+    } else {
+      const uint64_t index = s.motion == Motion::Static ? 0 : frame * tiles;
+      const torch::Tensor zs = latents(s.seed, index, static_cast<int64_t>(tiles), latent);
+      std::memcpy(out, zs.data_ptr<float>(), zs.nbytes());
+    }
+  }
 }
 
 void Generator::generate(uint64_t seed, uint64_t index, int64_t n, float *out) {

@@ -22,6 +22,20 @@ struct ModelInfo {
   Provenance provenance;
 };
 
+// How a video's latents move from frame to frame.
+enum class Motion {
+  Static, // every frame shows the same samples
+  Random, // a new latent for every frame
+  Walk,   // spherical interpolation between key latents, one key every walk_frames frames
+};
+
+struct StreamSettings {
+  uint64_t seed = 0;
+  Motion motion = Motion::Walk;
+  int64_t walk_frames = 60;
+  int64_t tiles = 1; // samples per frame (a rows x columns mosaic)
+};
+
 // Images are float [n, channels, height, width] in [-1, 1], contiguous.
 class Generator {
 public:
@@ -39,6 +53,10 @@ public:
   void generate_from_latents(const float *z, int64_t n, float *out);
   // The latent of sample `index` of stream `seed` (latent floats).
   void latent(uint64_t seed, uint64_t index, float *out) const;
+  // Latents of video frames first .. first+frames-1: frames * tiles rows of `latent` floats.
+  // A pure function of (settings, frame index): frames can be made in any order or batch.
+  void frame_latents(const StreamSettings &settings, uint64_t first, int64_t frames,
+                     float *z) const;
 
   struct Impl;
 

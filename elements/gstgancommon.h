@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+// What the elements share: where the shipped models are, how core errors become GStreamer
+// errors, and the map between GstVideoFormat and the core's pixel formats.
+
+#include "gan/error.h"
+#include "gan/frames.h"
+
+#include <gst/gst.h>
+#include <gst/video/video.h>
+
+#include <string>
+
+// The path of a shipped model file ("fmnist-dcgan.gan"): $GST_GAN_MODELS_DIR, then the
+// source tree's models/ (running from the build tree), then the installed data dir.
+std::string gst_gan_shipped_model(const char *name);
+
+// Posts GST_ELEMENT_ERROR for a core error at start/load time: missing file ->
+// RESOURCE/NOT_FOUND, unreadable or corrupt -> RESOURCE/OPEN_READ, bad settings ->
+// RESOURCE/SETTINGS, inference -> STREAM/FAILED. `what` goes into the user message.
+void gst_gan_post_error(GstElement *element, const std::string &what, const gan::Error &error);
+
+// FALSE for formats the core does not draw or read.
+gboolean gst_gan_pixel_format(GstVideoFormat format, gan::PixelFormat *out);
+
+// A mapped GstVideoFrame as the core's plain view.
+gan::FrameView gst_gan_frame_view(GstVideoFrame *frame, gan::PixelFormat format);
+
+// Unmaps on every way out of a scope.
+struct GstGanFrameMap {
+  GstVideoFrame frame;
+  gboolean mapped = FALSE;
+  GstGanFrameMap(GstVideoInfo *info, GstBuffer *buffer, GstMapFlags flags) {
+    mapped = gst_video_frame_map(&frame, info, buffer, flags);
+  }
+  ~GstGanFrameMap() {
+    if (mapped)
+      gst_video_frame_unmap(&frame);
+  }
+  GstGanFrameMap(const GstGanFrameMap &) = delete;
+  GstGanFrameMap &operator=(const GstGanFrameMap &) = delete;
+};

@@ -1,0 +1,679 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/**
+ * SECTION:element-gangen
+ * @title: gangen
+ *
+ * A video source whose frames come from a trained GAN generator, like videotestsrc but with
+ * generated content. Frame n is a pure function of (model, #GstGanGen:seed, n, settings), so
+ * output is reproducible, independent of #GstGanGen:batch-size, and seekable frame-accurately.
+ * Every buffer carries a #GstGanSyntheticMeta and the stream carries tags saying the content
+ * is machine-generated.
+ *
+ * ## Example launch lines
+ * |[
+ * gst-launch-1.0 -v gangen num-buffers=300 ! videoconvert ! autovideosink
+ * ]| Fashion-MNIST items drifting (latent walk) at the model's native 28x28, 30 fps.
+ * |[
+ * gst-launch-1.0 gangen rows=4 columns=6 num-buffers=150 !
+ * video/x-raw,width=640,height=480,format=I420 ! \ x264enc ! mp4mux ! filesink location=gan.mp4
+ * ]| A 640x480 mosaic of 24 moving items, encoded to a playable file.
+ * |[
+ * gst-launch-1.0 gangen is-live=true motion=random seed=7 ! videoconvert ! autovideosink
+ * ]| A live source with a new sample every frame.
+ */
+#include "gstgangen.h"
+
+#include "gstgancommon.h"
+#include "gstganmeta.h"
+
+#include "gan/runtime.h"
+
+#include <gst/video/video.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+GST_DEBUG_CATEGORY_STATIC(gst_gan_gen_debug);
+#define GST_CAT_DEFAULT gst_gan_gen_debug
+
+#define DEFAULT_MODEL NULL
+#define DEFAULT_SEED 0
+#define DEFAULT_MOTION GST_GAN_GEN_MOTION_WALK
+#define DEFAULT_WALK_FRAMES 60
+#define DEFAULT_ROWS 1
+#define DEFAULT_COLUMNS 1
+#define DEFAULT_BATCH_SIZE 8
+#define DEFAULT_IS_LIVE FALSE
+#define DEFAULT_TIMESTAMP_OFFSET 0
+#define DEFAULT_SCALING GST_GAN_SCALING_BILINEAR
+#define DEFAULT_FPS_N 30
+#define DEFAULT_FPS_D 1
+
+enum {
+  PROP_0,
+  PROP_MODEL,
+  PROP_SEED,
+  PROP_MOTION,
+  PROP_WALK_FRAMES,
+  PROP_ROWS,
+  PROP_COLUMNS,
+  PROP_BATCH_SIZE,
+  PROP_IS_LIVE,
+  PROP_TIMESTAMP_OFFSET,
+  PROP_SCALING,
+};
+
+#define GAN_GEN_FORMATS "{ GRAY8, RGB, BGR, RGBA, BGRA, RGBx, BGRx, xRGB, I420, NV12 }"
+
+static GstStaticPadTemplate gst_gan_gen_src_template = GST_STATIC_PAD_TEMPLATE(
+    "src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS(GST_VIDEO_CAPS_MAKE(GAN_GEN_FORMATS)));
+
+namespace {
+
+// What the properties set; copied under the lock once per buffer.
+struct Settings {
+  std::string model; // empty: the shipped Fashion-MNIST DCGAN
+  guint64 seed = DEFAULT_SEED;
+  GstGanGenMotion motion = DEFAULT_MOTION;
+  guint walk_frames = DEFAULT_WALK_FRAMES;
+  guint rows = DEFAULT_ROWS;
+  guint columns = DEFAULT_COLUMNS;
+  guint batch_size = DEFAULT_BATCH_SIZE;
+  gint64 timestamp_offset = DEFAULT_TIMESTAMP_OFFSET;
+  GstGanScaling scaling = DEFAULT_SCALING;
+
+  // The settings a frame's pixels depend on (batch size and timestamps excluded).
+  bool same_frames(const Settings &o) const {
+    return seed == o.seed && motion == o.motion && walk_frames == o.walk_frames && rows == o.rows &&
+           columns == o.columns;
+  }
+};
+
+gan::Motion core_motion(GstGanGenMotion m) {
+  switch (m) {
+  case GST_GAN_GEN_MOTION_STATIC:
+    return gan::Motion::Static;
+  case GST_GAN_GEN_MOTION_RANDOM:
+    return gan::Motion::Random;
+  case GST_GAN_GEN_MOTION_WALK:
+    break;
+  }
+  return gan::Motion::Walk;
+}
+
+gan::Scaling core_scaling(GstGanScaling s) {
+  switch (s) {
+  case GST_GAN_SCALING_NEAREST:
+    return gan::Scaling::Nearest;
+  case GST_GAN_SCALING_BICUBIC:
+    return gan::Scaling::Bicubic;
+  case GST_GAN_SCALING_BILINEAR:
+    break;
+  }
+  return gan::Scaling::Bilinear;
+}
+
+} // namespace
+
+struct GstGanGenPrivate {
+  std::mutex lock; // guards `settings`: properties change from any thread
+  Settings settings;
+
+  // Streaming state: touched by start/stop, caps, seeks and fill, which basesrc serialises.
+  std::unique_ptr<gan::Generator> generator;
+  GstVideoInfo info;
+  gan::PixelFormat format = gan::PixelFormat::Rgb;
+  bool have_info = false;
+  guint64 n_frames = 0;     // index of the next frame
+  guint64 accum_frames = 0; // frames before the last caps change
+  GstClockTime accum_rtime = 0;
+  GstClockTime running_time = 0;
+  Settings cached_for;                         // the settings the cache was made with
+  std::map<guint64, std::vector<float>> cache; // frame index -> tiles of generator output
+  bool tags_sent = false;
+};
+
+struct _GstGanGen {
+  GstPushSrc parent;
+  GstGanGenPrivate *priv;
+};
+
+#define gst_gan_gen_parent_class parent_class
+G_DEFINE_TYPE(GstGanGen, gst_gan_gen, GST_TYPE_PUSH_SRC);
+GST_ELEMENT_REGISTER_DEFINE(gangen, "gangen", GST_RANK_NONE, GST_TYPE_GAN_GEN);
+
+#define GST_TYPE_GAN_GEN_MOTION (gst_gan_gen_motion_get_type())
+static GType gst_gan_gen_motion_get_type(void) {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {GST_GAN_GEN_MOTION_STATIC, "One latent per tile: a still picture", "static"},
+      {GST_GAN_GEN_MOTION_RANDOM, "A new latent every frame", "random"},
+      {GST_GAN_GEN_MOTION_WALK, "Smooth spherical walk between key latents", "walk"},
+      {0, NULL, NULL}};
+  if (g_once_init_enter(&type))
+    g_once_init_leave(&type, g_enum_register_static("GstGanGenMotion", values));
+  return type;
+}
+
+#define GST_TYPE_GAN_SCALING (gst_gan_scaling_get_type())
+static GType gst_gan_scaling_get_type(void) {
+  static GType type = 0;
+  static const GEnumValue values[] = {{GST_GAN_SCALING_NEAREST, "Nearest neighbour", "nearest"},
+                                      {GST_GAN_SCALING_BILINEAR, "Bilinear", "bilinear"},
+                                      {GST_GAN_SCALING_BICUBIC, "Bicubic (Catmull-Rom)", "bicubic"},
+                                      {0, NULL, NULL}};
+  if (g_once_init_enter(&type))
+    g_once_init_leave(&type, g_enum_register_static("GstGanScaling", values));
+  return type;
+}
+
+static Settings gst_gan_gen_settings(GstGanGen *self) {
+  std::lock_guard<std::mutex> guard(self->priv->lock);
+  return self->priv->settings;
+}
+
+static void gst_gan_gen_set_property(GObject *object, guint prop_id, const GValue *value,
+                                     GParamSpec *pspec) {
+  GstGanGen *self = GST_GAN_GEN(object);
+  std::lock_guard<std::mutex> guard(self->priv->lock);
+  Settings &s = self->priv->settings;
+  switch (prop_id) {
+  case PROP_MODEL: {
+    const gchar *model = g_value_get_string(value);
+    s.model = model ? model : "";
+    break;
+  }
+  case PROP_SEED:
+    s.seed = g_value_get_uint64(value);
+    break;
+  case PROP_MOTION:
+    s.motion = static_cast<GstGanGenMotion>(g_value_get_enum(value));
+    break;
+  case PROP_WALK_FRAMES:
+    s.walk_frames = g_value_get_uint(value);
+    break;
+  case PROP_ROWS:
+    s.rows = g_value_get_uint(value);
+    break;
+  case PROP_COLUMNS:
+    s.columns = g_value_get_uint(value);
+    break;
+  case PROP_BATCH_SIZE:
+    s.batch_size = g_value_get_uint(value);
+    break;
+  case PROP_IS_LIVE:
+    gst_base_src_set_live(GST_BASE_SRC(object), g_value_get_boolean(value));
+    break;
+  case PROP_TIMESTAMP_OFFSET:
+    s.timestamp_offset = g_value_get_int64(value);
+    break;
+  case PROP_SCALING:
+    s.scaling = static_cast<GstGanScaling>(g_value_get_enum(value));
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+    break;
+  }
+}
+
+static void gst_gan_gen_get_property(GObject *object, guint prop_id, GValue *value,
+                                     GParamSpec *pspec) {
+  GstGanGen *self = GST_GAN_GEN(object);
+  std::lock_guard<std::mutex> guard(self->priv->lock);
+  const Settings &s = self->priv->settings;
+  switch (prop_id) {
+  case PROP_MODEL:
+    g_value_set_string(value, s.model.empty() ? NULL : s.model.c_str());
+    break;
+  case PROP_SEED:
+    g_value_set_uint64(value, s.seed);
+    break;
+  case PROP_MOTION:
+    g_value_set_enum(value, s.motion);
+    break;
+  case PROP_WALK_FRAMES:
+    g_value_set_uint(value, s.walk_frames);
+    break;
+  case PROP_ROWS:
+    g_value_set_uint(value, s.rows);
+    break;
+  case PROP_COLUMNS:
+    g_value_set_uint(value, s.columns);
+    break;
+  case PROP_BATCH_SIZE:
+    g_value_set_uint(value, s.batch_size);
+    break;
+  case PROP_IS_LIVE:
+    g_value_set_boolean(value, gst_base_src_is_live(GST_BASE_SRC(object)));
+    break;
+  case PROP_TIMESTAMP_OFFSET:
+    g_value_set_int64(value, s.timestamp_offset);
+    break;
+  case PROP_SCALING:
+    g_value_set_enum(value, s.scaling);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+    break;
+  }
+}
+
+static gboolean gst_gan_gen_start(GstBaseSrc *bsrc) {
+  GstGanGen *self = GST_GAN_GEN(bsrc);
+  GstGanGenPrivate *priv = self->priv;
+  const Settings s = gst_gan_gen_settings(self);
+  const std::string path = s.model.empty() ? gst_gan_shipped_model("fmnist-dcgan.gan") : s.model;
+  try {
+    priv->generator = gan::Generator::load(path);
+  } catch (const gan::Error &e) {
+    gst_gan_post_error(GST_ELEMENT(self), "Could not load generator model '" + path + "'", e);
+    return FALSE;
+  } catch (const std::exception &e) {
+    GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ,
+                      ("Could not load generator model '%s'", path.c_str()), ("%s", e.what()));
+    return FALSE;
+  }
+  GST_INFO_OBJECT(self, "loaded %s (%s)", path.c_str(), priv->generator->info().id.c_str());
+  priv->have_info = false;
+  priv->n_frames = priv->accum_frames = 0;
+  priv->accum_rtime = priv->running_time = 0;
+  priv->cache.clear();
+  priv->tags_sent = false;
+  return TRUE;
+}
+
+static gboolean gst_gan_gen_stop(GstBaseSrc *bsrc) {
+  GstGanGenPrivate *priv = GST_GAN_GEN(bsrc)->priv;
+  priv->generator.reset();
+  priv->cache.clear();
+  priv->have_info = false;
+  return TRUE;
+}
+
+static GstCaps *gst_gan_gen_fixate(GstBaseSrc *bsrc, GstCaps *caps) {
+  GstGanGen *self = GST_GAN_GEN(bsrc);
+  const Settings s = gst_gan_gen_settings(self);
+  // Native size: the model's image, tiled rows x columns.
+  gint width = 28, height = 28;
+  if (self->priv->generator) {
+    width = static_cast<gint>(self->priv->generator->info().config.width);
+    height = static_cast<gint>(self->priv->generator->info().config.height);
+  }
+  caps = gst_caps_make_writable(caps);
+  GstStructure *structure = gst_caps_get_structure(caps, 0);
+  gst_structure_fixate_field_nearest_int(structure, "width", width * static_cast<gint>(s.columns));
+  gst_structure_fixate_field_nearest_int(structure, "height", height * static_cast<gint>(s.rows));
+  gst_structure_fixate_field_nearest_fraction(structure, "framerate", DEFAULT_FPS_N, DEFAULT_FPS_D);
+  if (gst_structure_has_field(structure, "pixel-aspect-ratio"))
+    gst_structure_fixate_field_nearest_fraction(structure, "pixel-aspect-ratio", 1, 1);
+  return GST_BASE_SRC_CLASS(parent_class)->fixate(bsrc, caps);
+}
+
+static gboolean gst_gan_gen_set_caps(GstBaseSrc *bsrc, GstCaps *caps) {
+  GstGanGen *self = GST_GAN_GEN(bsrc);
+  GstGanGenPrivate *priv = self->priv;
+  GstVideoInfo info;
+  if (!gst_video_info_from_caps(&info, caps)) {
+    GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("Cannot produce these caps"),
+                      ("unparsable caps %" GST_PTR_FORMAT, caps));
+    return FALSE;
+  }
+  gan::PixelFormat format;
+  if (!gst_gan_pixel_format(GST_VIDEO_INFO_FORMAT(&info), &format)) {
+    GST_ELEMENT_ERROR(
+        self, CORE, NEGOTIATION,
+        ("Unsupported video format %s", gst_video_format_to_string(GST_VIDEO_INFO_FORMAT(&info))),
+        (NULL));
+    return FALSE;
+  }
+  // A framerate change keeps timestamps continuous: account what was produced so far.
+  if (priv->have_info && GST_VIDEO_INFO_FPS_N(&priv->info) != 0) {
+    priv->accum_rtime += gst_util_uint64_scale(priv->n_frames - priv->accum_frames,
+                                               GST_VIDEO_INFO_FPS_D(&priv->info) * GST_SECOND,
+                                               GST_VIDEO_INFO_FPS_N(&priv->info));
+    priv->accum_frames = priv->n_frames;
+  }
+  priv->info = info;
+  priv->format = format;
+  priv->have_info = true;
+  GST_DEBUG_OBJECT(self, "negotiated %" GST_PTR_FORMAT, caps);
+  return TRUE;
+}
+
+static gboolean gst_gan_gen_decide_allocation(GstBaseSrc *bsrc, GstQuery *query) {
+  GstBufferPool *pool = NULL;
+  guint size, min, max;
+  GstVideoInfo *info = &GST_GAN_GEN(bsrc)->priv->info;
+  GstCaps *caps;
+  gst_query_parse_allocation(query, &caps, NULL);
+  const gboolean update = gst_query_get_n_allocation_pools(query) > 0;
+  if (update) {
+    gst_query_parse_nth_allocation_pool(query, 0, &pool, &size, &min, &max);
+    size = MAX(size, (guint)GST_VIDEO_INFO_SIZE(info));
+  } else {
+    size = static_cast<guint>(GST_VIDEO_INFO_SIZE(info));
+    min = max = 0;
+  }
+  if (!pool)
+    pool = gst_video_buffer_pool_new();
+  GstStructure *config = gst_buffer_pool_get_config(pool);
+  gst_buffer_pool_config_set_params(config, caps, size, min, max);
+  if (gst_query_find_allocation_meta(query, GST_VIDEO_META_API_TYPE, NULL))
+    gst_buffer_pool_config_add_option(config, GST_BUFFER_POOL_OPTION_VIDEO_META);
+  gst_buffer_pool_set_config(pool, config);
+  if (update)
+    gst_query_set_nth_allocation_pool(query, 0, pool, size, min, max);
+  else
+    gst_query_add_allocation_pool(query, pool, size, min, max);
+  gst_object_unref(pool);
+  return GST_BASE_SRC_CLASS(parent_class)->decide_allocation(bsrc, query);
+}
+
+static gboolean gst_gan_gen_is_seekable(GstBaseSrc *) { return TRUE; }
+
+static gboolean gst_gan_gen_do_seek(GstBaseSrc *bsrc, GstSegment *segment) {
+  GstGanGenPrivate *priv = GST_GAN_GEN(bsrc)->priv;
+  if (segment->rate < 0) {
+    GST_WARNING_OBJECT(bsrc, "reverse playback is not supported");
+    return FALSE;
+  }
+  segment->time = segment->start;
+  const GstClockTime position = segment->position;
+  const gint fps_n = priv->have_info ? GST_VIDEO_INFO_FPS_N(&priv->info) : 0;
+  const gint fps_d = priv->have_info ? GST_VIDEO_INFO_FPS_D(&priv->info) : 1;
+  // The frame showing at `position`, never the one after it.
+  priv->n_frames = fps_n ? gst_util_uint64_scale(position, fps_n, fps_d * GST_SECOND) : 0;
+  priv->accum_frames = 0;
+  priv->accum_rtime = 0;
+  priv->running_time = fps_n ? gst_util_uint64_scale(priv->n_frames, fps_d * GST_SECOND, fps_n) : 0;
+  GST_DEBUG_OBJECT(bsrc, "seek to %" GST_TIME_FORMAT ": frame %" G_GUINT64_FORMAT,
+                   GST_TIME_ARGS(position), priv->n_frames);
+  return TRUE;
+}
+
+static gboolean gst_gan_gen_query(GstBaseSrc *bsrc, GstQuery *query) {
+  GstGanGenPrivate *priv = GST_GAN_GEN(bsrc)->priv;
+  switch (GST_QUERY_TYPE(query)) {
+  case GST_QUERY_LATENCY:
+    if (priv->have_info && GST_VIDEO_INFO_FPS_N(&priv->info) > 0) {
+      // Live: a frame exists only once its whole duration has passed.
+      const GstClockTime latency = gst_util_uint64_scale(
+          GST_SECOND, GST_VIDEO_INFO_FPS_D(&priv->info), GST_VIDEO_INFO_FPS_N(&priv->info));
+      gst_query_set_latency(query, gst_base_src_is_live(bsrc), latency, GST_CLOCK_TIME_NONE);
+      return TRUE;
+    }
+    break;
+  case GST_QUERY_CONVERT:
+    if (priv->have_info) {
+      GstFormat src_fmt, dest_fmt;
+      gint64 src_val, dest_val;
+      gst_query_parse_convert(query, &src_fmt, &src_val, &dest_fmt, &dest_val);
+      if (gst_video_info_convert(&priv->info, src_fmt, src_val, dest_fmt, &dest_val)) {
+        gst_query_set_convert(query, src_fmt, src_val, dest_fmt, dest_val);
+        return TRUE;
+      }
+    }
+    break;
+  default:
+    break;
+  }
+  return GST_BASE_SRC_CLASS(parent_class)->query(bsrc, query);
+}
+
+static void gst_gan_gen_get_times(GstBaseSrc *bsrc, GstBuffer *buffer, GstClockTime *start,
+                                  GstClockTime *end) {
+  // Live: sync each buffer on its timestamp. Not live: push as fast as downstream takes.
+  if (gst_base_src_is_live(bsrc) && GST_BUFFER_PTS_IS_VALID(buffer)) {
+    *start = GST_BUFFER_PTS(buffer);
+    *end = GST_BUFFER_DURATION_IS_VALID(buffer) ? *start + GST_BUFFER_DURATION(buffer)
+                                                : GST_CLOCK_TIME_NONE;
+  } else {
+    *start = *end = GST_CLOCK_TIME_NONE;
+  }
+}
+
+// The generator output of frame n: computed with the frames after it in one batch.
+static const std::vector<float> &gst_gan_gen_frame(GstGanGen *self, const Settings &s, guint64 n) {
+  GstGanGenPrivate *priv = self->priv;
+  if (!s.same_frames(priv->cached_for)) {
+    priv->cache.clear();
+    priv->cached_for = s;
+  }
+  priv->cache.erase(priv->cache.begin(), priv->cache.lower_bound(n)); // played or skipped
+  auto it = priv->cache.find(n);
+  if (it != priv->cache.end())
+    return it->second;
+  priv->cache.clear(); // a seek elsewhere
+
+  gan::Generator &g = *priv->generator;
+  const int64_t tiles = static_cast<int64_t>(s.rows) * s.columns;
+  const int64_t batch = std::max<guint>(1, s.batch_size);
+  const int64_t latent = g.info().config.latent;
+  gan::StreamSettings stream{s.seed, core_motion(s.motion), s.walk_frames, tiles};
+  std::vector<float> z(static_cast<size_t>(batch * tiles * latent));
+  g.frame_latents(stream, n, batch, z.data());
+  std::vector<float> images(static_cast<size_t>(batch * tiles * g.image_floats()));
+  g.generate_from_latents(z.data(), batch * tiles, images.data());
+  const size_t per_frame = static_cast<size_t>(tiles * g.image_floats());
+  for (int64_t f = 0; f < batch; ++f)
+    priv->cache[n + static_cast<guint64>(f)].assign(images.begin() + f * per_frame,
+                                                    images.begin() + (f + 1) * per_frame);
+  return priv->cache[n];
+}
+
+static void gst_gan_gen_send_tags(GstGanGen *self) {
+  const gan::ModelInfo &info = self->priv->generator->info();
+  const std::string comment = "Synthetic video generated by a machine-learning model (gst-gan "
+                              "gangen, model " +
+                              info.id + ")";
+  GstTagList *tags =
+      gst_tag_list_new(GST_TAG_COMMENT, comment.c_str(), GST_TAG_APPLICATION_NAME, "gst-gan gangen",
+                       GST_TAG_KEYWORDS, "synthetic", GST_TAG_KEYWORDS, "machine-generated",
+                       GST_TAG_KEYWORDS, "trainedAlgorithmicMedia", NULL);
+  gst_tag_list_set_scope(tags, GST_TAG_SCOPE_STREAM);
+  gst_pad_push_event(GST_BASE_SRC_PAD(self), gst_event_new_tag(tags));
+}
+
+static GstFlowReturn gst_gan_gen_fill(GstPushSrc *psrc, GstBuffer *buffer) {
+  GstGanGen *self = GST_GAN_GEN(psrc);
+  GstGanGenPrivate *priv = self->priv;
+  if (G_UNLIKELY(!priv->have_info)) {
+    GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, (NULL), ("format wasn't negotiated before fill"));
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+  const gint fps_n = GST_VIDEO_INFO_FPS_N(&priv->info), fps_d = GST_VIDEO_INFO_FPS_D(&priv->info);
+  if (fps_n == 0 && priv->n_frames >= 1) // framerate 0/1: one picture, then EOS
+    return GST_FLOW_EOS;
+
+  const Settings s = gst_gan_gen_settings(self);
+  const guint64 n = priv->n_frames;
+  try {
+    const std::vector<float> &tiles = gst_gan_gen_frame(self, s, n);
+    GstGanFrameMap map(&priv->info, buffer, GST_MAP_WRITE);
+    if (!map.mapped) {
+      GST_ELEMENT_ERROR(self, RESOURCE, WRITE, (NULL), ("cannot map the output buffer"));
+      return GST_FLOW_ERROR;
+    }
+    const gan::ModelConfig &c = priv->generator->info().config;
+    gan::render_mosaic(tiles.data(), static_cast<int64_t>(s.rows) * s.columns, c.channels, c.height,
+                       c.width, s.rows, s.columns, core_scaling(s.scaling),
+                       gst_gan_frame_view(&map.frame, priv->format));
+  } catch (const gan::Error &e) {
+    gst_gan_post_error(GST_ELEMENT(self), "Could not generate frame " + std::to_string(n), e);
+    return GST_FLOW_ERROR;
+  } catch (const std::exception &e) {
+    GST_ELEMENT_ERROR(self, STREAM, FAILED, ("Could not generate frame %" G_GUINT64_FORMAT, n),
+                      ("%s", e.what()));
+    return GST_FLOW_ERROR;
+  }
+
+  if (!priv->tags_sent) {
+    gst_gan_gen_send_tags(self);
+    priv->tags_sent = true;
+  }
+  gst_buffer_add_gan_synthetic_meta(buffer, priv->generator->info().id.c_str(), s.seed, n);
+
+  GST_BUFFER_PTS(buffer) = s.timestamp_offset + priv->running_time;
+  GST_BUFFER_DTS(buffer) = GST_CLOCK_TIME_NONE;
+  GST_BUFFER_OFFSET(buffer) = n;
+  priv->n_frames = n + 1;
+  GST_BUFFER_OFFSET_END(buffer) = priv->n_frames;
+  if (fps_n != 0) {
+    const GstClockTime next =
+        priv->accum_rtime +
+        gst_util_uint64_scale(priv->n_frames - priv->accum_frames, fps_d * GST_SECOND, fps_n);
+    GST_BUFFER_DURATION(buffer) = next - priv->running_time;
+    priv->running_time = next;
+  } else {
+    GST_BUFFER_DURATION(buffer) = GST_CLOCK_TIME_NONE;
+  }
+  if (n == 0)
+    GST_BUFFER_FLAG_SET(buffer, GST_BUFFER_FLAG_DISCONT);
+  return GST_FLOW_OK;
+}
+
+static void gst_gan_gen_finalize(GObject *object) {
+  delete GST_GAN_GEN(object)->priv;
+  G_OBJECT_CLASS(parent_class)->finalize(object);
+}
+
+static void gst_gan_gen_class_init(GstGanGenClass *klass) {
+  GObjectClass *gobject_class = G_OBJECT_CLASS(klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS(klass);
+  GstBaseSrcClass *bsrc_class = GST_BASE_SRC_CLASS(klass);
+  GstPushSrcClass *psrc_class = GST_PUSH_SRC_CLASS(klass);
+
+  gobject_class->set_property = gst_gan_gen_set_property;
+  gobject_class->get_property = gst_gan_gen_get_property;
+  gobject_class->finalize = gst_gan_gen_finalize;
+
+  const GParamFlags rw = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  const GParamFlags rw_playing = static_cast<GParamFlags>(rw | GST_PARAM_MUTABLE_PLAYING);
+
+  /**
+   * GstGanGen:model:
+   *
+   * A gst-gan model file (GAN or checkpoint) or a TorchScript generator. NULL means the
+   * shipped Fashion-MNIST DCGAN (found in the installed data dir, in the source tree when run
+   * from the build tree, or in $GST_GAN_MODELS_DIR). Read when the element starts.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_MODEL,
+      g_param_spec_string("model", "Model",
+                          "Generator model file (gst-gan or TorchScript); NULL: the shipped "
+                          "Fashion-MNIST DCGAN",
+                          DEFAULT_MODEL, static_cast<GParamFlags>(rw | GST_PARAM_MUTABLE_READY)));
+  /**
+   * GstGanGen:seed:
+   *
+   * The latent stream: the same seed gives the same video, frame for frame.
+   */
+  g_object_class_install_property(gobject_class, PROP_SEED,
+                                  g_param_spec_uint64("seed", "Seed", "Seed of the latent stream",
+                                                      0, G_MAXUINT64, DEFAULT_SEED, rw_playing));
+  /**
+   * GstGanGen:motion:
+   *
+   * How the latents move between frames.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_MOTION,
+      g_param_spec_enum("motion", "Motion", "How the picture changes from frame to frame",
+                        GST_TYPE_GAN_GEN_MOTION, DEFAULT_MOTION, rw_playing));
+  /**
+   * GstGanGen:walk-frames:
+   *
+   * With motion=walk, frames from one key latent to the next.
+   */
+  g_object_class_install_property(gobject_class, PROP_WALK_FRAMES,
+                                  g_param_spec_uint("walk-frames", "Walk frames",
+                                                    "Frames between key latents (motion=walk)", 1,
+                                                    1000000, DEFAULT_WALK_FRAMES, rw_playing));
+  /**
+   * GstGanGen:rows:
+   *
+   * Mosaic rows: each frame tiles rows x columns independent samples.
+   */
+  g_object_class_install_property(gobject_class, PROP_ROWS,
+                                  g_param_spec_uint("rows", "Rows",
+                                                    "Mosaic rows of independent samples", 1, 64,
+                                                    DEFAULT_ROWS, rw_playing));
+  /**
+   * GstGanGen:columns:
+   *
+   * Mosaic columns.
+   */
+  g_object_class_install_property(gobject_class, PROP_COLUMNS,
+                                  g_param_spec_uint("columns", "Columns",
+                                                    "Mosaic columns of independent samples", 1, 64,
+                                                    DEFAULT_COLUMNS, rw_playing));
+  /**
+   * GstGanGen:batch-size:
+   *
+   * Frames computed per forward pass. Only speed depends on it, never the pixels.
+   */
+  g_object_class_install_property(gobject_class, PROP_BATCH_SIZE,
+                                  g_param_spec_uint("batch-size", "Batch size",
+                                                    "Frames computed per forward pass", 1, 256,
+                                                    DEFAULT_BATCH_SIZE, rw_playing));
+  /**
+   * GstGanGen:is-live:
+   *
+   * Act as a live source: frames are timestamped with the running time and pushed in real
+   * time; answers the latency query with one frame duration.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_IS_LIVE,
+      g_param_spec_boolean("is-live", "Is live", "Whether to act as a live source", DEFAULT_IS_LIVE,
+                           static_cast<GParamFlags>(rw | GST_PARAM_MUTABLE_READY)));
+  /**
+   * GstGanGen:timestamp-offset:
+   *
+   * An offset added to every timestamp (as in videotestsrc).
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_TIMESTAMP_OFFSET,
+      g_param_spec_int64("timestamp-offset", "Timestamp offset",
+                         "An offset added to timestamps set on buffers (in ns)", 0,
+                         (G_MAXLONG == G_MAXINT64) ? G_MAXINT64 : (G_MAXLONG * GST_SECOND - 1),
+                         DEFAULT_TIMESTAMP_OFFSET, rw_playing));
+  /**
+   * GstGanGen:scaling:
+   *
+   * How samples are scaled from the model's size to their mosaic cell.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_SCALING,
+      g_param_spec_enum("scaling", "Scaling", "Interpolation from model size to cell size",
+                        GST_TYPE_GAN_SCALING, DEFAULT_SCALING, rw_playing));
+
+  gst_element_class_set_static_metadata(
+      element_class, "GAN video source", "Source/Video",
+      "Synthetic video from a trained GAN generator (LibTorch): reproducible, seekable, any caps",
+      "gst-gan developers");
+  gst_element_class_add_static_pad_template(element_class, &gst_gan_gen_src_template);
+
+  bsrc_class->start = GST_DEBUG_FUNCPTR(gst_gan_gen_start);
+  bsrc_class->stop = GST_DEBUG_FUNCPTR(gst_gan_gen_stop);
+  bsrc_class->fixate = GST_DEBUG_FUNCPTR(gst_gan_gen_fixate);
+  bsrc_class->set_caps = GST_DEBUG_FUNCPTR(gst_gan_gen_set_caps);
+  bsrc_class->decide_allocation = GST_DEBUG_FUNCPTR(gst_gan_gen_decide_allocation);
+  bsrc_class->is_seekable = GST_DEBUG_FUNCPTR(gst_gan_gen_is_seekable);
+  bsrc_class->do_seek = GST_DEBUG_FUNCPTR(gst_gan_gen_do_seek);
+  bsrc_class->query = GST_DEBUG_FUNCPTR(gst_gan_gen_query);
+  bsrc_class->get_times = GST_DEBUG_FUNCPTR(gst_gan_gen_get_times);
+  psrc_class->fill = GST_DEBUG_FUNCPTR(gst_gan_gen_fill);
+
+  gst_type_mark_as_plugin_api(GST_TYPE_GAN_GEN_MOTION, static_cast<GstPluginAPIFlags>(0));
+  gst_type_mark_as_plugin_api(GST_TYPE_GAN_SCALING, static_cast<GstPluginAPIFlags>(0));
+  GST_DEBUG_CATEGORY_INIT(gst_gan_gen_debug, "gangen", 0, "GAN video source");
+}
+
+static void gst_gan_gen_init(GstGanGen *self) {
+  self->priv = new GstGanGenPrivate();
+  gst_video_info_init(&self->priv->info);
+  gst_base_src_set_format(GST_BASE_SRC(self), GST_FORMAT_TIME);
+  gst_base_src_set_live(GST_BASE_SRC(self), DEFAULT_IS_LIVE);
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "gstganmeta.h"
+
+GType gst_gan_synthetic_meta_api_get_type(void) {
+  static GType type = 0;
+  static const gchar *tags[] = {NULL}; // survives any transformation: it is about provenance
+  if (g_once_init_enter(&type)) {
+    GType t = gst_meta_api_type_register("GstGanSyntheticMetaAPI", tags);
+    g_once_init_leave(&type, t);
+  }
+  return type;
+}
+
+static gboolean synthetic_meta_init(GstMeta *meta, gpointer, GstBuffer *) {
+  GstGanSyntheticMeta *m = (GstGanSyntheticMeta *)meta;
+  m->model_id = NULL;
+  m->seed = 0;
+  m->frame = 0;
+  return TRUE;
+}
+
+static void synthetic_meta_free(GstMeta *meta, GstBuffer *) {
+  g_free(((GstGanSyntheticMeta *)meta)->model_id);
+}
+
+static gboolean synthetic_meta_transform(GstBuffer *dest, GstMeta *meta, GstBuffer *, GQuark,
+                                         gpointer) {
+  const GstGanSyntheticMeta *m = (GstGanSyntheticMeta *)meta;
+  return gst_buffer_add_gan_synthetic_meta(dest, m->model_id, m->seed, m->frame) != NULL;
+}
+
+const GstMetaInfo *gst_gan_synthetic_meta_get_info(void) {
+  static const GstMetaInfo *info = NULL;
+  if (g_once_init_enter(&info)) {
+    const GstMetaInfo *i = gst_meta_register(GST_GAN_SYNTHETIC_META_API_TYPE, "GstGanSyntheticMeta",
+                                             sizeof(GstGanSyntheticMeta), synthetic_meta_init,
+                                             synthetic_meta_free, synthetic_meta_transform);
+    g_once_init_leave(&info, i);
+  }
+  return info;
+}
+
+GstGanSyntheticMeta *gst_buffer_add_gan_synthetic_meta(GstBuffer *buffer, const gchar *model_id,
+                                                       guint64 seed, guint64 frame) {
+  GstGanSyntheticMeta *m =
+      (GstGanSyntheticMeta *)gst_buffer_add_meta(buffer, gst_gan_synthetic_meta_get_info(), NULL);
+  if (!m)
+    return NULL;
+  m->model_id = g_strdup(model_id);
+  m->seed = seed;
+  m->frame = frame;
+  return m;
+}

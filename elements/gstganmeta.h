@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+/**
+ * GstGanSyntheticMeta:
+ * @meta: parent #GstMeta
+ * @model_id: the generator that made the frame (architecture and weight checksum)
+ * @seed: the stream seed
+ * @frame: the frame index within the stream (equal to the buffer OFFSET)
+ *
+ * Marks a frame as made by a machine-learning model (gangen), so downstream elements
+ * (gandetect, muxers, test rigs) know the ground truth.
+ */
+typedef struct {
+  GstMeta meta;
+  gchar *model_id;
+  guint64 seed;
+  guint64 frame;
+} GstGanSyntheticMeta;
+
+GType gst_gan_synthetic_meta_api_get_type(void);
+#define GST_GAN_SYNTHETIC_META_API_TYPE (gst_gan_synthetic_meta_api_get_type())
+const GstMetaInfo *gst_gan_synthetic_meta_get_info(void);
+
+GstGanSyntheticMeta *gst_buffer_add_gan_synthetic_meta(GstBuffer *buffer, const gchar *model_id,
+                                                       guint64 seed, guint64 frame);
+#define gst_buffer_get_gan_synthetic_meta(b)                                                       \
+  ((GstGanSyntheticMeta *)gst_buffer_get_meta((b), GST_GAN_SYNTHETIC_META_API_TYPE))
+
+G_END_DECLS

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#pragma once
+
+// Frames as the core sees them: a plain view (planes, strides, size, format), no GStreamer
+// types. The elements map their buffers into a FrameView; the core draws into it.
+
+#include <cstdint>
+
+namespace gan {
+
+enum class PixelFormat { Gray8, Rgb, Bgr, Rgba, Bgra, Rgbx, Bgrx, Xrgb, I420, Nv12 };
+
+enum class Scaling { Nearest, Bilinear, Bicubic };
+
+struct FrameView {
+  PixelFormat format = PixelFormat::Rgb;
+  int64_t width = 0;
+  int64_t height = 0;
+  uint8_t *planes[3] = {nullptr, nullptr, nullptr};
+  int64_t strides[3] = {0, 0, 0};
+};
+
+// Bytes per pixel of a packed format (1 for Gray8; 0 for the planar/semi-planar YUV ones).
+int packed_pixel_size(PixelFormat format);
+
+// Draws `count` images (float [count, channels, h, w] in [-1, 1], channels 1 or 3) as a
+// rows x columns mosaic filling the whole frame, each scaled to its cell with `scaling`.
+// Cells split the frame as evenly as integers allow, so any frame size works (1x1 included).
+// Gray images become R = G = B (and neutral chroma); YUV output is BT.601 limited range.
+// Throws Error(InvalidArgument) on an impossible combination.
+void render_mosaic(const float *images, int64_t count, int64_t channels, int64_t height,
+                   int64_t width, int64_t rows, int64_t columns, Scaling scaling,
+                   const FrameView &frame);
+
+} // namespace gan
