@@ -5,7 +5,10 @@ GType gst_gan_synthetic_meta_api_get_type(void) {
   static GType type = 0;
   static const gchar *tags[] = {NULL}; // survives any transformation: it is about provenance
   if (g_once_init_enter(&type)) {
-    GType t = gst_meta_api_type_register("GstGanSyntheticMetaAPI", tags);
+    // Reuse a registration made by another copy of this code in the process.
+    GType t = g_type_from_name("GstGanSyntheticMetaAPI");
+    if (!t)
+      t = gst_meta_api_type_register("GstGanSyntheticMetaAPI", tags);
     g_once_init_leave(&type, t);
   }
   return type;
@@ -32,7 +35,9 @@ static gboolean synthetic_meta_transform(GstBuffer *dest, GstMeta *meta, GstBuff
 const GstMetaInfo *gst_gan_synthetic_meta_get_info(void) {
   static const GstMetaInfo *info = NULL;
   if (g_once_init_enter(&info)) {
-    const GstMetaInfo *i = gst_meta_register(GST_GAN_SYNTHETIC_META_API_TYPE, "GstGanSyntheticMeta",
+    const GstMetaInfo *i = gst_meta_get_info("GstGanSyntheticMeta");
+    if (!i)
+      i = gst_meta_register(GST_GAN_SYNTHETIC_META_API_TYPE, "GstGanSyntheticMeta",
                                              sizeof(GstGanSyntheticMeta), synthetic_meta_init,
                                              synthetic_meta_free, synthetic_meta_transform);
     g_once_init_leave(&info, i);

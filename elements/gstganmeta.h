@@ -13,7 +13,9 @@ G_BEGIN_DECLS
  * @frame: the frame index within the stream (equal to the buffer OFFSET)
  *
  * Marks a frame as made by a machine-learning model (gangen), so downstream elements
- * (gandetect, muxers, test rigs) know the ground truth.
+ * (gandetect, muxers, test rigs) know the ground truth. Applications that do not link the
+ * plugin find it by name: gst_buffer_get_meta (buffer, g_type_from_name
+ * ("GstGanSyntheticMetaAPI")) and read it through this struct.
  */
 typedef struct {
   GstMeta meta;

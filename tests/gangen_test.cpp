@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// gangen as users drive it: caps, formats and sizes, determinism, seeking, timestamps, meta,
+// tags, live latency and the error paths. Tiny models made here; the shipped one where named.
+
+#include "gst_util.h"
+
+#include "gan/trainer.h"
+
+#include "gstganmeta.h"
+
+namespace {
+
+using gan_test::Frame;
+using gan_test::RunResult;
+using gan_test::TempDir;
+
+// A freshly initialised (untrained) 8x8 mlp: as deterministic as a trained one, and instant.
+class GanGenTest : public ::testing::Test {
+protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    gan::TrainOptions o;
+    o.config = {"mlp", 16, 1, 8, 8};
+    o.batch_size = 4;
+    gan::Trainer(o, gan_test::pattern_images(8, 8, 8, 1)).save_model(dir_->file("tiny.gan"));
+    o.config = {"mlp", 16, 3, 6, 10};
+    gan::Trainer(o, [] {
+      gan::ImageSet rgb = gan_test::pattern_images(8, 6, 10, 2);
+      rgb.channels = 3;
+      rgb.pixels.resize(rgb.pixels.size() * 3, 77);
+      return rgb;
+    }())
+        .save_model(dir_->file("rgb.gan"));
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    dir_ = nullptr;
+  }
+  static std::string model() { return dir_->file("tiny.gan"); }
+  static std::string gangen(const std::string &props = "") {
+    return "gangen model=" + model() + " " + props;
+  }
+  static std::vector<Frame> run(const std::string &description) {
+    RunResult r;
+    gan_test::run_pipeline(description + " ! appsink name=sink", r);
+    EXPECT_EQ(r.error, nullptr) << (r.error ? r.error->message : "") << " " << r.error_debug;
+    return r.frames;
+  }
+  static TempDir *dir_;
+};
+
+TempDir *GanGenTest::dir_ = nullptr;
+
+GstCaps *pulled_caps(GstHarness *h) {
+  GstPad *pad = h->sinkpad;
+  return gst_pad_get_current_caps(pad);
+}
+
+TEST_F(GanGenTest, FixatesToTheModelSizeAt30Fps) {
+  GstHarness *h = gst_harness_new_parse(gangen("num-buffers=1").c_str());
+  gst_harness_play(h);
+  GstBuffer *b = gst_harness_pull(h);
+  ASSERT_NE(b, nullptr);
+  GstCaps *caps = pulled_caps(h);
+  GstVideoInfo info;
+  ASSERT_TRUE(gst_video_info_from_caps(&info, caps));
+  EXPECT_EQ(GST_VIDEO_INFO_WIDTH(&info), 8);
+  EXPECT_EQ(GST_VIDEO_INFO_HEIGHT(&info), 8);
+  EXPECT_EQ(GST_VIDEO_INFO_FPS_N(&info), 30);
+  EXPECT_EQ(GST_VIDEO_INFO_FPS_D(&info), 1);
+  gst_caps_unref(caps);
+  gst_buffer_unref(b);
+  gst_harness_teardown(h);
+
+  // A mosaic's native size is the tiles side by side.
+  h = gst_harness_new_parse(gangen("num-buffers=1 rows=2 columns=3").c_str());
+  gst_harness_play(h);
+  b = gst_harness_pull(h);
+  caps = pulled_caps(h);
+  ASSERT_TRUE(gst_video_info_from_caps(&info, caps));
+  EXPECT_EQ(GST_VIDEO_INFO_WIDTH(&info), 24);
+  EXPECT_EQ(GST_VIDEO_INFO_HEIGHT(&info), 16);
+  gst_caps_unref(caps);
+  gst_buffer_unref(b);
+  gst_harness_teardown(h);
+}
+
+TEST_F(GanGenTest, ShippedModelIsTheDefault) {
+  RunResult r;
+  gan_test::run_pipeline("gangen num-buffers=2 ! appsink name=sink", r);
+  ASSERT_EQ(r.error, nullptr) << (r.error ? r.error->message : "");
+  ASSERT_EQ(r.frames.size(), 2u);
+  EXPECT_EQ(r.frames[0].bytes.size(), 28u * 28u); // GRAY8, the first format, at 28x28
+}
+
+struct FormatSize {
+  const char *format;
+  int width, height;
+};
+
+class GanGenFormats : public GanGenTest, public ::testing::WithParamInterface<FormatSize> {};
+
+TEST_P(GanGenFormats, ProducesExactlyTheNegotiatedFrame) {
+  const FormatSize p = GetParam();
+  const std::string caps = "video/x-raw,format=" + std::string(p.format) +
+                           ",width=" + std::to_string(p.width) +
+                           ",height=" + std::to_string(p.height) + ",framerate=30/1";
+  for (const char *m : {"tiny.gan", "rgb.gan"}) {
+    GstHarness *h = gst_harness_new_parse(
+        ("gangen model=" + dir_->file(m) + " num-buffers=2 rows=2 columns=2").c_str());
+    gst_harness_set_sink_caps_str(h, caps.c_str());
+    gst_harness_play(h);
+    GstBuffer *b = gst_harness_pull(h);
+    ASSERT_NE(b, nullptr) << p.format << " " << p.width << "x" << p.height;
+    GstVideoInfo info;
+    GstCaps *negotiated = pulled_caps(h);
+    ASSERT_TRUE(gst_video_info_from_caps(&info, negotiated));
+    gst_caps_unref(negotiated);
+    EXPECT_EQ(GST_VIDEO_INFO_WIDTH(&info), p.width);
+    EXPECT_EQ(GST_VIDEO_INFO_HEIGHT(&info), p.height);
+    GstVideoFrame frame;
+    ASSERT_TRUE(gst_video_frame_map(&frame, &info, b, GST_MAP_READ));
+    // Content: not one flat colour (an untrained generator still varies across pixels),
+    // unless the frame is too small to hold variation.
+    const uint8_t *row0 = static_cast<const uint8_t *>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 0));
+    bool varies = false;
+    const int stride = GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0);
+    const int row_bytes = GST_VIDEO_FRAME_COMP_PSTRIDE(&frame, 0) * p.width;
+    for (int y = 0; y < p.height && !varies; ++y)
+      for (int x = 0; x < row_bytes && !varies; ++x)
+        varies = row0[y * stride + x] != row0[0];
+    if (p.width * p.height >= 16) {
+      EXPECT_TRUE(varies) << p.format;
+    }
+    gst_video_frame_unmap(&frame);
+    gst_buffer_unref(b);
+    gst_harness_teardown(h);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Matrix, GanGenFormats,
+    ::testing::Values(FormatSize{"GRAY8", 1, 1}, FormatSize{"GRAY8", 33, 17},
+                      FormatSize{"RGB", 1, 1}, FormatSize{"RGB", 33, 17},
+                      FormatSize{"BGR", 33, 17}, FormatSize{"RGBA", 33, 17},
+                      FormatSize{"BGRA", 7, 5}, FormatSize{"RGBx", 33, 17},
+                      FormatSize{"BGRx", 33, 17}, FormatSize{"xRGB", 9, 3},
+                      FormatSize{"I420", 1, 1}, FormatSize{"I420", 33, 17},
+                      FormatSize{"NV12", 35, 19}, FormatSize{"RGB", 1920, 1080},
+                      FormatSize{"I420", 1920, 1080}),
+    [](const auto &info) {
+      return std::string(info.param.format) + "_" + std::to_string(info.param.width) + "x" +
+             std::to_string(info.param.height);
+    });
+
+TEST_F(GanGenTest, FramesDoNotDependOnBatchSize) {
+  const std::string caps = " ! video/x-raw,format=RGB,width=40,height=24";
+  const auto one = run(gangen("num-buffers=20 rows=2 columns=3 batch-size=1") + caps);
+  const auto four = run(gangen("num-buffers=20 rows=2 columns=3 batch-size=4") + caps);
+  const auto sixteen = run(gangen("num-buffers=20 rows=2 columns=3 batch-size=16") + caps);
+  ASSERT_EQ(one.size(), 20u);
+  ASSERT_EQ(four.size(), 20u);
+  ASSERT_EQ(sixteen.size(), 20u);
+  for (size_t i = 0; i < one.size(); ++i) {
+    EXPECT_EQ(one[i].bytes, four[i].bytes) << "frame " << i;
+    EXPECT_EQ(one[i].bytes, sixteen[i].bytes) << "frame " << i;
+  }
+  // And the same seed gives the same video; another seed another.
+  const auto again = run(gangen("num-buffers=3 rows=2 columns=3") + caps);
+  EXPECT_EQ(again[2].bytes, one[2].bytes);
+  const auto other = run(gangen("num-buffers=3 rows=2 columns=3 seed=9") + caps);
+  EXPECT_NE(other[2].bytes, one[2].bytes);
+}
+
+TEST_F(GanGenTest, SeekLandsOnTheFrameAPlainRunProducesThere) {
+  const std::string description =
+      gangen("walk-frames=5") + " ! video/x-raw,format=GRAY8,width=16,height=16,framerate=30/1";
+  const auto plain = run(gangen("walk-frames=5 num-buffers=40") +
+                         " ! video/x-raw,format=GRAY8,width=16,height=16,framerate=30/1");
+  ASSERT_EQ(plain.size(), 40u);
+
+  GstElement *pipeline = gst_parse_launch((description + " ! appsink name=sink").c_str(), NULL);
+  GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
+  gst_element_set_state(pipeline, GST_STATE_PAUSED);
+  ASSERT_EQ(gst_element_get_state(pipeline, NULL, NULL, 10 * GST_SECOND),
+            GST_STATE_CHANGE_SUCCESS);
+  for (guint64 k : {17u, 3u, 33u}) {
+    // Anywhere inside frame k's interval lands on frame k.
+    const GstClockTime t = gst_util_uint64_scale(k, GST_SECOND, 30) + 10 * GST_MSECOND;
+    ASSERT_TRUE(gst_element_seek_simple(
+        pipeline, GST_FORMAT_TIME,
+        static_cast<GstSeekFlags>(GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_ACCURATE), t));
+    ASSERT_EQ(gst_element_get_state(pipeline, NULL, NULL, 10 * GST_SECOND),
+              GST_STATE_CHANGE_SUCCESS);
+    GstSample *s = gst_app_sink_try_pull_preroll(GST_APP_SINK(sink), 5 * GST_SECOND);
+    ASSERT_NE(s, nullptr);
+    const Frame f = gan_test::to_frame(gst_sample_get_buffer(s));
+    gst_sample_unref(s);
+    EXPECT_EQ(f.offset, k);
+    EXPECT_EQ(f.pts, plain[k].pts);
+    EXPECT_EQ(f.bytes, plain[k].bytes) << "frame " << k;
+  }
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(sink);
+  gst_object_unref(pipeline);
+}
+
+TEST_F(GanGenTest, TimestampsDurationsAndOffsets) {
+  const auto frames = run(gangen("num-buffers=7 timestamp-offset=1000") +
+                          " ! video/x-raw,framerate=25/2");
+  ASSERT_EQ(frames.size(), 7u);
+  for (guint64 n = 0; n < frames.size(); ++n) {
+    EXPECT_EQ(frames[n].offset, n);
+    EXPECT_EQ(frames[n].pts, 1000 + gst_util_uint64_scale(n, 2 * GST_SECOND, 25));
+    EXPECT_EQ(frames[n].duration, gst_util_uint64_scale(n + 1, 2 * GST_SECOND, 25) -
+                                      gst_util_uint64_scale(n, 2 * GST_SECOND, 25));
+  }
+}
+
+TEST_F(GanGenTest, NumBuffersAndFramerateZero) {
+  EXPECT_EQ(run(gangen("num-buffers=5")).size(), 5u);
+  const auto still = run(gangen() + " ! video/x-raw,framerate=0/1");
+  ASSERT_EQ(still.size(), 1u); // one picture, then EOS
+  EXPECT_EQ(still[0].pts, 0u);
+}
+
+TEST_F(GanGenTest, MotionModes) {
+  auto frames = [&](const char *motion) {
+    return run(gangen(std::string("num-buffers=31 walk-frames=30 motion=") + motion) +
+               " ! video/x-raw,format=GRAY8");
+  };
+  auto mean_abs_diff = [](const Frame &a, const Frame &b) {
+    double d = 0;
+    for (size_t i = 0; i < a.bytes.size(); ++i)
+      d += std::abs(a.bytes[i] - b.bytes[i]);
+    return d / static_cast<double>(a.bytes.size());
+  };
+  const auto still = frames("static");
+  EXPECT_EQ(still[0].bytes, still[30].bytes);
+  const auto random = frames("random");
+  EXPECT_NE(random[0].bytes, random[1].bytes);
+  const auto walk = frames("walk");
+  // Neighbouring frames of a walk are close; a whole walk segment apart they are not.
+  EXPECT_LT(mean_abs_diff(walk[10], walk[11]), 0.25 * mean_abs_diff(walk[0], walk[30]));
+  EXPECT_GT(mean_abs_diff(walk[0], walk[30]), 0.0);
+}
+
+TEST_F(GanGenTest, EveryFrameCarriesTheSyntheticMetaAndTheStreamIsTagged) {
+  GstHarness *h = gst_harness_new_parse(gangen("num-buffers=3 seed=42").c_str());
+  gst_harness_play(h);
+  for (guint64 n = 0; n < 3; ++n) {
+    GstBuffer *b = gst_harness_pull(h);
+    ASSERT_NE(b, nullptr);
+    // As an application sees it: by name, without linking the plugin.
+    const auto *meta = reinterpret_cast<const GstGanSyntheticMeta *>(
+        gst_buffer_get_meta(b, g_type_from_name("GstGanSyntheticMetaAPI")));
+    ASSERT_NE(meta, nullptr);
+    EXPECT_EQ(meta->frame, n);
+    EXPECT_EQ(meta->seed, 42u);
+    EXPECT_EQ(std::string(meta->model_id).rfind("mlp:", 0), 0u) << meta->model_id;
+    gst_buffer_unref(b);
+  }
+  bool tagged = false;
+  while (GstEvent *e = gst_harness_try_pull_event(h)) {
+    if (GST_EVENT_TYPE(e) == GST_EVENT_TAG) {
+      GstTagList *tags = nullptr;
+      gst_event_parse_tag(e, &tags);
+      gchar *comment = nullptr;
+      if (gst_tag_list_get_string(tags, GST_TAG_COMMENT, &comment))
+        tagged = std::string(comment).find("machine-learning model") != std::string::npos;
+      g_free(comment);
+    }
+    gst_event_unref(e);
+  }
+  EXPECT_TRUE(tagged);
+  gst_harness_teardown(h);
+}
+
+TEST_F(GanGenTest, LiveSourceAnswersLatency) {
+  GstHarness *h = gst_harness_new_parse(gangen("is-live=true").c_str());
+  gst_harness_use_systemclock(h); // a live source waits on the clock: let it run
+  gst_harness_set_sink_caps_str(h, "video/x-raw,format=GRAY8,width=8,height=8,framerate=20/1");
+  gst_harness_play(h);
+  GstBuffer *b = gst_harness_pull(h);
+  ASSERT_NE(b, nullptr);
+  gst_buffer_unref(b);
+  GstQuery *q = gst_query_new_latency();
+  ASSERT_TRUE(gst_pad_peer_query(h->sinkpad, q));
+  gboolean live = FALSE;
+  GstClockTime min = 0, max = 0;
+  gst_query_parse_latency(q, &live, &min, &max);
+  EXPECT_TRUE(live);
+  EXPECT_EQ(min, GST_SECOND / 20);
+  gst_query_unref(q);
+  gst_harness_teardown(h);
+}
+
+TEST_F(GanGenTest, MissingOrCorruptModelIsABusErrorNamingThePath) {
+  RunResult missing;
+  gan_test::run_pipeline("gangen model=" + dir_->file("nope.gan") + " ! appsink name=sink",
+                         missing);
+  ASSERT_NE(missing.error, nullptr);
+  EXPECT_TRUE(g_error_matches(missing.error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND));
+  EXPECT_NE(std::string(missing.error->message).find("nope.gan"), std::string::npos);
+
+  gan_test::write_bytes(dir_->file("junk.gan"), {'G', 'S', 'T', 'G', 'A', 'N', 0, 1, 9, 9});
+  RunResult corrupt;
+  gan_test::run_pipeline("gangen model=" + dir_->file("junk.gan") + " ! appsink name=sink",
+                         corrupt);
+  ASSERT_NE(corrupt.error, nullptr);
+  EXPECT_TRUE(g_error_matches(corrupt.error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ));
+  EXPECT_NE(std::string(corrupt.error->message).find("junk.gan"), std::string::npos);
+}
+
+TEST_F(GanGenTest, ImpossibleCapsAreNotNegotiated) {
+  // Linked first, restricted after: downstream then accepts only a format gangen cannot make.
+  GstElement *pipeline =
+      gst_parse_launch((gangen() + " ! capsfilter name=f ! fakesink").c_str(), NULL);
+  GstElement *filter = gst_bin_get_by_name(GST_BIN(pipeline), "f");
+  GstCaps *yuy2 = gst_caps_from_string("video/x-raw,format=YUY2");
+  g_object_set(filter, "caps", yuy2, NULL);
+  gst_caps_unref(yuy2);
+  gst_element_set_state(pipeline, GST_STATE_PLAYING);
+  GstBus *bus = gst_element_get_bus(pipeline);
+  GstMessage *msg = gst_bus_timed_pop_filtered(
+      bus, 10 * GST_SECOND, static_cast<GstMessageType>(GST_MESSAGE_ERROR | GST_MESSAGE_EOS));
+  ASSERT_NE(msg, nullptr);
+  ASSERT_EQ(GST_MESSAGE_TYPE(msg), GST_MESSAGE_ERROR);
+  GError *err = nullptr;
+  gchar *debug = nullptr;
+  gst_message_parse_error(msg, &err, &debug);
+  EXPECT_NE(std::string(debug).find("not-negotiated"), std::string::npos) << debug;
+  g_clear_error(&err);
+  g_free(debug);
+  gst_message_unref(msg);
+  gst_object_unref(bus);
+  gst_object_unref(filter);
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(pipeline);
+}
+
+} // namespace
