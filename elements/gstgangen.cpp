@@ -27,6 +27,7 @@
 #include "gstganmeta.h"
 
 #include "gan/runtime.h"
+#include "gan/threads.h"
 
 #include <gst/video/video.h>
 
@@ -265,6 +266,7 @@ static gboolean gst_gan_gen_start(GstBaseSrc *bsrc) {
   GstGanGenPrivate *priv = self->priv;
   const Settings s = gst_gan_gen_settings(self);
   const std::string path = s.model.empty() ? gst_gan_shipped_model("fmnist-dcgan.gan") : s.model;
+  gan::hold_blas_to_one_thread();
   try {
     priv->generator = gan::Generator::load(path);
   } catch (const gan::Error &e) {

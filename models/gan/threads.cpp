@@ -27,6 +27,10 @@ void configure_threads(int intra_op_threads) {
   if (intra_op_threads <= 0)
     intra_op_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   at::set_num_threads(intra_op_threads);
+  hold_blas_to_one_thread();
+}
+
+void hold_blas_to_one_thread() {
   if (auto set_blas = reinterpret_cast<void (*)(int)>(blas_symbol("openblas_set_num_threads")))
     set_blas(1);
 }
