@@ -24,12 +24,13 @@ protected:
     o.batch_size = 4;
     gan::Trainer(o, gan_test::pattern_images(8, 8, 8, 1)).save_model(dir_->file("tiny.gan"));
     o.config = {"mlp", 16, 3, 6, 10};
-    gan::Trainer(o, [] {
-      gan::ImageSet rgb = gan_test::pattern_images(8, 6, 10, 2);
-      rgb.channels = 3;
-      rgb.pixels.resize(rgb.pixels.size() * 3, 77);
-      return rgb;
-    }())
+    gan::Trainer(o,
+                 [] {
+                   gan::ImageSet rgb = gan_test::pattern_images(8, 6, 10, 2);
+                   rgb.channels = 3;
+                   rgb.pixels.resize(rgb.pixels.size() * 3, 77);
+                   return rgb;
+                 }())
         .save_model(dir_->file("rgb.gan"));
   }
   static void TearDownTestSuite() {
@@ -138,20 +139,21 @@ TEST_P(GanGenFormats, ProducesExactlyTheNegotiatedFrame) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Matrix, GanGenFormats,
-    ::testing::Values(FormatSize{"GRAY8", 1, 1}, FormatSize{"GRAY8", 33, 17},
-                      FormatSize{"RGB", 1, 1}, FormatSize{"RGB", 33, 17},
-                      FormatSize{"BGR", 33, 17}, FormatSize{"RGBA", 33, 17},
-                      FormatSize{"BGRA", 7, 5}, FormatSize{"RGBx", 33, 17},
-                      FormatSize{"BGRx", 33, 17}, FormatSize{"xRGB", 9, 3},
-                      FormatSize{"I420", 1, 1}, FormatSize{"I420", 33, 17},
-                      FormatSize{"NV12", 35, 19}, FormatSize{"RGB", 1920, 1080},
-                      FormatSize{"I420", 1920, 1080}),
-    [](const auto &info) {
-      return std::string(info.param.format) + "_" + std::to_string(info.param.width) + "x" +
-             std::to_string(info.param.height);
-    });
+INSTANTIATE_TEST_SUITE_P(Matrix, GanGenFormats,
+                         ::testing::Values(FormatSize{"GRAY8", 1, 1}, FormatSize{"GRAY8", 33, 17},
+                                           FormatSize{"RGB", 1, 1}, FormatSize{"RGB", 33, 17},
+                                           FormatSize{"BGR", 33, 17}, FormatSize{"RGBA", 33, 17},
+                                           FormatSize{"BGRA", 7, 5}, FormatSize{"RGBx", 33, 17},
+                                           FormatSize{"BGRx", 33, 17}, FormatSize{"xRGB", 9, 3},
+                                           FormatSize{"I420", 1, 1}, FormatSize{"I420", 33, 17},
+                                           FormatSize{"NV12", 35, 19},
+                                           FormatSize{"RGB", 1920, 1080},
+                                           FormatSize{"I420", 1920, 1080}),
+                         [](const auto &info) {
+                           return std::string(info.param.format) + "_" +
+                                  std::to_string(info.param.width) + "x" +
+                                  std::to_string(info.param.height);
+                         });
 
 TEST_F(GanGenTest, FramesDoNotDependOnBatchSize) {
   const std::string caps = " ! video/x-raw,format=RGB,width=40,height=24";
@@ -182,8 +184,7 @@ TEST_F(GanGenTest, SeekLandsOnTheFrameAPlainRunProducesThere) {
   GstElement *pipeline = gst_parse_launch((description + " ! appsink name=sink").c_str(), NULL);
   GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
   gst_element_set_state(pipeline, GST_STATE_PAUSED);
-  ASSERT_EQ(gst_element_get_state(pipeline, NULL, NULL, 10 * GST_SECOND),
-            GST_STATE_CHANGE_SUCCESS);
+  ASSERT_EQ(gst_element_get_state(pipeline, NULL, NULL, 10 * GST_SECOND), GST_STATE_CHANGE_SUCCESS);
   for (guint64 k : {17u, 3u, 33u}) {
     // Anywhere inside frame k's interval lands on frame k.
     const GstClockTime t = gst_util_uint64_scale(k, GST_SECOND, 30) + 10 * GST_MSECOND;
@@ -206,8 +207,8 @@ TEST_F(GanGenTest, SeekLandsOnTheFrameAPlainRunProducesThere) {
 }
 
 TEST_F(GanGenTest, TimestampsDurationsAndOffsets) {
-  const auto frames = run(gangen("num-buffers=7 timestamp-offset=1000") +
-                          " ! video/x-raw,framerate=25/2");
+  const auto frames =
+      run(gangen("num-buffers=7 timestamp-offset=1000") + " ! video/x-raw,framerate=25/2");
   ASSERT_EQ(frames.size(), 7u);
   for (guint64 n = 0; n < frames.size(); ++n) {
     EXPECT_EQ(frames[n].offset, n);

@@ -39,8 +39,8 @@ TEST(ShippedModels, EachLoadsWithTheExpectedArchitecture) {
 class ShippedQuality : public ::testing::Test {
 protected:
   static void SetUpTestSuite() {
-    evaluator_ = new gan::Evaluator(shipped("fmnist-classifier.gan"),
-                                    gan::default_fashion_mnist_dir(), 500);
+    evaluator_ =
+        new gan::Evaluator(shipped("fmnist-classifier.gan"), gan::default_fashion_mnist_dir(), 500);
     references_ = evaluator_->references();
   }
   static void TearDownTestSuite() {
@@ -80,9 +80,8 @@ TEST_F(ShippedQuality, MlpIsWorseThanDcganButAGenerator) {
 }
 
 TEST_F(ShippedQuality, DetectorSeparatesRealFromGenerated) {
-  const gan::DetectorQuality q =
-      evaluator_->detector(shipped("fmnist-detector.gan"), shipped("fmnist-dcgan.gan"),
-                           shipped("fmnist-mlp.gan"), 7);
+  const gan::DetectorQuality q = evaluator_->detector(
+      shipped("fmnist-detector.gan"), shipped("fmnist-dcgan.gan"), shipped("fmnist-mlp.gan"), 7);
   EXPECT_GE(q.conditions.at("a-dcgan").auc, 0.98);
   EXPECT_GE(q.conditions.at("b-mlp").auc, 0.85);
   EXPECT_GE(q.conditions.at("c-jpeg75-dcgan").auc, 0.9);

@@ -12,5 +12,11 @@ build/tools/gst-gan train --arch dcgan --steps "$STEPS" --seed 1 --out "$OUT"
 build/tools/gst-gan sample --model "$OUT/model.gan" --count 64 --seed 7 --out "$OUT/grid.png"
 echo
 echo "demo: model $OUT/model.gan, samples $OUT/grid.png, losses $OUT/losses.png"
-echo "demo: the plugin loads:"
-GST_PLUGIN_PATH="$PWD/build/plugin" gst-inspect-1.0 gan | sed -n '1,6p'
+
+# gangen: 5 s of 640x480 synthetic video (a 4x6 mosaic of drifting Fashion-MNIST items from
+# the shipped DCGAN), encoded to a playable WebM file.
+export GST_PLUGIN_PATH="$PWD/build/plugin"
+gst-launch-1.0 -q gangen num-buffers=150 rows=4 columns=6 seed=3 \
+  ! video/x-raw,width=640,height=480,framerate=30/1 ! videoconvert \
+  ! vp8enc deadline=1 target-bitrate=2000000 ! webmmux ! filesink location="$OUT/gangen.webm"
+echo "demo: wrote $OUT/gangen.webm (play it with: gst-play-1.0 $OUT/gangen.webm)"

@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#pragma once
+
+// Frames into model inputs: colour to the model's channels, then its input size, then [-1, 1].
+
+#include "gan/frames.h"
+
+#include <vector>
+
+namespace gan {
+
+enum class Preprocess {
+  Resize,     // the whole frame, area-averaged down (or bilinear up) to the model's size
+  CenterCrop, // the largest centred region of the model's aspect ratio, then resized
+  Tiles,      // native-resolution patches of the model's size covering the frame; upsampling
+              // artifacts, the main evidence of generated images, survive only at native scale
+};
+
+// Appends the model inputs of one frame to `out` (floats [n, channels, height, width] in
+// [-1, 1]) and returns n: 1 for Resize and CenterCrop, the number of tiles for Tiles (at most
+// max_tiles, evenly spread; frames smaller than one tile fall back to Resize).
+// Gray models read luma; YUV input is BT.601 limited range. Throws Error(InvalidArgument).
+int64_t frame_to_inputs(const FrameView &frame, Preprocess mode, int64_t channels, int64_t height,
+                        int64_t width, int64_t max_tiles, std::vector<float> &out);
+
+} // namespace gan

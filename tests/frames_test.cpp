@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Frames in the core: drawing mosaics into every pixel format and reading model inputs back.
+
+#include "test_util.h"
+
+#include "gan/frames.h"
+#include "gan/preprocess.h"
+
+#include <cmath>
+#include <random>
+
+namespace {
+
+using gan::PixelFormat;
+
+// An owned frame buffer with padded strides, as GStreamer pools often hand out.
+struct OwnedFrame {
+  std::vector<uint8_t> bytes[3];
+  gan::FrameView view;
+  OwnedFrame(PixelFormat format, int64_t w, int64_t h) {
+    view.format = format;
+    view.width = w;
+    view.height = h;
+    const int size = gan::packed_pixel_size(format);
+    const int64_t cw = (w + 1) / 2, ch = (h + 1) / 2;
+    const int64_t pad = 13; // odd padding: strides never equal the row size
+    if (size > 0) {
+      view.strides[0] = w * size + pad;
+      bytes[0].assign(static_cast<size_t>(view.strides[0] * h), 0xAB);
+    } else {
+      view.strides[0] = w + pad;
+      bytes[0].assign(static_cast<size_t>(view.strides[0] * h), 0xAB);
+      if (format == PixelFormat::I420) {
+        view.strides[1] = view.strides[2] = cw + pad;
+        bytes[1].assign(static_cast<size_t>(view.strides[1] * ch), 0xAB);
+        bytes[2].assign(static_cast<size_t>(view.strides[2] * ch), 0xAB);
+      } else {
+        view.strides[1] = 2 * cw + pad;
+        bytes[1].assign(static_cast<size_t>(view.strides[1] * ch), 0xAB);
+      }
+    }
+    for (int i = 0; i < 3; ++i)
+      view.planes[i] = bytes[i].empty() ? nullptr : bytes[i].data();
+  }
+};
+
+std::vector<float> random_images(int64_t n, int64_t c, int64_t h, int64_t w, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> level(0, 255);
+  std::vector<float> v(static_cast<size_t>(n * c * h * w));
+  for (float &x : v)
+    x = static_cast<float>(level(rng)) / 127.5f - 1.0f; // exact 8-bit levels
+  return v;
+}
+
+class FormatRoundTrip : public ::testing::TestWithParam<PixelFormat> {};
+
+TEST_P(FormatRoundTrip, GrayImageComesBackFromEveryFormat) {
+  const PixelFormat format = GetParam();
+  const std::vector<float> img = random_images(1, 1, 9, 11, 1); // odd sizes
+  OwnedFrame frame(format, 11, 9);
+  gan::render_mosaic(img.data(), 1, 1, 9, 11, 1, 1, gan::Scaling::Nearest, frame.view);
+  std::vector<float> back;
+  ASSERT_EQ(gan::frame_to_inputs(frame.view, gan::Preprocess::Resize, 1, 9, 11, 1, back), 1);
+  ASSERT_EQ(back.size(), img.size());
+  const bool yuv = format == PixelFormat::I420 || format == PixelFormat::Nv12;
+  double worst = 0;
+  for (size_t i = 0; i < img.size(); ++i)
+    worst = std::max(worst, std::abs(double(back[i]) - img[i]) * 127.5);
+  // Exact for RGB-family formats; YUV's limited range costs at most one or two levels.
+  EXPECT_LE(worst, yuv ? 1.5 : 1e-3) << "worst error in 8-bit levels";
+}
+
+TEST_P(FormatRoundTrip, ColourImageComesBack) {
+  const PixelFormat format = GetParam();
+  if (format == PixelFormat::Gray8)
+    GTEST_SKIP() << "GRAY8 holds no colour";
+  const std::vector<float> img = random_images(1, 3, 6, 8, 2);
+  OwnedFrame frame(format, 8, 6);
+  gan::render_mosaic(img.data(), 1, 3, 6, 8, 1, 1, gan::Scaling::Nearest, frame.view);
+  std::vector<float> back;
+  gan::frame_to_inputs(frame.view, gan::Preprocess::Resize, 3, 6, 8, 1, back);
+  const bool yuv = format == PixelFormat::I420 || format == PixelFormat::Nv12;
+  if (yuv)
+    return; // 4:2:0 chroma subsampling loses per-pixel colour by design; luma tested above
+  for (size_t i = 0; i < img.size(); ++i)
+    ASSERT_NEAR(back[i], img[i], 1e-4) << i;
+}
+
+INSTANTIATE_TEST_SUITE_P(AllFormats, FormatRoundTrip,
+                         ::testing::Values(PixelFormat::Gray8, PixelFormat::Rgb, PixelFormat::Bgr,
+                                           PixelFormat::Rgba, PixelFormat::Bgra, PixelFormat::Rgbx,
+                                           PixelFormat::Bgrx, PixelFormat::Xrgb, PixelFormat::I420,
+                                           PixelFormat::Nv12));
+
+TEST(Mosaic, TilesLandInTheirCellsAndPaddingIsUntouched) {
+  // Four flat tiles: -1, -0.5, 0.5, 1 -> levels 0, 64, 191, 255 in a 2x2 mosaic of 10x6.
+  std::vector<float> tiles;
+  for (float v : {-1.0f, -0.5f, 0.5f, 1.0f})
+    tiles.insert(tiles.end(), 4, v);
+  OwnedFrame frame(PixelFormat::Gray8, 10, 6);
+  gan::render_mosaic(tiles.data(), 4, 1, 2, 2, 2, 2, gan::Scaling::Bicubic, frame.view);
+  auto at = [&](int x, int y) { return frame.view.planes[0][y * frame.view.strides[0] + x]; };
+  EXPECT_EQ(at(0, 0), 0);
+  EXPECT_EQ(at(9, 0), 64);
+  EXPECT_EQ(at(0, 5), 191);
+  EXPECT_EQ(at(9, 5), 255);
+  EXPECT_EQ(frame.view.planes[0][10], 0xAB); // the stride padding is not written
+}
+
+TEST(Mosaic, MoreCellsThanPixelsStillFillsTheFrame) {
+  const std::vector<float> tiles = random_images(12, 1, 4, 4, 3);
+  OwnedFrame frame(PixelFormat::Rgb, 1, 1);
+  EXPECT_NO_THROW(
+      gan::render_mosaic(tiles.data(), 12, 1, 4, 4, 3, 4, gan::Scaling::Bilinear, frame.view));
+  gan_test::expect_error(
+      [&] {
+        gan::render_mosaic(tiles.data(), 11, 1, 4, 4, 3, 4, gan::Scaling::Bilinear, frame.view);
+      },
+      gan::ErrorCode::InvalidArgument);
+}
+
+TEST(Preprocess, ResizeAveragesAndTilesKeepNativePixels) {
+  // A 56x28 frame: left half white, right half black, plus a one-pixel checkerboard on the
+  // right, which area averaging must turn into mid-grey and tiles must keep.
+  OwnedFrame frame(PixelFormat::Gray8, 56, 28);
+  for (int y = 0; y < 28; ++y)
+    for (int x = 0; x < 56; ++x)
+      frame.view.planes[0][y * frame.view.strides[0] + x] = x < 28 ? 255 : ((x + y) % 2 ? 255 : 0);
+  std::vector<float> resized;
+  ASSERT_EQ(gan::frame_to_inputs(frame.view, gan::Preprocess::Resize, 1, 28, 28, 16, resized), 1);
+  EXPECT_NEAR(resized[0], 1.0f, 1e-5);             // white
+  EXPECT_NEAR(resized[27 * 28 + 27], 0.0f, 0.01f); // checkerboard averaged to grey
+  std::vector<float> tiles;
+  ASSERT_EQ(gan::frame_to_inputs(frame.view, gan::Preprocess::Tiles, 1, 28, 28, 16, tiles), 2);
+  EXPECT_NEAR(tiles[28 * 28 + 0], -1.0f, 1e-5); // second tile, pixel (0,0): black
+  EXPECT_NEAR(tiles[28 * 28 + 1], 1.0f, 1e-5);  // pixel (1,0): white
+  std::vector<float> crop;
+  ASSERT_EQ(gan::frame_to_inputs(frame.view, gan::Preprocess::CenterCrop, 1, 28, 28, 16, crop), 1);
+  EXPECT_NEAR(crop[14 * 28], 1.0f, 1e-5); // the centred 28x28 region starts in the white half
+  // max_tiles caps the count; a frame smaller than a tile falls back to one resized input.
+  std::vector<float> capped;
+  EXPECT_EQ(gan::frame_to_inputs(frame.view, gan::Preprocess::Tiles, 1, 4, 4, 5, capped), 5);
+  OwnedFrame tiny(PixelFormat::Gray8, 3, 3);
+  std::vector<float> one;
+  EXPECT_EQ(gan::frame_to_inputs(tiny.view, gan::Preprocess::Tiles, 1, 28, 28, 16, one), 1);
+}
+
+} // namespace
