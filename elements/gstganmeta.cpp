@@ -38,8 +38,8 @@ const GstMetaInfo *gst_gan_synthetic_meta_get_info(void) {
     const GstMetaInfo *i = gst_meta_get_info("GstGanSyntheticMeta");
     if (!i)
       i = gst_meta_register(GST_GAN_SYNTHETIC_META_API_TYPE, "GstGanSyntheticMeta",
-                                             sizeof(GstGanSyntheticMeta), synthetic_meta_init,
-                                             synthetic_meta_free, synthetic_meta_transform);
+                            sizeof(GstGanSyntheticMeta), synthetic_meta_init, synthetic_meta_free,
+                            synthetic_meta_transform);
     g_once_init_leave(&info, i);
   }
   return info;
@@ -54,5 +54,67 @@ GstGanSyntheticMeta *gst_buffer_add_gan_synthetic_meta(GstBuffer *buffer, const 
   m->model_id = g_strdup(model_id);
   m->seed = seed;
   m->frame = frame;
+  return m;
+}
+
+GType gst_gan_detect_meta_api_get_type(void) {
+  static GType type = 0;
+  static const gchar *tags[] = {NULL};
+  if (g_once_init_enter(&type)) {
+    GType t = g_type_from_name("GstGanDetectMetaAPI");
+    if (!t)
+      t = gst_meta_api_type_register("GstGanDetectMetaAPI", tags);
+    g_once_init_leave(&type, t);
+  }
+  return type;
+}
+
+static gboolean detect_meta_init(GstMeta *meta, gpointer, GstBuffer *) {
+  GstGanDetectMeta *m = (GstGanDetectMeta *)meta;
+  m->fake_probability = 0;
+  m->logit = 0;
+  m->is_fake = FALSE;
+  m->inferred = FALSE;
+  m->age = 0;
+  m->model_id = NULL;
+  return TRUE;
+}
+
+static void detect_meta_free(GstMeta *meta, GstBuffer *) {
+  g_free(((GstGanDetectMeta *)meta)->model_id);
+}
+
+static gboolean detect_meta_transform(GstBuffer *dest, GstMeta *meta, GstBuffer *, GQuark,
+                                      gpointer) {
+  const GstGanDetectMeta *m = (GstGanDetectMeta *)meta;
+  GstGanDetectMeta *d = gst_buffer_add_gan_detect_meta(dest, m->model_id);
+  if (!d)
+    return FALSE;
+  d->fake_probability = m->fake_probability;
+  d->logit = m->logit;
+  d->is_fake = m->is_fake;
+  d->inferred = m->inferred;
+  d->age = m->age;
+  return TRUE;
+}
+
+const GstMetaInfo *gst_gan_detect_meta_get_info(void) {
+  static const GstMetaInfo *info = NULL;
+  if (g_once_init_enter(&info)) {
+    const GstMetaInfo *i = gst_meta_get_info("GstGanDetectMeta");
+    if (!i)
+      i = gst_meta_register(GST_GAN_DETECT_META_API_TYPE, "GstGanDetectMeta",
+                            sizeof(GstGanDetectMeta), detect_meta_init, detect_meta_free,
+                            detect_meta_transform);
+    g_once_init_leave(&info, i);
+  }
+  return info;
+}
+
+GstGanDetectMeta *gst_buffer_add_gan_detect_meta(GstBuffer *buffer, const gchar *model_id) {
+  GstGanDetectMeta *m =
+      (GstGanDetectMeta *)gst_buffer_add_meta(buffer, gst_gan_detect_meta_get_info(), NULL);
+  if (m)
+    m->model_id = g_strdup(model_id);
   return m;
 }

@@ -33,4 +33,31 @@ GstGanSyntheticMeta *gst_buffer_add_gan_synthetic_meta(GstBuffer *buffer, const 
 #define gst_buffer_get_gan_synthetic_meta(b)                                                       \
   ((GstGanSyntheticMeta *)gst_buffer_get_meta((b), GST_GAN_SYNTHETIC_META_API_TYPE))
 
+/**
+ * GstGanDetectMeta:
+ * @meta: parent #GstMeta
+ * @fake_probability: sigmoid of @logit: the detector's probability that the frame is generated
+ * @logit: the detector's fake logit (combined over tiles when preprocess=tiles)
+ * @is_fake: @fake_probability >= the element's threshold
+ * @inferred: TRUE when the detector ran on this frame; FALSE when it carries the last result
+ * @age: frames since the result was computed (0 when @inferred)
+ * @model_id: the detector that produced the result
+ *
+ * gandetect's verdict, on every frame it passes.
+ */
+typedef struct {
+  GstMeta meta;
+  gdouble fake_probability;
+  gdouble logit;
+  gboolean is_fake;
+  gboolean inferred;
+  guint age;
+  gchar *model_id;
+} GstGanDetectMeta;
+
+GType gst_gan_detect_meta_api_get_type(void);
+#define GST_GAN_DETECT_META_API_TYPE (gst_gan_detect_meta_api_get_type())
+const GstMetaInfo *gst_gan_detect_meta_get_info(void);
+GstGanDetectMeta *gst_buffer_add_gan_detect_meta(GstBuffer *buffer, const gchar *model_id);
+
 G_END_DECLS

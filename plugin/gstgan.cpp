@@ -1,17 +1,22 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The `gan` plugin: GStreamer elements around the gst-gan LibTorch core (models/).
- * Elements: gangen (GAN video source); gandetect lands next.
+ * Elements: gangen (GAN video source) and gandetect (frame authenticity analyzer).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
+#include "gstgandetect.h"
 #include "gstgangen.h"
 
 #include <gst/gst.h>
 
-static gboolean plugin_init(GstPlugin *plugin) { return GST_ELEMENT_REGISTER(gangen, plugin); }
+static gboolean plugin_init(GstPlugin *plugin) {
+  gboolean ok = GST_ELEMENT_REGISTER(gangen, plugin);
+  ok &= GST_ELEMENT_REGISTER(gandetect, plugin);
+  return ok;
+}
 
 GST_PLUGIN_DEFINE(GST_VERSION_MAJOR, GST_VERSION_MINOR, gan,
                   "GAN video generation and synthetic-frame detection (LibTorch)", plugin_init,
