@@ -24,6 +24,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 
 namespace {
 
@@ -355,6 +356,21 @@ int run_eval(const EvalArgs &a) {
   return 0;
 }
 
+// IDX images as numbered PNG files, e.g. for `multifilesrc ! pngdec` test streams.
+int run_export(const std::string &idx, const std::string &pattern, int64_t first, int64_t count) {
+  const gan::ImageSet set = gan::read_idx_images(idx);
+  if (first < 0 || first >= set.count)
+    throw gan::Error(gan::ErrorCode::InvalidArgument, "--first is outside the file");
+  const int64_t last = std::min(set.count, first + count);
+  for (int64_t i = first; i < last; ++i) {
+    char name[4096];
+    std::snprintf(name, sizeof name, pattern.c_str(), static_cast<int>(i - first));
+    gan_tools::write_image_png(name, set.image(i), set.channels, set.height, set.width);
+  }
+  std::printf("wrote %lld images\n", static_cast<long long>(last - first));
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -513,6 +529,29 @@ int main(int argc, char **argv) {
       ->capture_default_str();
   eval->add_option("--out,-o", ev.out, "also write the report to this file");
 
+  std::string export_idx = gan::default_fashion_mnist_dir() + "/t10k-images-idx3-ubyte.gz";
+  std::string export_pattern;
+  int64_t export_first = 0, export_count = 100;
+  CLI::App *export_cmd =
+      app.add_subcommand("export", "write images of an IDX file as numbered PNGs");
+  export_cmd->add_option("--idx", export_idx, "IDX image file")->capture_default_str();
+  export_cmd
+      ->add_option("--out,-o", export_pattern,
+                   "printf pattern of the PNG paths, e.g. real/%05d.png")
+      ->required()
+      ->check([](const std::string &p) {
+        // Exactly one %d-style conversion and no other: the pattern goes to snprintf.
+        static const std::regex one_int("^[^%]*%0?[0-9]*d[^%]*$");
+        return std::regex_match(p, one_int)
+                   ? std::string()
+                   : std::string("the pattern needs exactly one integer conversion such as %05d");
+      });
+  export_cmd->add_option("--first", export_first, "index of the first image")
+      ->check(CLI::NonNegativeNumber);
+  export_cmd->add_option("--count,-n", export_count, "number of images")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
   gst_init(nullptr, nullptr);
   try {
@@ -528,6 +567,8 @@ int main(int argc, char **argv) {
       return run_train_detector(sup);
     if (*eval)
       return run_eval(ev);
+    if (*export_cmd)
+      return run_export(export_idx, export_pattern, export_first, export_count);
   } catch (const gan::Error &e) {
     std::fprintf(stderr, "gst-gan: error (%s): %s\n", gan::error_code_name(e.code()), e.what());
     return 2;

@@ -1,0 +1,393 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// gandetect: passthrough exactness for every format and stride, results on every frame,
+// interval, batching, drop, hot model swap, latency, error paths, and the shipped models
+// telling generated from real Fashion-MNIST frames.
+
+#include "gst_util.h"
+
+#include "gan/supervised.h"
+#include "gan/trainer.h"
+
+#include "gstganmeta.h"
+
+#include <torch/script.h>
+
+#include <random>
+
+namespace {
+
+using gan_test::Frame;
+using gan_test::RunResult;
+using gan_test::TempDir;
+
+const GstGanDetectMeta *detect_meta(GstBuffer *b) {
+  return reinterpret_cast<const GstGanDetectMeta *>(
+      gst_buffer_get_meta(b, g_type_from_name("GstGanDetectMetaAPI")));
+}
+
+class GanDetectTest : public ::testing::Test {
+protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    // A GAN file (its discriminator serves as a detector) and a trained 8x8 detector.
+    gan::TrainOptions o;
+    o.config = {"mlp", 16, 1, 8, 8};
+    o.batch_size = 4;
+    gan::Trainer(o, gan_test::pattern_images(8, 8, 8, 1)).save_model(dir_->file("gan.gan"));
+    const gan::ImageSet real = gan_test::pattern_images(64, 8, 8, 2);
+    gan::ImageSet fake = real;
+    for (size_t i = 0; i < fake.pixels.size(); ++i)
+      fake.pixels[i] = static_cast<uint8_t>(255 - fake.pixels[i]);
+    gan::SupervisedOptions so;
+    so.epochs = 1;
+    so.batch_size = 16;
+    gan::ModelFile f = gan::train_detector(real, fake, so, nullptr);
+    gan::write_model_file(dir_->file("detector.gan"), f);
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    dir_ = nullptr;
+  }
+  static std::string detect(const std::string &props = "") {
+    return "gandetect model=" + dir_->file("gan.gan") + " " + props;
+  }
+  static std::vector<const GstStructure *> messages(const RunResult &r, const char *name) {
+    std::vector<const GstStructure *> out;
+    for (const GstStructure *s : r.element_messages)
+      if (gst_structure_has_name(s, name))
+        out.push_back(s);
+    return out;
+  }
+  static TempDir *dir_;
+};
+
+TempDir *GanDetectTest::dir_ = nullptr;
+
+struct FormatCase {
+  const char *format;
+  int width, height;
+  bool padded;
+};
+
+class GanDetectPassthrough : public GanDetectTest,
+                             public ::testing::WithParamInterface<FormatCase> {};
+
+// Buffers with random bytes (in padded layouts, with a GstVideoMeta giving the strides) go in;
+// exactly the same bytes come out, in order, none lost.
+TEST_P(GanDetectPassthrough, EveryByteAndEveryFrameComesOutUnchanged) {
+  const FormatCase c = GetParam();
+  GstVideoInfo info;
+  gst_video_info_set_format(&info, gst_video_format_from_string(c.format), c.width, c.height);
+  GstVideoAlignment align;
+  gst_video_alignment_reset(&align);
+  if (c.padded) {
+    align.padding_right = 7;
+    align.padding_bottom = 3;
+    ASSERT_TRUE(gst_video_info_align(&info, &align));
+  }
+  GstCaps *caps = gst_video_info_to_caps(&info);
+  gst_caps_set_simple(caps, "framerate", GST_TYPE_FRACTION, 30, 1, NULL);
+  for (const char *model : {"gan.gan", "detector.gan"}) {
+    for (const char *props : {"", "batch-size=3 inference-interval=2 preprocess=tiles"}) {
+      GstHarness *h =
+          gst_harness_new_parse(("gandetect model=" + dir_->file(model) + " " + props).c_str());
+      gst_harness_set_src_caps(h, gst_caps_ref(caps));
+      std::mt19937 rng(7);
+      std::vector<std::vector<uint8_t>> sent;
+      const int frames = 7;
+      for (int n = 0; n < frames; ++n) {
+        GstBuffer *b = gst_buffer_new_allocate(NULL, GST_VIDEO_INFO_SIZE(&info), NULL);
+        GstMapInfo map;
+        gst_buffer_map(b, &map, GST_MAP_WRITE);
+        for (gsize i = 0; i < map.size; ++i)
+          map.data[i] = static_cast<uint8_t>(rng());
+        sent.emplace_back(map.data, map.data + map.size);
+        gst_buffer_unmap(b, &map);
+        if (c.padded)
+          gst_buffer_add_video_meta_full(b, GST_VIDEO_FRAME_FLAG_NONE, GST_VIDEO_INFO_FORMAT(&info),
+                                         c.width, c.height, GST_VIDEO_INFO_N_PLANES(&info),
+                                         info.offset, info.stride);
+        GST_BUFFER_PTS(b) = gst_util_uint64_scale(n, GST_SECOND, 30);
+        GST_BUFFER_OFFSET(b) = n;
+        ASSERT_EQ(gst_harness_push(h, b), GST_FLOW_OK);
+      }
+      gst_harness_push_event(h, gst_event_new_eos());
+      for (int n = 0; n < frames; ++n) {
+        GstBuffer *b = gst_harness_pull(h);
+        ASSERT_NE(b, nullptr) << c.format << " frame " << n;
+        EXPECT_EQ(GST_BUFFER_OFFSET(b), static_cast<guint64>(n));
+        Frame f = gan_test::to_frame(b);
+        EXPECT_EQ(f.bytes, sent[static_cast<size_t>(n)]) << c.format << " frame " << n;
+        EXPECT_NE(detect_meta(b), nullptr);
+        gst_buffer_unref(b);
+      }
+      EXPECT_EQ(gst_harness_buffers_in_queue(h), 0u);
+      gst_harness_teardown(h);
+    }
+  }
+  gst_caps_unref(caps);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Formats, GanDetectPassthrough,
+    ::testing::Values(FormatCase{"GRAY8", 13, 7, false}, FormatCase{"GRAY8", 13, 7, true},
+                      FormatCase{"RGB", 33, 17, false}, FormatCase{"RGB", 33, 17, true},
+                      FormatCase{"BGR", 9, 9, true}, FormatCase{"RGBA", 31, 15, false},
+                      FormatCase{"BGRA", 31, 15, true}, FormatCase{"RGBx", 8, 8, false},
+                      FormatCase{"BGRx", 17, 11, true}, FormatCase{"xRGB", 17, 11, false},
+                      FormatCase{"I420", 33, 17, false}, FormatCase{"I420", 33, 17, true},
+                      FormatCase{"NV12", 35, 19, false}, FormatCase{"NV12", 35, 19, true},
+                      FormatCase{"RGB", 1, 1, false}),
+    [](const auto &info) {
+      return std::string(info.param.format) + "_" + std::to_string(info.param.width) + "x" +
+             std::to_string(info.param.height) + (info.param.padded ? "_padded" : "");
+    });
+
+TEST_F(GanDetectTest, AMessageAndMetaForEveryFrame) {
+  RunResult r;
+  gan_test::run_pipeline("videotestsrc num-buffers=10 ! video/x-raw,format=RGB,width=40,"
+                         "height=30,framerate=10/1 ! " +
+                             detect() + " ! appsink name=sink",
+                         r);
+  ASSERT_EQ(r.error, nullptr) << r.error->message;
+  ASSERT_EQ(r.frames.size(), 10u);
+  const auto msgs = messages(r, "gandetect");
+  ASSERT_EQ(msgs.size(), 10u);
+  for (guint64 n = 0; n < msgs.size(); ++n) {
+    guint64 frame, timestamp, running, stream, duration;
+    gdouble p;
+    gboolean is_fake, inferred;
+    ASSERT_TRUE(gst_structure_get(
+        msgs[n], "frame", G_TYPE_UINT64, &frame, "timestamp", G_TYPE_UINT64, &timestamp,
+        "running-time", G_TYPE_UINT64, &running, "stream-time", G_TYPE_UINT64, &stream, "duration",
+        G_TYPE_UINT64, &duration, "fake-probability", G_TYPE_DOUBLE, &p, "is-fake", G_TYPE_BOOLEAN,
+        &is_fake, "inferred", G_TYPE_BOOLEAN, &inferred, NULL));
+    EXPECT_EQ(frame, n);
+    EXPECT_EQ(timestamp, n * GST_SECOND / 10);
+    EXPECT_EQ(running, timestamp);
+    EXPECT_EQ(stream, timestamp);
+    EXPECT_EQ(duration, GST_SECOND / 10);
+    EXPECT_GT(p, 0.0);
+    EXPECT_LT(p, 1.0);
+    EXPECT_EQ(is_fake, p >= 0.5);
+    EXPECT_TRUE(inferred);
+  }
+  const auto summary = messages(r, "gandetect-summary");
+  ASSERT_EQ(summary.size(), 1u);
+  guint64 frames = 0;
+  gst_structure_get_uint64(summary[0], "frames", &frames);
+  EXPECT_EQ(frames, 10u);
+
+  RunResult quiet;
+  gan_test::run_pipeline("videotestsrc num-buffers=5 ! " + detect("post-messages=false") +
+                             " ! appsink name=sink",
+                         quiet);
+  EXPECT_TRUE(messages(quiet, "gandetect").empty());
+  EXPECT_EQ(quiet.frames.size(), 5u);
+}
+
+struct Verdict {
+  double logit;
+  bool inferred;
+  guint age;
+};
+
+std::vector<Verdict> verdicts(const RunResult &r) {
+  std::vector<Verdict> out;
+  for (const GstStructure *s : r.element_messages)
+    if (gst_structure_has_name(s, "gandetect")) {
+      Verdict v{};
+      gboolean inferred = FALSE;
+      gst_structure_get(s, "logit", G_TYPE_DOUBLE, &v.logit, "inferred", G_TYPE_BOOLEAN, &inferred,
+                        "age", G_TYPE_UINT, &v.age, NULL);
+      v.inferred = inferred;
+      out.push_back(v);
+    }
+  return out;
+}
+
+TEST_F(GanDetectTest, IntervalCarriesTheLastResultMarkedStale) {
+  const std::string src = "videotestsrc pattern=ball num-buffers=10 ! "
+                          "video/x-raw,format=GRAY8,width=24,height=24 ! ";
+  RunResult every, third;
+  gan_test::run_pipeline(src + detect() + " ! appsink name=sink", every);
+  gan_test::run_pipeline(src + detect("inference-interval=3") + " ! appsink name=sink", third);
+  const auto a = verdicts(every), b = verdicts(third);
+  ASSERT_EQ(a.size(), 10u);
+  ASSERT_EQ(b.size(), 10u);
+  for (size_t n = 0; n < b.size(); ++n) {
+    const size_t key = n - n % 3;
+    EXPECT_EQ(b[n].inferred, n % 3 == 0) << n;
+    EXPECT_EQ(b[n].age, n % 3) << n;
+    EXPECT_DOUBLE_EQ(b[n].logit, a[key].logit) << n; // the result of the last inferred frame
+  }
+  EXPECT_EQ(third.frames.size(), 10u);
+}
+
+TEST_F(GanDetectTest, BatchingKeepsOrderResultsAndDrainsAtEos) {
+  const std::string src = "videotestsrc pattern=ball num-buffers=10 ! "
+                          "video/x-raw,format=GRAY8,width=24,height=24 ! ";
+  RunResult single, batched;
+  gan_test::run_pipeline(src + detect() + " ! appsink name=sink", single);
+  // 10 frames in batches of 4: the last 2 wait for EOS.
+  gan_test::run_pipeline(
+      src + detect("batch-size=4 batch-timeout=10000000000") + " ! appsink name=sink", batched);
+  ASSERT_EQ(batched.error, nullptr);
+  ASSERT_EQ(batched.frames.size(), 10u);
+  const auto a = verdicts(single), b = verdicts(batched);
+  ASSERT_EQ(b.size(), 10u);
+  for (size_t n = 0; n < 10; ++n) {
+    EXPECT_EQ(batched.frames[n].offset, n);
+    EXPECT_EQ(batched.frames[n].pts, single.frames[n].pts);
+    EXPECT_EQ(batched.frames[n].bytes, single.frames[n].bytes);
+    EXPECT_NEAR(b[n].logit, a[n].logit, 1e-4) << n;
+  }
+}
+
+TEST_F(GanDetectTest, DropActionRemovesFramesJudgedFake) {
+  const std::string src = "videotestsrc num-buffers=6 ! video/x-raw,width=16,height=16 ! ";
+  RunResult all_fake, none_fake;
+  gan_test::run_pipeline(src + detect("action=drop threshold=0") + " ! appsink name=sink",
+                         all_fake);
+  gan_test::run_pipeline(src + detect("action=drop threshold=1") + " ! appsink name=sink",
+                         none_fake);
+  EXPECT_EQ(all_fake.error, nullptr);
+  EXPECT_EQ(all_fake.frames.size(), 0u);
+  EXPECT_EQ(messages(all_fake, "gandetect").size(), 6u); // still reported
+  EXPECT_EQ(none_fake.frames.size(), 6u);
+}
+
+TEST_F(GanDetectTest, ModelSwapsWhilePlayingAndABadModelKeepsTheOld) {
+  GstHarness *h = gst_harness_new_parse(detect().c_str());
+  gst_harness_set_src_caps_str(h, "video/x-raw,format=GRAY8,width=8,height=8,framerate=30/1");
+  auto push_pull = [&]() {
+    GstBuffer *in = gst_buffer_new_allocate(NULL, 64, NULL);
+    gst_buffer_memset(in, 0, 100, 64);
+    EXPECT_EQ(gst_harness_push(h, in), GST_FLOW_OK);
+    GstBuffer *out = gst_harness_pull(h);
+    std::string id = detect_meta(out) ? detect_meta(out)->model_id : "";
+    gst_buffer_unref(out);
+    return id;
+  };
+  const std::string before = push_pull();
+  EXPECT_EQ(before.rfind("mlp:", 0), 0u) << before;
+  GstElement *element = gst_harness_find_element(h, "gandetect");
+  GstBus *bus = gst_bus_new();
+  gst_element_set_bus(element, bus);
+  g_object_set(element, "model", dir_->file("detector.gan").c_str(), NULL);
+  const std::string after = push_pull();
+  EXPECT_EQ(after.rfind("detector:", 0), 0u) << after;
+  GstMessage *changed = gst_bus_pop_filtered(bus, GST_MESSAGE_ELEMENT);
+  ASSERT_NE(changed, nullptr);
+  EXPECT_TRUE(
+      gst_structure_has_name(gst_message_get_structure(changed), "gandetect-model-changed"));
+  gst_message_unref(changed);
+
+  g_object_set(element, "model", dir_->file("missing.gan").c_str(), NULL);
+  GstMessage *warning = gst_bus_pop_filtered(bus, GST_MESSAGE_WARNING);
+  ASSERT_NE(warning, nullptr);
+  gst_message_unref(warning);
+  EXPECT_EQ(push_pull(), after); // the stream goes on with the detector it had
+  gst_element_set_bus(element, NULL);
+  gst_object_unref(bus);
+  gst_object_unref(element);
+  gst_harness_teardown(h);
+}
+
+TEST_F(GanDetectTest, LatencyIncludesInferenceAndBatching) {
+  GstHarness *h = gst_harness_new_parse(detect("batch-size=4 batch-timeout=1000000000").c_str());
+  gst_harness_set_src_caps_str(h, "video/x-raw,format=GRAY8,width=8,height=8,framerate=10/1");
+  for (int n = 0; n < 4; ++n) {
+    GstBuffer *in = gst_buffer_new_allocate(NULL, 64, NULL);
+    gst_buffer_memset(in, 0, 50, 64);
+    GST_BUFFER_PTS(in) = n * GST_SECOND / 10;
+    gst_harness_push(h, in);
+  }
+  GstQuery *q = gst_query_new_latency();
+  ASSERT_TRUE(gst_pad_peer_query(h->sinkpad, q));
+  gboolean live;
+  GstClockTime min, max;
+  gst_query_parse_latency(q, &live, &min, &max);
+  // Three frame durations of batching (300 ms) plus a measured, non-zero inference time.
+  EXPECT_GT(min, 300 * GST_MSECOND);
+  EXPECT_LT(min, 2 * GST_SECOND);
+  gst_query_unref(q);
+  guint64 processed = 0, inferred = 0;
+  gdouble mean_ms = 0;
+  GstElement *element = gst_harness_find_element(h, "gandetect");
+  g_object_get(element, "frames-processed", &processed, "frames-inferred", &inferred,
+               "mean-inference-time", &mean_ms, NULL);
+  gst_object_unref(element);
+  EXPECT_EQ(processed, 4u);
+  EXPECT_EQ(inferred, 4u);
+  EXPECT_GT(mean_ms, 0.0);
+  gst_harness_teardown(h);
+}
+
+TEST_F(GanDetectTest, ErrorPaths) {
+  RunResult missing;
+  gan_test::run_pipeline("videotestsrc num-buffers=2 ! gandetect model=" +
+                             dir_->file("absent.gan") + " ! appsink name=sink",
+                         missing);
+  ASSERT_NE(missing.error, nullptr);
+  EXPECT_TRUE(g_error_matches(missing.error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND));
+  EXPECT_NE(std::string(missing.error->message).find("absent.gan"), std::string::npos);
+
+  gan_test::write_bytes(dir_->file("bad.gan"), {'G', 'S', 'T', 'G', 'A', 'N', 0, 1, 3});
+  RunResult corrupt;
+  gan_test::run_pipeline("videotestsrc num-buffers=2 ! gandetect model=" + dir_->file("bad.gan") +
+                             " ! appsink name=sink",
+                         corrupt);
+  ASSERT_NE(corrupt.error, nullptr);
+  EXPECT_TRUE(g_error_matches(corrupt.error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ));
+
+  // A TorchScript detector that wants 2-channel input: nothing can feed it.
+  torch::jit::Module m("TwoChannels");
+  m.register_attribute("channels", c10::IntType::get(), int64_t{2});
+  m.register_attribute("height", c10::IntType::get(), int64_t{8});
+  m.register_attribute("width", c10::IntType::get(), int64_t{8});
+  m.define("def forward(self, x):\n    return x.mean([1, 2, 3])\n");
+  m.save(dir_->file("two.pt"));
+  RunResult unfeedable;
+  gan_test::run_pipeline("videotestsrc num-buffers=2 ! gandetect model=" + dir_->file("two.pt") +
+                             " ! appsink name=sink",
+                         unfeedable);
+  ASSERT_NE(unfeedable.error, nullptr);
+  EXPECT_TRUE(g_error_matches(unfeedable.error, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION));
+  EXPECT_NE(std::string(unfeedable.error->message).find("2-channel"), std::string::npos);
+}
+
+// The shipped generator's frames are judged fake, real Fashion-MNIST test images (written as
+// PNGs by the CLI, played with multifilesrc ! pngdec) real.
+TEST(GanDetectShipped, GeneratedFramesScoreAboveRealOnes) {
+  TempDir dir;
+  const char *cli = std::getenv("GST_GAN_CLI");
+  ASSERT_NE(cli, nullptr);
+  const std::string cmd =
+      std::string(cli) + " export --count 60 --out " + dir.file("%05d.png") + " > /dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  auto mean_probability = [](const std::string &source) {
+    RunResult r;
+    gan_test::run_pipeline(source + " ! gandetect ! appsink name=sink", r);
+    EXPECT_EQ(r.error, nullptr) << (r.error ? r.error->message : "");
+    double sum = 0;
+    int n = 0;
+    for (const GstStructure *s : r.element_messages)
+      if (gst_structure_has_name(s, "gandetect")) {
+        double p = 0;
+        gst_structure_get_double(s, "fake-probability", &p);
+        sum += p;
+        ++n;
+      }
+    EXPECT_EQ(n, 60);
+    return n ? sum / n : 0.0;
+  };
+  const double fake = mean_probability("gangen num-buffers=60 motion=random seed=5");
+  const double real = mean_probability("multifilesrc location=" + dir.file("%05d.png") +
+                                       " index=0 stop-index=59 caps=image/png,framerate=30/1"
+                                       " ! pngdec ! videoconvert");
+  EXPECT_GT(fake, 0.5);
+  EXPECT_LT(real, 0.5);
+}
+
+} // namespace
