@@ -92,6 +92,14 @@ TEST_F(GanGenTest, ShippedModelIsTheDefault) {
   ASSERT_EQ(r.error, nullptr) << (r.error ? r.error->message : "");
   ASSERT_EQ(r.frames.size(), 2u);
   EXPECT_EQ(r.frames[0].bytes.size(), 28u * 28u); // GRAY8, the first format, at 28x28
+
+  // The convolutional generator too gives the same pixels whatever the batch size.
+  const auto one = run("gangen num-buffers=12 rows=2 columns=2 batch-size=1");
+  const auto many = run("gangen num-buffers=12 rows=2 columns=2 batch-size=16");
+  ASSERT_EQ(one.size(), 12u);
+  ASSERT_EQ(many.size(), 12u);
+  for (size_t i = 0; i < one.size(); ++i)
+    EXPECT_EQ(one[i].bytes, many[i].bytes) << "frame " << i;
 }
 
 struct FormatSize {

@@ -20,3 +20,12 @@ gst-launch-1.0 -q gangen num-buffers=150 rows=4 columns=6 seed=3 \
   ! video/x-raw,width=640,height=480,framerate=30/1 ! videoconvert \
   ! vp8enc deadline=1 target-bitrate=2000000 ! webmmux ! filesink location="$OUT/gangen.webm"
 echo "demo: wrote $OUT/gangen.webm (play it with: gst-play-1.0 $OUT/gangen.webm)"
+
+# gandetect: generated frames, then real Fashion-MNIST test images, through the detector.
+summary() { gst-launch-1.0 -m "$@" 2>&1 | grep -o 'gandetect-summary.*' | tr -d ';'; }
+echo "demo: gandetect on gangen frames:"
+summary gangen num-buffers=60 motion=random ! gandetect ! fakesink
+build/tools/gst-gan export --count 60 --out "$OUT/real-%05d.png" > /dev/null
+echo "demo: gandetect on real Fashion-MNIST test images:"
+summary multifilesrc location="$OUT/real-%05d.png" stop-index=59 caps=image/png,framerate=30/1 \
+  ! pngdec ! videoconvert ! gandetect ! fakesink

@@ -81,19 +81,26 @@ struct DcganDiscriminatorImpl : ImageModuleImpl {
   nn::Sequential net;
 };
 
+// The first layer sees the image and its high-pass residual (image minus its 3x3 local mean):
+// generators leave their traces in the residual (upsampling checkerboards, per-pixel noise),
+// and a residual view helps the detector generalise to generators it never saw.
 struct DetectorImpl : ImageModuleImpl {
   explicit DetectorImpl(const ModelConfig &c)
-      : net(nn::Conv2d(nn::Conv2dOptions(c.channels, 16, 3).padding(1)),
+      : net(nn::Conv2d(nn::Conv2dOptions(2 * c.channels, 24, 3).padding(1)),
             nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2)),
-            nn::Conv2d(nn::Conv2dOptions(16, 32, 4).stride(2).padding(1).bias(false)),
-            nn::BatchNorm2d(32), nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2)),
-            nn::Conv2d(nn::Conv2dOptions(32, 64, 4).stride(2).padding(1).bias(false)),
-            nn::BatchNorm2d(64), nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2)),
+            nn::Conv2d(nn::Conv2dOptions(24, 48, 4).stride(2).padding(1).bias(false)),
+            nn::BatchNorm2d(48), nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2)),
+            nn::Conv2d(nn::Conv2dOptions(48, 96, 4).stride(2).padding(1).bias(false)),
+            nn::BatchNorm2d(96), nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2)),
             nn::AdaptiveAvgPool2d(nn::AdaptiveAvgPool2dOptions(1)), nn::Flatten(),
-            nn::Linear(64, 1)) {
+            nn::Linear(96, 1)) {
     register_module("net", net);
   }
-  torch::Tensor forward(torch::Tensor x) override { return net->forward(x).view({-1}); }
+  torch::Tensor forward(torch::Tensor x) override {
+    const torch::Tensor local_mean = torch::avg_pool2d(
+        torch::replication_pad2d(x, {1, 1, 1, 1}), {3, 3}, {1, 1});
+    return net->forward(torch::cat({x, x - local_mean}, 1)).view({-1});
+  }
   nn::Sequential net;
 };
 
