@@ -18,5 +18,5 @@ cp runs/fmnist-mlp/model.gan models/fmnist-mlp.gan
 $G train-classifier --epochs 12 --threads 1 --seed 1 --out models/fmnist-classifier.gan
 # 4. The detector: real training images vs 60 000 samples of the DCGAN, degraded alike.
 $G train-detector --generator models/fmnist-dcgan.gan --fakes 60000 --fake-seed 1000 \
-  --epochs 4 --seed 1 --out models/fmnist-detector.gan
+  --epochs 24 --lr-decay 0.9 --seed 1 --out models/fmnist-detector.gan
 bash models/eval.sh

@@ -244,6 +244,38 @@ TEST_F(GanDetectTest, BatchingKeepsOrderResultsAndDrainsAtEos) {
   }
 }
 
+TEST_F(GanDetectTest, FlushDropsAPartialBatchCleanly) {
+  GstHarness *h = gst_harness_new_parse(detect("batch-size=4 batch-timeout=10000000000").c_str());
+  gst_harness_set_src_caps_str(h, "video/x-raw,format=GRAY8,width=8,height=8,framerate=30/1");
+  auto push = [&](guint64 offset) {
+    GstBuffer *in = gst_buffer_new_allocate(NULL, 64, NULL);
+    gst_buffer_memset(in, 0, static_cast<guint8>(offset * 20), 64);
+    GST_BUFFER_PTS(in) = offset * GST_SECOND / 30;
+    GST_BUFFER_OFFSET(in) = offset;
+    EXPECT_EQ(gst_harness_push(h, in), GST_FLOW_OK);
+  };
+  push(0);
+  push(1); // both held: the batch is not full
+  EXPECT_EQ(gst_harness_buffers_in_queue(h), 0u);
+  EXPECT_TRUE(gst_harness_push_event(h, gst_event_new_flush_start()));
+  EXPECT_TRUE(gst_harness_push_event(h, gst_event_new_flush_stop(TRUE)));
+  GstSegment segment;
+  gst_segment_init(&segment, GST_FORMAT_TIME);
+  EXPECT_TRUE(gst_harness_push_event(h, gst_event_new_segment(&segment)));
+  for (guint64 n = 10; n < 14; ++n)
+    push(n);
+  gst_harness_push_event(h, gst_event_new_eos());
+  // Only the four frames after the flush come out, in order.
+  for (guint64 n = 10; n < 14; ++n) {
+    GstBuffer *b = gst_harness_pull(h);
+    ASSERT_NE(b, nullptr);
+    EXPECT_EQ(GST_BUFFER_OFFSET(b), n);
+    gst_buffer_unref(b);
+  }
+  EXPECT_EQ(gst_harness_buffers_in_queue(h), 0u);
+  gst_harness_teardown(h);
+}
+
 TEST_F(GanDetectTest, DropActionRemovesFramesJudgedFake) {
   const std::string src = "videotestsrc num-buffers=6 ! video/x-raw,width=16,height=16 ! ";
   RunResult all_fake, none_fake;
