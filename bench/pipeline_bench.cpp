@@ -6,7 +6,9 @@
 //
 //   pipeline_bench [--repeat N] NAME=PIPELINE ... [--peer NAME]
 //
-// Every PIPELINE must end in "fakesink name=sink".
+// Every PIPELINE must end in "fakesink name=sink". An element named "dut" (device under test)
+// also gets its per-frame latency measured: the wall time from a buffer entering its sink pad
+// to the same buffer (by PTS) leaving its source pad, reported as p50 and p95.
 
 #include <gst/gst.h>
 
@@ -25,6 +27,40 @@ struct Timing {
   gint64 first_us = 0, last_us = 0;
 };
 
+struct Latency {
+  std::map<GstClockTime, gint64> entered_us; // by PTS
+  std::vector<double> ms;
+};
+
+GstPadProbeReturn dut_in(GstPad *, GstPadProbeInfo *info, gpointer data) {
+  auto *l = static_cast<Latency *>(data);
+  l->entered_us[GST_BUFFER_PTS(GST_PAD_PROBE_INFO_BUFFER(info))] = g_get_monotonic_time();
+  return GST_PAD_PROBE_OK;
+}
+
+GstPadProbeReturn dut_out(GstPad *, GstPadProbeInfo *info, gpointer data) {
+  auto *l = static_cast<Latency *>(data);
+  auto it = l->entered_us.find(GST_BUFFER_PTS(GST_PAD_PROBE_INFO_BUFFER(info)));
+  if (it != l->entered_us.end()) {
+    l->ms.push_back(static_cast<double>(g_get_monotonic_time() - it->second) / 1000.0);
+    l->entered_us.erase(it);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+double percentile(std::vector<double> v, double q) {
+  if (v.empty())
+    return 0;
+  std::sort(v.begin(), v.end());
+  return v[static_cast<size_t>(q * static_cast<double>(v.size() - 1))];
+}
+
+struct Measure {
+  double fps = -1;
+  double p50_ms = 0, p95_ms = 0;
+  bool has_latency = false;
+};
+
 GstPadProbeReturn count_buffer(GstPad *, GstPadProbeInfo *, gpointer data) {
   auto *t = static_cast<Timing *>(data);
   const gint64 now = g_get_monotonic_time();
@@ -36,32 +72,45 @@ GstPadProbeReturn count_buffer(GstPad *, GstPadProbeInfo *, gpointer data) {
 }
 
 // Frames per second after the first frame (so start-up is not counted), or -1 on error.
-double run(const std::string &description, std::string &error) {
+Measure run(const std::string &description, std::string &error) {
+  Measure m;
   GError *err = nullptr;
   GstElement *pipeline = gst_parse_launch(description.c_str(), &err);
   if (!pipeline) {
     error = err ? err->message : "parse error";
     g_clear_error(&err);
-    return -1;
+    return m;
   }
   GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
   if (!sink) {
     error = "no element named sink";
     gst_object_unref(pipeline);
-    return -1;
+    return m;
   }
   Timing timing;
   GstPad *pad = gst_element_get_static_pad(sink, "sink");
   gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, count_buffer, &timing, nullptr);
   gst_object_unref(pad);
+  Latency latency;
+  if (GstElement *dut = gst_bin_get_by_name(GST_BIN(pipeline), "dut")) {
+    GstPad *in = gst_element_get_static_pad(dut, "sink");
+    GstPad *out = gst_element_get_static_pad(dut, "src");
+    gst_pad_add_probe(in, GST_PAD_PROBE_TYPE_BUFFER, dut_in, &latency, nullptr);
+    gst_pad_add_probe(out, GST_PAD_PROBE_TYPE_BUFFER, dut_out, &latency, nullptr);
+    gst_object_unref(in);
+    gst_object_unref(out);
+    gst_object_unref(dut);
+  }
   gst_element_set_state(pipeline, GST_STATE_PLAYING);
   GstBus *bus = gst_element_get_bus(pipeline);
   GstMessage *msg = gst_bus_timed_pop_filtered(
       bus, 600 * GST_SECOND, static_cast<GstMessageType>(GST_MESSAGE_ERROR | GST_MESSAGE_EOS));
-  double fps = -1;
   if (msg && GST_MESSAGE_TYPE(msg) == GST_MESSAGE_EOS && timing.frames > 1) {
-    fps = static_cast<double>(timing.frames - 1) /
-          (static_cast<double>(timing.last_us - timing.first_us) / 1e6);
+    m.fps = static_cast<double>(timing.frames - 1) /
+            (static_cast<double>(timing.last_us - timing.first_us) / 1e6);
+    m.p50_ms = percentile(latency.ms, 0.5);
+    m.p95_ms = percentile(latency.ms, 0.95);
+    m.has_latency = !latency.ms.empty();
   } else if (msg && GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR) {
     gst_message_parse_error(msg, &err, nullptr);
     error = err ? err->message : "error";
@@ -75,7 +124,7 @@ double run(const std::string &description, std::string &error) {
   gst_element_set_state(pipeline, GST_STATE_NULL);
   gst_object_unref(sink);
   gst_object_unref(pipeline);
-  return fps;
+  return m;
 }
 
 } // namespace
@@ -97,27 +146,35 @@ int main(int argc, char **argv) {
       return 2;
     }
   }
-  // Best of N runs per case, cases interleaved so slow phases of a shared machine spread out.
-  std::map<std::string, double> best;
+  // Best of N runs per case (by frames/s), cases interleaved so slow phases of a shared
+  // machine spread out.
+  std::map<std::string, Measure> best;
   for (int r = 0; r < repeat; ++r)
     for (const auto &[name, description] : cases) {
       std::string error;
-      const double fps = run(description, error);
-      if (fps < 0) {
+      const Measure m = run(description, error);
+      if (m.fps < 0) {
         std::fprintf(stderr, "%s: %s\n", name.c_str(), error.c_str());
         return 1;
       }
-      best[name] = std::max(best[name], fps);
+      if (m.fps > best[name].fps)
+        best[name] = m;
     }
-  const double peer_fps = peer.empty() ? 0 : best[peer];
+  const double peer_fps = peer.empty() ? 0 : best[peer].fps;
   const std::string ratio = peer.empty() ? "" : "x " + peer;
-  std::printf("%-28s %12s %12s %10s\n", "case", "frames/s", "ms/frame", ratio.c_str());
+  std::printf("%-24s %10s %10s %12s %12s   %s\n", "case", "frames/s", "ms/frame", "latency p50",
+              "latency p95", ratio.c_str());
   for (const auto &[name, description] : cases) {
-    const double fps = best[name];
+    const Measure &m = best[name];
+    char lat50[32] = "-", lat95[32] = "-", rel[32] = "";
+    if (m.has_latency) {
+      std::snprintf(lat50, sizeof lat50, "%.3f ms", m.p50_ms);
+      std::snprintf(lat95, sizeof lat95, "%.3f ms", m.p95_ms);
+    }
     if (peer_fps > 0)
-      std::printf("%-28s %12.1f %12.3f %10.3f\n", name.c_str(), fps, 1000.0 / fps, fps / peer_fps);
-    else
-      std::printf("%-28s %12.1f %12.3f\n", name.c_str(), fps, 1000.0 / fps);
+      std::snprintf(rel, sizeof rel, "%.3f", m.fps / peer_fps);
+    std::printf("%-24s %10.1f %10.3f %12s %12s   %s\n", name.c_str(), m.fps, 1000.0 / m.fps, lat50,
+                lat95, rel);
   }
   return 0;
 }
