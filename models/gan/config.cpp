@@ -65,4 +65,14 @@ std::string iso_date_now() {
 
 const char *version() { return GAN_VERSION; }
 
+Provenance provenance_now(const std::string &dataset, int64_t steps, uint64_t seed) {
+  Provenance p;
+  p.dataset = dataset;
+  p.steps = steps;
+  p.seed = seed;
+  p.date = iso_date_now();
+  p.tool_version = std::string("gst-gan ") + version();
+  return p;
+}
+
 } // namespace gan

@@ -38,6 +38,9 @@ bool is_gan_arch(const std::string &arch);
 // Throws Error(UnknownArchitecture) or Error(InvalidArgument) when the config cannot be built.
 void validate_config(const ModelConfig &config);
 
+// Provenance of a model trained now by this build.
+Provenance provenance_now(const std::string &dataset, int64_t steps, uint64_t seed);
+
 std::string iso_date_now();
 const char *version();
 

@@ -97,8 +97,8 @@ struct DetectorImpl : ImageModuleImpl {
     register_module("net", net);
   }
   torch::Tensor forward(torch::Tensor x) override {
-    const torch::Tensor local_mean = torch::avg_pool2d(
-        torch::replication_pad2d(x, {1, 1, 1, 1}), {3, 3}, {1, 1});
+    const torch::Tensor local_mean =
+        torch::avg_pool2d(torch::replication_pad2d(x, {1, 1, 1, 1}), {3, 3}, {1, 1});
     return net->forward(torch::cat({x, x - local_mean}, 1)).view({-1});
   }
   nn::Sequential net;

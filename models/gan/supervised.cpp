@@ -121,12 +121,7 @@ ModelFile train_classifier(const ImageSet &train, const std::vector<uint8_t> &la
     lr *= o.lr_decay;
     set_lr(opt, lr);
   }
-  Provenance p;
-  p.dataset = train.source;
-  p.steps = o.epochs * (train.count / o.batch_size);
-  p.seed = o.seed;
-  p.date = iso_date_now();
-  p.tool_version = std::string("gst-gan ") + version();
+  Provenance p = provenance_now(train.source, o.epochs * (train.count / o.batch_size), o.seed);
   p.metrics["test_accuracy"] = accuracy;
   net->eval();
   return classifier_to_file(net, config, classes, p);
@@ -196,12 +191,8 @@ ModelFile train_detector(const ImageSet &real, const ImageSet &fake, const Super
     lr *= o.lr_decay;
     set_lr(opt, lr);
   }
-  Provenance p;
-  p.dataset = real.source + " vs " + fake.source;
-  p.steps = o.epochs * (n / o.batch_size);
-  p.seed = o.seed;
-  p.date = iso_date_now();
-  p.tool_version = std::string("gst-gan ") + version();
+  Provenance p =
+      provenance_now(real.source + " vs " + fake.source, o.epochs * (n / o.batch_size), o.seed);
   p.metrics["validation_accuracy"] = accuracy;
   net->eval();
   return detector_to_file(net, config, p);

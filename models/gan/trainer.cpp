@@ -236,13 +236,7 @@ int64_t Trainer::steps_per_epoch() const { return impl_->steps_per_epoch(); }
 const std::vector<StepStats> &Trainer::history() const { return impl_->history; }
 
 Provenance Trainer::provenance() const {
-  Provenance p;
-  p.dataset = impl_->data_source;
-  p.steps = impl_->steps_done;
-  p.seed = impl_->options.seed;
-  p.date = iso_date_now();
-  p.tool_version = std::string("gst-gan ") + version();
-  return p;
+  return provenance_now(impl_->data_source, impl_->steps_done, impl_->options.seed);
 }
 
 void Trainer::save_model(const std::string &path) const {
