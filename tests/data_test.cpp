@@ -8,6 +8,8 @@
 
 #include <zlib.h>
 
+#include <random>
+
 namespace {
 
 using gan::ErrorCode;
@@ -98,6 +100,26 @@ TEST_F(IdxFiles, CorruptGzipAndImpossibleHeaders) {
   extra.push_back(1);
   gan_test::write_bytes(dir_.file("extra"), extra);
   expect_error([&] { gan::read_idx_images(dir_.file("extra")); }, ErrorCode::Corrupt);
+}
+
+TEST_F(IdxFiles, RandomDamageIsAlwaysACleanError) {
+  write_gz(dir_.file("full.gz"), idx_images(20, 28, 28));
+  const std::vector<uint8_t> gz = gan_test::read_bytes(dir_.file("full.gz"));
+  std::mt19937 rng(99);
+  for (int trial = 0; trial < 500; ++trial) {
+    std::vector<uint8_t> b = trial % 2 ? gz : idx_images(20, 28, 28);
+    if (trial % 3 == 0)
+      b.resize(rng() % b.size());
+    else
+      for (int k = 0; k < 1 + static_cast<int>(rng() % 3); ++k)
+        b[rng() % b.size()] ^= static_cast<uint8_t>(1 + rng() % 255);
+    gan_test::write_bytes(dir_.file("damaged"), b);
+    try {
+      const gan::ImageSet set = gan::read_idx_images(dir_.file("damaged"));
+      EXPECT_EQ(set.pixels.size(), static_cast<size_t>(set.count * set.height * set.width));
+    } catch (const gan::Error &) {
+    }
+  }
 }
 
 TEST(FashionMnist, DebianPackageFilesLoad) {

@@ -54,6 +54,27 @@ public:
     }
   }
 
+  // n bytes into a vector that grows as data arrives, so a hostile header announcing
+  // gigabytes costs no more memory than the file really holds.
+  std::vector<uint8_t> read_vector(int64_t n, const char *what) {
+    constexpr int64_t kChunk = int64_t{16} << 20;
+    std::vector<uint8_t> out;
+    for (int64_t done = 0; done < n;) {
+      const int64_t part = std::min(kChunk, n - done);
+      out.resize(static_cast<size_t>(done + part));
+      try {
+        read(out.data() + done, part, what);
+      } catch (const Error &e) {
+        if (e.code() != ErrorCode::Truncated)
+          throw;
+        throw Error(ErrorCode::Truncated, "IDX file '" + path_ + "' is truncated in its " + what +
+                                              " (" + std::to_string(n) + " bytes announced)");
+      }
+      done += part;
+    }
+    return out;
+  }
+
   uint32_t read_u32(const char *what) {
     uint8_t b[4];
     read(b, 4, what);
@@ -115,8 +136,7 @@ ImageSet read_idx_images(const std::string &path) {
   set.height = dims[1];
   set.width = dims[2];
   set.source = path;
-  set.pixels.resize(static_cast<size_t>(set.count * set.image_size()));
-  in.read(set.pixels.data(), static_cast<int64_t>(set.pixels.size()), "pixel data");
+  set.pixels = in.read_vector(set.count * set.image_size(), "pixel data");
   in.expect_end();
   return set;
 }
@@ -124,8 +144,7 @@ ImageSet read_idx_images(const std::string &path) {
 std::vector<uint8_t> read_idx_labels(const std::string &path) {
   IdxReader in(path);
   const std::vector<int64_t> dims = in.read_header(1, "label");
-  std::vector<uint8_t> labels(static_cast<size_t>(dims[0]));
-  in.read(labels.data(), dims[0], "label data");
+  std::vector<uint8_t> labels = in.read_vector(dims[0], "label data");
   in.expect_end();
   return labels;
 }
