@@ -259,8 +259,10 @@ TEST_F(ModelFileCorruption, RandomDamageIsAlwaysACleanError) {
       b.resize(rng() % b.size());
       break;
     case 2: // overwrite a header byte with a JSON-significant character
-      b[16 + rng() % (header_end() - 16)] = static_cast<uint8_t>("{}[]\",:0-9e"[rng() % 13]);
-      break;
+    {
+      static const char kJson[] = "{}[]\\\",:0-9e";
+      b[16 + rng() % (header_end() - 16)] = static_cast<uint8_t>(kJson[rng() % (sizeof kJson - 1)]);
+    } break;
     default: // grow: garbage appended
       b.insert(b.end(), 1 + rng() % 64, static_cast<uint8_t>(rng()));
       break;
