@@ -17,8 +17,8 @@ packages=(
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   # the CLI: arguments, PNG grids and plots (cairo, with a font for the plot labels)
   libcli11-dev libcairo2-dev fonts-dejavu-core
-  # data and tests
-  dataset-fashion-mnist libgtest-dev
+  # data and tests (python3-gi: the Python GI example, run as a test)
+  dataset-fashion-mnist libgtest-dev python3-gi gir1.2-gstreamer-1.0
 )
 
 missing=()
