@@ -92,6 +92,7 @@ struct Settings {
 struct Result {
   double logit = 0;
   bool valid = false;
+  std::string model_id; // the detector that computed it (a swap may happen while frames wait)
 };
 
 // A frame waiting for its result (only while its batch fills).
@@ -465,7 +466,7 @@ static bool gst_gan_detect_run_batch(GstGanDetect *self) {
       double sum = 0;
       for (int64_t i = 0; i < p.inputs; ++i)
         sum += logits[static_cast<size_t>(p.first_input + i)];
-      p.result = {sum / static_cast<double>(p.inputs), true};
+      p.result = {sum / static_cast<double>(p.inputs), true, detector->info().id};
       p.age = 0;
       priv->last = p.result;
       priv->last_age = 0;
@@ -545,8 +546,8 @@ static GstFlowReturn gst_gan_detect_submit_input_buffer(GstBaseTransform *trans,
   return GST_FLOW_OK;
 }
 
-static void gst_gan_detect_annotate(GstGanDetect *self, const Settings &s, Pending &p,
-                                    const std::string &model_id) {
+static void gst_gan_detect_annotate(GstGanDetect *self, const Settings &s, Pending &p) {
+  const std::string &model_id = p.result.model_id;
   GstGanDetectPrivate *priv = self->priv;
   const double probability = sigmoid(p.result.logit);
   const bool is_fake = probability >= s.threshold;
@@ -587,16 +588,10 @@ static GstFlowReturn gst_gan_detect_generate_output(GstBaseTransform *trans, Gst
   GstGanDetectPrivate *priv = self->priv;
   *outbuf = NULL;
   const Settings s = gst_gan_detect_settings(self);
-  std::string model_id;
-  {
-    std::lock_guard<std::mutex> guard(priv->lock);
-    if (priv->detector)
-      model_id = priv->detector->info().id;
-  }
   while (!priv->queue.empty() && priv->queue.front().result.valid) {
     Pending p = priv->queue.front();
     priv->queue.pop_front();
-    gst_gan_detect_annotate(self, s, p, model_id);
+    gst_gan_detect_annotate(self, s, p);
     if (s.action == GST_GAN_DETECT_ACTION_DROP && sigmoid(p.result.logit) >= s.threshold) {
       gst_buffer_unref(p.buffer);
       continue;
