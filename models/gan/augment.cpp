@@ -2,6 +2,7 @@
 #include "gan/augment.h"
 
 #include "gan/error.h"
+#include "gan/resample.h"
 
 #include <algorithm>
 #include <cmath>
@@ -26,25 +27,15 @@ void on_jpeg_error(j_common_ptr cinfo) {
 
 uint8_t clamp_byte(double v) { return static_cast<uint8_t>(std::clamp(std::lround(v), 0L, 255L)); }
 
-// Bilinear sampling with pixel centres aligned (as torch's align_corners=false).
 std::vector<float> resize_plane(const std::vector<float> &src, int64_t sh, int64_t sw, int64_t dh,
                                 int64_t dw) {
   std::vector<float> dst(static_cast<size_t>(dh * dw));
   const double sy = static_cast<double>(sh) / static_cast<double>(dh);
   const double sx = static_cast<double>(sw) / static_cast<double>(dw);
-  for (int64_t y = 0; y < dh; ++y) {
-    const double fy = std::clamp((static_cast<double>(y) + 0.5) * sy - 0.5, 0.0, double(sh - 1));
-    const int64_t y0 = static_cast<int64_t>(fy), y1 = std::min(y0 + 1, sh - 1);
-    const double wy = fy - static_cast<double>(y0);
-    for (int64_t x = 0; x < dw; ++x) {
-      const double fx = std::clamp((static_cast<double>(x) + 0.5) * sx - 0.5, 0.0, double(sw - 1));
-      const int64_t x0 = static_cast<int64_t>(fx), x1 = std::min(x0 + 1, sw - 1);
-      const double wx = fx - static_cast<double>(x0);
-      const double top = src[y0 * sw + x0] * (1 - wx) + src[y0 * sw + x1] * wx;
-      const double bottom = src[y1 * sw + x0] * (1 - wx) + src[y1 * sw + x1] * wx;
-      dst[static_cast<size_t>(y * dw + x)] = static_cast<float>(top * (1 - wy) + bottom * wy);
-    }
-  }
+  for (int64_t y = 0; y < dh; ++y)
+    for (int64_t x = 0; x < dw; ++x)
+      dst[static_cast<size_t>(y * dw + x)] = static_cast<float>(sample_bilinear(
+          src.data(), sw, sw, sh, source_coordinate(x, sx), source_coordinate(y, sy)));
   return dst;
 }
 

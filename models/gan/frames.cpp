@@ -2,6 +2,7 @@
 #include "gan/frames.h"
 
 #include "gan/error.h"
+#include "gan/resample.h"
 
 #include <algorithm>
 #include <cmath>
@@ -33,21 +34,14 @@ struct Sampler {
   }
 
   float sample(int64_t dx, int64_t dy) const {
-    const double fx = (static_cast<double>(dx) + 0.5) * scale_x - 0.5;
-    const double fy = (static_cast<double>(dy) + 0.5) * scale_y - 0.5;
+    const double fx = source_coordinate(dx, scale_x);
+    const double fy = source_coordinate(dy, scale_y);
     switch (scaling) {
     case Scaling::Nearest:
       return at(static_cast<int64_t>(std::floor(fx + 0.5)),
                 static_cast<int64_t>(std::floor(fy + 0.5)));
-    case Scaling::Bilinear: {
-      const double cx = std::clamp(fx, 0.0, static_cast<double>(sw - 1));
-      const double cy = std::clamp(fy, 0.0, static_cast<double>(sh - 1));
-      const int64_t x0 = static_cast<int64_t>(cx), y0 = static_cast<int64_t>(cy);
-      const double wx = cx - static_cast<double>(x0), wy = cy - static_cast<double>(y0);
-      const double top = at(x0, y0) * (1 - wx) + at(x0 + 1, y0) * wx;
-      const double bottom = at(x0, y0 + 1) * (1 - wx) + at(x0 + 1, y0 + 1) * wx;
-      return static_cast<float>(top * (1 - wy) + bottom * wy);
-    }
+    case Scaling::Bilinear:
+      return static_cast<float>(sample_bilinear(src, sw, sw, sh, fx, fy));
     case Scaling::Bicubic: {
       const int64_t x0 = static_cast<int64_t>(std::floor(fx)),
                     y0 = static_cast<int64_t>(std::floor(fy));

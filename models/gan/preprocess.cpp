@@ -2,6 +2,7 @@
 #include "gan/preprocess.h"
 
 #include "gan/error.h"
+#include "gan/resample.h"
 
 #include <algorithm>
 #include <cmath>
@@ -125,14 +126,8 @@ void resize_region(const std::vector<float> &src, int64_t sw, int64_t x0, int64_
         }
         v = acc / weight;
       } else {
-        const double fx =
-            std::clamp((static_cast<double>(x) + 0.5) * sx - 0.5, 0.0, double(rw - 1));
-        const double fy =
-            std::clamp((static_cast<double>(y) + 0.5) * sy - 0.5, 0.0, double(rh - 1));
-        const int64_t ix = static_cast<int64_t>(fx), iy = static_cast<int64_t>(fy);
-        const double wx = fx - static_cast<double>(ix), wy = fy - static_cast<double>(iy);
-        v = (at(ix, iy) * (1 - wx) + at(ix + 1, iy) * wx) * (1 - wy) +
-            (at(ix, iy + 1) * (1 - wx) + at(ix + 1, iy + 1) * wx) * wy;
+        v = sample_bilinear(src.data() + y0 * sw + x0, sw, rw, rh, source_coordinate(x, sx),
+                            source_coordinate(y, sy));
       }
       dst[y * w + x] = static_cast<float>(v / 127.5 - 1.0);
     }
