@@ -25,8 +25,6 @@ void on_jpeg_error(j_common_ptr cinfo) {
   std::longjmp(reinterpret_cast<JpegError *>(cinfo->err)->jump, 1);
 }
 
-uint8_t clamp_byte(double v) { return static_cast<uint8_t>(std::clamp(std::lround(v), 0L, 255L)); }
-
 std::vector<float> resize_plane(const std::vector<float> &src, int64_t sh, int64_t sw, int64_t dh,
                                 int64_t dw) {
   std::vector<float> dst(static_cast<size_t>(dh * dw));
@@ -130,7 +128,7 @@ void gaussian_blur(ImageRef im, double sigma) {
         for (int i = -radius; i <= radius; ++i)
           acc += kernel[static_cast<size_t>(i + radius)] *
                  tmp[static_cast<size_t>(std::clamp<int64_t>(y + i, 0, h - 1) * w + x)];
-        plane[y * w + x] = clamp_byte(acc);
+        plane[y * w + x] = round_to_byte(acc);
       }
   }
 }
@@ -145,10 +143,10 @@ void rescale_roundtrip(ImageRef im, double factor) {
     // The intermediate image is 8-bit, as a real rescaled frame would be.
     std::vector<float> mid = resize_plane(src, h, w, mh, mw);
     for (float &v : mid)
-      v = clamp_byte(v);
+      v = round_to_byte(v);
     const std::vector<float> back = resize_plane(mid, mh, mw, h, w);
     for (int64_t p = 0; p < h * w; ++p)
-      plane[p] = clamp_byte(back[static_cast<size_t>(p)]);
+      plane[p] = round_to_byte(back[static_cast<size_t>(p)]);
   }
 }
 

@@ -58,21 +58,19 @@ struct Sampler {
   }
 };
 
-uint8_t to_byte(float v) { return static_cast<uint8_t>(std::clamp(std::lround(v), 0L, 255L)); }
-
 struct Rgb {
   uint8_t r, g, b;
 };
 
 // BT.601, limited range.
 uint8_t luma(const Rgb &p) {
-  return to_byte(16.0f + (65.481f * p.r + 128.553f * p.g + 24.966f * p.b) / 255.0f);
+  return round_to_byte(16.0f + (65.481f * p.r + 128.553f * p.g + 24.966f * p.b) / 255.0f);
 }
 uint8_t chroma_u(double r, double g, double b) {
-  return to_byte(static_cast<float>(128.0 + (-37.797 * r - 74.203 * g + 112.0 * b) / 255.0));
+  return round_to_byte(static_cast<float>(128.0 + (-37.797 * r - 74.203 * g + 112.0 * b) / 255.0));
 }
 uint8_t chroma_v(double r, double g, double b) {
-  return to_byte(static_cast<float>(128.0 + (112.0 * r - 93.786 * g - 18.214 * b) / 255.0));
+  return round_to_byte(static_cast<float>(128.0 + (112.0 * r - 93.786 * g - 18.214 * b) / 255.0));
 }
 
 } // namespace
@@ -130,7 +128,7 @@ void render_mosaic(const float *images, int64_t count, int64_t channels, int64_t
         for (int64_t x = x0; x < x1; ++x) {
           Rgb &px = canvas[static_cast<size_t>(y * fw + x)];
           if (ch < channels) {
-            const uint8_t v = to_byte(s.sample(x - x0, y - y0));
+            const uint8_t v = round_to_byte(s.sample(x - x0, y - y0));
             (ch == 0 ? px.r : ch == 1 ? px.g : px.b) = v;
           } else {
             (ch == 1 ? px.g : px.b) = px.r; // gray: R = G = B
@@ -148,7 +146,7 @@ void render_mosaic(const float *images, int64_t count, int64_t channels, int64_t
       uint8_t *d = row + x * size;
       switch (frame.format) {
       case PixelFormat::Gray8:
-        d[0] = channels == 1 ? p.r : to_byte(0.299f * p.r + 0.587f * p.g + 0.114f * p.b);
+        d[0] = channels == 1 ? p.r : round_to_byte(0.299f * p.r + 0.587f * p.g + 0.114f * p.b);
         break;
       case PixelFormat::Rgb:
         d[0] = p.r, d[1] = p.g, d[2] = p.b;

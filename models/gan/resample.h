@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #pragma once
 
-// The one bilinear sampler of the core (frame rendering, preprocessing, degradations).
+// The one bilinear sampler of the core (frame rendering, preprocessing, degradations), and
+// the one rounding of samples back to 8 bits.
 // Pixel centres sit at integer coordinates; samples outside the plane clamp to its edge.
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 
 namespace gan {
@@ -25,6 +27,11 @@ inline double sample_bilinear(const float *plane, int64_t stride, int64_t w, int
   const double top = plane[y0 * stride + x0] * (1 - wx) + plane[y0 * stride + x1] * wx;
   const double bottom = plane[y1 * stride + x0] * (1 - wx) + plane[y1 * stride + x1] * wx;
   return top * (1 - wy) + bottom * wy;
+}
+
+// Nearest 8-bit level, halves away from zero, saturating.
+inline uint8_t round_to_byte(double v) {
+  return static_cast<uint8_t>(std::clamp(std::lround(v), 0L, 255L));
 }
 
 } // namespace gan
