@@ -6,7 +6,6 @@
 #include "gst_util.h"
 
 #include "gan/supervised.h"
-#include "gan/trainer.h"
 
 #include "gstganmeta.h"
 
@@ -30,10 +29,7 @@ protected:
   static void SetUpTestSuite() {
     dir_ = new TempDir();
     // A GAN file (its discriminator serves as a detector) and a trained 8x8 detector.
-    gan::TrainOptions o;
-    o.config = {"mlp", 16, 1, 8, 8};
-    o.batch_size = 4;
-    gan::Trainer(o, gan_test::pattern_images(8, 8, 8, 1)).save_model(dir_->file("gan.gan"));
+    gan_test::save_untrained_mlp(dir_->file("gan.gan"), 1, 8, 8);
     const gan::ImageSet real = gan_test::pattern_images(64, 8, 8, 2);
     gan::ImageSet fake = real;
     for (size_t i = 0; i < fake.pixels.size(); ++i)

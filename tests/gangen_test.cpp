@@ -4,8 +4,6 @@
 
 #include "gst_util.h"
 
-#include "gan/trainer.h"
-
 #include "gstganmeta.h"
 
 namespace {
@@ -19,19 +17,8 @@ class GanGenTest : public ::testing::Test {
 protected:
   static void SetUpTestSuite() {
     dir_ = new TempDir();
-    gan::TrainOptions o;
-    o.config = {"mlp", 16, 1, 8, 8};
-    o.batch_size = 4;
-    gan::Trainer(o, gan_test::pattern_images(8, 8, 8, 1)).save_model(dir_->file("tiny.gan"));
-    o.config = {"mlp", 16, 3, 6, 10};
-    gan::Trainer(o,
-                 [] {
-                   gan::ImageSet rgb = gan_test::pattern_images(8, 6, 10, 2);
-                   rgb.channels = 3;
-                   rgb.pixels.resize(rgb.pixels.size() * 3, 77);
-                   return rgb;
-                 }())
-        .save_model(dir_->file("rgb.gan"));
+    gan_test::save_untrained_mlp(dir_->file("tiny.gan"), 1, 8, 8);
+    gan_test::save_untrained_mlp(dir_->file("rgb.gan"), 3, 6, 10);
   }
   static void TearDownTestSuite() {
     delete dir_;
