@@ -56,6 +56,44 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+// The schedule both helper networks share: per epoch a seeded shuffle of n examples, one Adam
+// step per full batch (loss_of(batch indices, rng) gives its loss), then evaluate() in
+// inference mode for the epoch's metric, the callback and the learning-rate decay. Returns the
+// last epoch's metric.
+template <typename LossOf, typename Evaluate>
+double fit(torch::nn::Module &net, torch::optim::Adam &opt, int64_t n, const SupervisedOptions &o,
+           const EpochCallback &on_epoch, LossOf loss_of, Evaluate evaluate) {
+  double lr = o.lr, metric = 0;
+  for (int64_t epoch = 0; epoch < o.epochs; ++epoch) {
+    const auto t0 = std::chrono::steady_clock::now();
+    net.train();
+    auto rng = make_rng(o.seed, kShuffleStream, static_cast<uint64_t>(epoch));
+    const torch::Tensor perm = torch::randperm(n, rng, torch::kInt64);
+    double loss_sum = 0;
+    int64_t batches = 0;
+    for (int64_t first = 0; first + o.batch_size <= n; first += o.batch_size) {
+      opt.zero_grad();
+      const torch::Tensor loss = loss_of(perm.slice(0, first, first + o.batch_size), rng);
+      loss.backward();
+      opt.step();
+      loss_sum += loss.item<double>();
+      ++batches;
+    }
+    const double rate = static_cast<double>(batches * o.batch_size) / seconds_since(t0);
+    {
+      c10::InferenceMode guard;
+      net.eval();
+      metric = evaluate();
+    }
+    if (on_epoch)
+      on_epoch(
+          {epoch + 1, loss_sum / static_cast<double>(std::max<int64_t>(1, batches)), metric, rate});
+    lr *= o.lr_decay;
+    set_lr(opt, lr);
+  }
+  return metric;
+}
+
 } // namespace
 
 ModelFile train_classifier(const ImageSet &train, const std::vector<uint8_t> &labels,
@@ -85,42 +123,21 @@ ModelFile train_classifier(const ImageSet &train, const std::vector<uint8_t> &la
       torch::from_blob(const_cast<uint8_t *>(test_labels.data()), {test.count}, torch::kUInt8)
           .to(torch::kInt64);
 
-  double lr = o.lr, accuracy = 0;
-  for (int64_t epoch = 0; epoch < o.epochs; ++epoch) {
-    const auto t0 = std::chrono::steady_clock::now();
-    net->train();
-    auto rng = make_rng(o.seed, kShuffleStream, static_cast<uint64_t>(epoch));
-    const torch::Tensor perm = torch::randperm(train.count, rng, torch::kInt64);
-    double loss_sum = 0;
-    int64_t batches = 0;
-    for (int64_t first = 0; first + o.batch_size <= train.count; first += o.batch_size) {
-      const torch::Tensor idx = perm.slice(0, first, first + o.batch_size);
-      const torch::Tensor x = flip_and_shift(from_uint8(x_all.index_select(0, idx)), 2, rng);
-      opt.zero_grad();
-      const torch::Tensor loss = F::cross_entropy(net->forward(x), y_all.index_select(0, idx));
-      loss.backward();
-      opt.step();
-      loss_sum += loss.item<double>();
-      ++batches;
-    }
-    const double rate = static_cast<double>(batches * o.batch_size) / seconds_since(t0);
-    {
-      c10::InferenceMode guard;
-      net->eval();
-      int64_t correct = 0;
-      for (int64_t first = 0; first < test.count; first += 1000) {
-        const int64_t last = std::min(test.count, first + 1000);
-        const torch::Tensor pred = net->forward(x_test.slice(0, first, last)).argmax(1);
-        correct += pred.eq(y_test.slice(0, first, last)).sum().item<int64_t>();
-      }
-      accuracy = static_cast<double>(correct) / static_cast<double>(test.count);
-    }
-    if (on_epoch)
-      on_epoch({epoch + 1, loss_sum / static_cast<double>(std::max<int64_t>(1, batches)), accuracy,
-                rate});
-    lr *= o.lr_decay;
-    set_lr(opt, lr);
-  }
+  const double accuracy = fit(
+      *net, opt, train.count, o, on_epoch,
+      [&](const torch::Tensor &idx, at::Generator &rng) {
+        const torch::Tensor x = flip_and_shift(from_uint8(x_all.index_select(0, idx)), 2, rng);
+        return F::cross_entropy(net->forward(x), y_all.index_select(0, idx));
+      },
+      [&] {
+        int64_t correct = 0;
+        for (int64_t first = 0; first < test.count; first += 1000) {
+          const int64_t last = std::min(test.count, first + 1000);
+          const torch::Tensor pred = net->forward(x_test.slice(0, first, last)).argmax(1);
+          correct += pred.eq(y_test.slice(0, first, last)).sum().item<int64_t>();
+        }
+        return static_cast<double>(correct) / static_cast<double>(test.count);
+      });
   Provenance p = provenance_now(train.source, o.epochs * (train.count / o.batch_size), o.seed);
   p.metrics["test_accuracy"] = accuracy;
   net->eval();
@@ -154,43 +171,21 @@ ModelFile train_detector(const ImageSet &real, const ImageSet &fake, const Super
   ImageModule net = build_detector(config);
   torch::optim::Adam opt(net->parameters(), torch::optim::AdamOptions(o.lr).betas({0.5, 0.999}));
   std::mt19937_64 degrade(o.seed);
-  double lr = o.lr, accuracy = 0;
-  for (int64_t epoch = 0; epoch < o.epochs; ++epoch) {
-    const auto t0 = std::chrono::steady_clock::now();
-    net->train();
-    auto rng = make_rng(o.seed, kShuffleStream, static_cast<uint64_t>(epoch));
-    const torch::Tensor perm = torch::randperm(n, rng, torch::kInt64);
-    double loss_sum = 0;
-    int64_t batches = 0;
-    for (int64_t first = 0; first + o.batch_size <= n; first += o.batch_size) {
-      const torch::Tensor idx = perm.slice(0, first, first + o.batch_size);
-      torch::Tensor pixels = x_all.index_select(0, idx).contiguous();
-      uint8_t *p = pixels.data_ptr<uint8_t>();
-      for (int64_t i = 0; i < o.batch_size; ++i)
-        random_degradation({p + i * real.image_size(), real.channels, real.height, real.width},
-                           degrade);
-      const torch::Tensor x = flip_and_shift(from_uint8(pixels), 0, rng);
-      opt.zero_grad();
-      const torch::Tensor loss =
-          F::binary_cross_entropy_with_logits(net->forward(x), y_all.index_select(0, idx));
-      loss.backward();
-      opt.step();
-      loss_sum += loss.item<double>();
-      ++batches;
-    }
-    const double rate = static_cast<double>(batches * o.batch_size) / seconds_since(t0);
-    {
-      c10::InferenceMode guard;
-      net->eval();
-      const torch::Tensor pred = (net->forward(x_val) > 0).to(torch::kFloat32);
-      accuracy = pred.eq(y_val).to(torch::kFloat32).mean().item<double>();
-    }
-    if (on_epoch)
-      on_epoch({epoch + 1, loss_sum / static_cast<double>(std::max<int64_t>(1, batches)), accuracy,
-                rate});
-    lr *= o.lr_decay;
-    set_lr(opt, lr);
-  }
+  const double accuracy = fit(
+      *net, opt, n, o, on_epoch,
+      [&](const torch::Tensor &idx, at::Generator &rng) {
+        torch::Tensor pixels = x_all.index_select(0, idx).contiguous();
+        uint8_t *p = pixels.data_ptr<uint8_t>();
+        for (int64_t i = 0; i < idx.size(0); ++i)
+          random_degradation({p + i * real.image_size(), real.channels, real.height, real.width},
+                             degrade);
+        const torch::Tensor x = flip_and_shift(from_uint8(pixels), 0, rng);
+        return F::binary_cross_entropy_with_logits(net->forward(x), y_all.index_select(0, idx));
+      },
+      [&] {
+        const torch::Tensor pred = (net->forward(x_val) > 0).to(torch::kFloat32);
+        return pred.eq(y_val).to(torch::kFloat32).mean().item<double>();
+      });
   Provenance p =
       provenance_now(real.source + " vs " + fake.source, o.epochs * (n / o.batch_size), o.seed);
   p.metrics["validation_accuracy"] = accuracy;
