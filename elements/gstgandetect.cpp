@@ -7,8 +7,16 @@
  * Frames flow through unchanged, in order, none lost (unless #GstGanDetect:action is drop).
  * Every frame gets a #GstGanDetectMeta and, with #GstGanDetect:post-messages, an element
  * message named "gandetect" with timestamp, stream-time, running-time, duration, frame,
- * fake-probability, logit, is-fake, inferred and age. At EOS a "gandetect-summary" message
- * gives frames, fake-frames, mean and max fake probability.
+ * fake-probability, logit, is-fake, decided-by, inferred, age, model-id, watermark-read,
+ * watermark-found, watermark-payload and watermark-confidence. At EOS a "gandetect-summary"
+ * message gives frames, fake-frames, watermarked-frames, mean and max fake probability.
+ *
+ * Two witnesses, side by side: the learned detector (a probability, that ages as generators
+ * improve) and gst-gan's invisible watermark, read under #GstGanDetect:watermark-key on every
+ * frame of at least 128x128 (proof that gangen or ganmark marked it). A found watermark
+ * decides the verdict (is-fake, decided-by "watermark"); otherwise the detector does.
+ * For re-encoded streams, #GstGanDetect:watermark-window sums the readings of the last frames
+ * so that a mark too weak in any single frame still adds up.
  *
  * ## Example launch lines
  * |[
@@ -18,6 +26,10 @@
  * gst-launch-1.0 -m filesrc location=clip.mp4 ! decodebin ! videoconvert ! \
  *     gandetect preprocess=tiles inference-interval=5 ! autovideosink
  * ]| Checks a video, inferring on every 5th frame (the others carry the last result).
+ * |[
+ * gst-launch-1.0 -m filesrc location=gan.webm ! decodebin ! videoconvert ! \
+ *     gandetect watermark-window=30 ! fakesink
+ * ]| Reads gangen's watermark back from an encoded file.
  */
 #include "gstgandetect.h"
 
@@ -27,6 +39,7 @@
 #include "gan/preprocess.h"
 #include "gan/runtime.h"
 #include "gan/threads.h"
+#include "gan/watermark.h"
 
 #include <gst/video/video.h>
 
@@ -49,6 +62,7 @@ GST_DEBUG_CATEGORY_STATIC(gst_gan_detect_debug);
 #define DEFAULT_BATCH_SIZE 1
 #define DEFAULT_BATCH_TIMEOUT (100 * GST_MSECOND)
 #define DEFAULT_ACTION GST_GAN_DETECT_ACTION_PASS
+#define DEFAULT_WATERMARK_WINDOW 1
 
 enum {
   PROP_0,
@@ -61,6 +75,8 @@ enum {
   PROP_BATCH_SIZE,
   PROP_BATCH_TIMEOUT,
   PROP_ACTION,
+  PROP_WATERMARK_KEY,
+  PROP_WATERMARK_WINDOW,
   PROP_FRAMES_PROCESSED,
   PROP_FRAMES_INFERRED,
   PROP_MEAN_INFERENCE_TIME,
@@ -87,6 +103,8 @@ struct Settings {
   guint batch_size = DEFAULT_BATCH_SIZE;
   guint64 batch_timeout = DEFAULT_BATCH_TIMEOUT;
   GstGanDetectAction action = DEFAULT_ACTION;
+  std::string watermark_key = gan::kWatermarkDefaultKey; // empty: no watermark reading
+  guint watermark_window = DEFAULT_WATERMARK_WINDOW;
 };
 
 struct Result {
@@ -104,6 +122,8 @@ struct Pending {
   int64_t inputs = 0;
   Result result;
   guint age = 0;
+  bool watermark_read = false; // a key is set and the frame is large enough
+  gan::WatermarkVerdict watermark;
 };
 
 gan::Preprocess core_preprocess(GstGanDetectPreprocess p) {
@@ -139,11 +159,13 @@ struct GstGanDetectPrivate {
   bool have_info = false;
   std::deque<Pending> queue;
   std::vector<float> inputs;
+  std::unique_ptr<gan::Watermark> watermark; // for the key it was made with
+  gan::WatermarkVote vote;
   guint64 next_frame = 0;
   Result last;
   guint last_age = 0;
   // summary
-  guint64 summary_frames = 0, summary_fake = 0;
+  guint64 summary_frames = 0, summary_fake = 0, summary_watermarked = 0;
   double summary_sum = 0, summary_max = 0;
 };
 
@@ -272,6 +294,14 @@ static void gst_gan_detect_set_property(GObject *object, guint prop_id, const GV
   case PROP_ACTION:
     s.action = static_cast<GstGanDetectAction>(g_value_get_enum(value));
     break;
+  case PROP_WATERMARK_KEY: {
+    const gchar *key = g_value_get_string(value);
+    s.watermark_key = key ? key : "";
+    break;
+  }
+  case PROP_WATERMARK_WINDOW:
+    s.watermark_window = g_value_get_uint(value);
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
     break;
@@ -311,6 +341,12 @@ static void gst_gan_detect_get_property(GObject *object, guint prop_id, GValue *
     break;
   case PROP_ACTION:
     g_value_set_enum(value, s.action);
+    break;
+  case PROP_WATERMARK_KEY:
+    g_value_set_string(value, s.watermark_key.c_str());
+    break;
+  case PROP_WATERMARK_WINDOW:
+    g_value_set_uint(value, s.watermark_window);
     break;
   case PROP_FRAMES_PROCESSED:
     g_value_set_uint64(value, priv->frames_processed);
@@ -363,7 +399,8 @@ static gboolean gst_gan_detect_start(GstBaseTransform *trans) {
   priv->latency = priv->posted_latency = 0;
   priv->next_frame = 0;
   priv->last = Result();
-  priv->summary_frames = priv->summary_fake = 0;
+  priv->summary_frames = priv->summary_fake = priv->summary_watermarked = 0;
+  priv->vote.reset();
   priv->summary_sum = priv->summary_max = 0;
   return TRUE;
 }
@@ -406,6 +443,7 @@ static gboolean gst_gan_detect_set_caps(GstBaseTransform *trans, GstCaps *incaps
   priv->info = info;
   priv->format = format;
   priv->have_info = true;
+  priv->vote.reset(); // another frame size reads another pattern
   return TRUE;
 }
 
@@ -480,6 +518,45 @@ static bool gst_gan_detect_run_batch(GstGanDetect *self) {
   return true;
 }
 
+// Appends the detector inputs of a frame to the batch.
+static bool gst_gan_detect_prepare_inputs(GstGanDetect *self, const Settings &s,
+                                          const std::shared_ptr<gan::Detector> &detector,
+                                          const gan::FrameView &view, Pending &p) {
+  GstGanDetectPrivate *priv = self->priv;
+  const gan::ModelConfig &c = detector->info().config;
+  const int64_t image = c.channels * c.height * c.width;
+  p.first_input = static_cast<int64_t>(priv->inputs.size()) / image;
+  try {
+    p.inputs = gan::frame_to_inputs(view, core_preprocess(s.preprocess), c.channels, c.height,
+                                    c.width, s.max_tiles, priv->inputs);
+  } catch (const gan::Error &e) {
+    gst_gan_post_error(GST_ELEMENT(self), "Could not preprocess a frame", e);
+    return false;
+  }
+  std::lock_guard<std::mutex> guard(priv->lock);
+  ++priv->frames_inferred;
+  return true;
+}
+
+// Reads the watermark of every frame, in order (the vote sums the last watermark-window
+// readings). The frame's verdict: its own reading if that finds the mark, else the vote's.
+static void gst_gan_detect_read_watermark(GstGanDetect *self, const Settings &s,
+                                          const gan::FrameView &view, Pending &p) {
+  GstGanDetectPrivate *priv = self->priv;
+  if (!priv->watermark || priv->watermark->key() != s.watermark_key) {
+    priv->watermark = std::make_unique<gan::Watermark>(s.watermark_key);
+    priv->vote.reset();
+  }
+  const int window = static_cast<int>(s.watermark_window);
+  if (priv->vote.window() != window)
+    priv->vote.set_window(window);
+  const gan::WatermarkReading reading = priv->watermark->read(view);
+  const gan::WatermarkVerdict single = gan::decide(reading, s.watermark_key);
+  const gan::WatermarkVerdict voted = priv->vote.push(reading, s.watermark_key);
+  p.watermark_read = true;
+  p.watermark = single.found || !voted.found ? single : voted;
+}
+
 static GstFlowReturn gst_gan_detect_submit_input_buffer(GstBaseTransform *trans, gboolean,
                                                         GstBuffer *input) {
   GstGanDetect *self = GST_GAN_DETECT(trans);
@@ -509,27 +586,23 @@ static GstFlowReturn gst_gan_detect_submit_input_buffer(GstBaseTransform *trans,
     inferred_pending = inferred_pending || (q.infer && !q.result.valid);
   p.infer =
       p.frame % std::max<guint>(1, s.interval) == 0 || (!priv->last.valid && !inferred_pending);
-  if (p.infer) {
-    const gan::ModelConfig &c = detector->info().config;
+  const bool read_mark =
+      !s.watermark_key.empty() &&
+      gan::watermark_fits(GST_VIDEO_INFO_WIDTH(&priv->info), GST_VIDEO_INFO_HEIGHT(&priv->info));
+  if (p.infer || read_mark) {
     GstGanFrameMap map(&priv->info, input, GST_MAP_READ);
     if (!map.mapped) {
       gst_buffer_unref(input);
       GST_ELEMENT_ERROR(self, STREAM, FAILED, (NULL), ("cannot map the input frame"));
       return GST_FLOW_ERROR;
     }
-    const int64_t image = c.channels * c.height * c.width;
-    p.first_input = static_cast<int64_t>(priv->inputs.size()) / image;
-    try {
-      p.inputs = gan::frame_to_inputs(gst_gan_frame_view(&map.frame, priv->format),
-                                      core_preprocess(s.preprocess), c.channels, c.height, c.width,
-                                      s.max_tiles, priv->inputs);
-    } catch (const gan::Error &e) {
+    const gan::FrameView view = gst_gan_frame_view(&map.frame, priv->format);
+    if (read_mark)
+      gst_gan_detect_read_watermark(self, s, view, p);
+    if (p.infer && !gst_gan_detect_prepare_inputs(self, s, detector, view, p)) {
       gst_buffer_unref(input);
-      gst_gan_post_error(GST_ELEMENT(self), "Could not preprocess a frame", e);
       return GST_FLOW_ERROR;
     }
-    std::lock_guard<std::mutex> guard(priv->lock);
-    ++priv->frames_inferred;
   }
   priv->queue.push_back(p);
 
@@ -550,7 +623,9 @@ static void gst_gan_detect_annotate(GstGanDetect *self, const Settings &s, Pendi
   const std::string &model_id = p.result.model_id;
   GstGanDetectPrivate *priv = self->priv;
   const double probability = sigmoid(p.result.logit);
-  const bool is_fake = probability >= s.threshold;
+  const bool marked = p.watermark.found;
+  const bool is_fake = marked || probability >= s.threshold;
+  const char *decided_by = marked ? "watermark" : "detector";
   if (!gst_buffer_is_writable(p.buffer))
     p.buffer = gst_buffer_make_writable(p.buffer); // metadata only: pixels are not copied
   GstGanDetectMeta *meta = gst_buffer_add_gan_detect_meta(p.buffer, model_id.c_str());
@@ -560,9 +635,14 @@ static void gst_gan_detect_annotate(GstGanDetect *self, const Settings &s, Pendi
     meta->is_fake = is_fake;
     meta->inferred = p.age == 0;
     meta->age = p.age;
+    meta->decided_by = decided_by;
+    meta->watermark_found = marked;
+    meta->watermark_payload = marked ? p.watermark.payload : 0;
+    meta->watermark_confidence = p.watermark.confidence;
   }
   priv->summary_frames++;
   priv->summary_fake += is_fake ? 1 : 0;
+  priv->summary_watermarked += marked ? 1 : 0;
   priv->summary_sum += probability;
   priv->summary_max = std::max(priv->summary_max, probability);
   if (!s.post_messages)
@@ -578,8 +658,11 @@ static void gst_gan_detect_annotate(GstGanDetect *self, const Settings &s, Pendi
       "running-time", G_TYPE_UINT64, running_time, "duration", G_TYPE_UINT64,
       GST_BUFFER_DURATION(p.buffer), "frame", G_TYPE_UINT64, p.frame, "fake-probability",
       G_TYPE_DOUBLE, probability, "logit", G_TYPE_DOUBLE, p.result.logit, "is-fake", G_TYPE_BOOLEAN,
-      is_fake, "inferred", G_TYPE_BOOLEAN, p.age == 0, "age", G_TYPE_UINT, p.age, "model-id",
-      G_TYPE_STRING, model_id.c_str(), NULL);
+      is_fake, "decided-by", G_TYPE_STRING, decided_by, "inferred", G_TYPE_BOOLEAN, p.age == 0,
+      "age", G_TYPE_UINT, p.age, "model-id", G_TYPE_STRING, model_id.c_str(), "watermark-read",
+      G_TYPE_BOOLEAN, p.watermark_read, "watermark-found", G_TYPE_BOOLEAN, marked,
+      "watermark-payload", G_TYPE_UINT, marked ? p.watermark.payload : 0u, "watermark-confidence",
+      G_TYPE_DOUBLE, p.watermark.confidence, NULL);
   gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), st));
 }
 
@@ -592,7 +675,8 @@ static GstFlowReturn gst_gan_detect_generate_output(GstBaseTransform *trans, Gst
     Pending p = priv->queue.front();
     priv->queue.pop_front();
     gst_gan_detect_annotate(self, s, p);
-    if (s.action == GST_GAN_DETECT_ACTION_DROP && sigmoid(p.result.logit) >= s.threshold) {
+    if (s.action == GST_GAN_DETECT_ACTION_DROP &&
+        (p.watermark.found || sigmoid(p.result.logit) >= s.threshold)) {
       gst_buffer_unref(p.buffer);
       continue;
     }
@@ -631,7 +715,8 @@ static gboolean gst_gan_detect_sink_event(GstBaseTransform *trans, GstEvent *eve
     gst_gan_detect_drain(self);
     GstStructure *st = gst_structure_new(
         "gandetect-summary", "frames", G_TYPE_UINT64, priv->summary_frames, "fake-frames",
-        G_TYPE_UINT64, priv->summary_fake, "mean-fake-probability", G_TYPE_DOUBLE,
+        G_TYPE_UINT64, priv->summary_fake, "watermarked-frames", G_TYPE_UINT64,
+        priv->summary_watermarked, "mean-fake-probability", G_TYPE_DOUBLE,
         priv->summary_frames ? priv->summary_sum / static_cast<double>(priv->summary_frames) : 0.0,
         "max-fake-probability", G_TYPE_DOUBLE, priv->summary_max, NULL);
     gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), st));
@@ -644,6 +729,10 @@ static gboolean gst_gan_detect_sink_event(GstBaseTransform *trans, GstEvent *eve
   case GST_EVENT_FLUSH_STOP:
     gst_gan_detect_clear_queue(priv); // a flush drops held frames, results pending or not
     priv->last = Result();            // and the next frame is scored afresh
+    priv->vote.reset();
+    break;
+  case GST_EVENT_STREAM_START:
+    priv->vote.reset(); // another stream: earlier readings say nothing about it
     break;
   default:
     break;
@@ -753,6 +842,30 @@ static void gst_gan_detect_class_init(GstGanDetectClass *klass) {
       gobject_class, PROP_ACTION,
       g_param_spec_enum("action", "Action", "What to do with frames judged fake",
                         GST_TYPE_GAN_DETECT_ACTION, DEFAULT_ACTION, rw_playing));
+  /**
+   * GstGanDetect:watermark-key:
+   *
+   * The key gst-gan's watermark is read with (as set on gangen or ganmark). The default is
+   * the public default key; an empty key turns watermark reading off.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_WATERMARK_KEY,
+      g_param_spec_string("watermark-key", "Watermark key",
+                          "Key of the watermark to read (empty: do not read watermarks)",
+                          gan::kWatermarkDefaultKey, rw_playing));
+  /**
+   * GstGanDetect:watermark-window:
+   *
+   * Frames whose watermark readings are summed (the current one and those before it): 1 reads
+   * every frame alone; about 30 recovers marks from streams re-encoded at ordinary bitrates.
+   * A frame is watermarked when it or the window reads a mark. The window restarts at flushes,
+   * stream starts and caps changes.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_WATERMARK_WINDOW,
+      g_param_spec_uint("watermark-window", "Watermark window",
+                        "Frames whose watermark readings are summed (1: each frame alone)", 1,
+                        10000, DEFAULT_WATERMARK_WINDOW, rw_playing));
   g_object_class_install_property(gobject_class, PROP_FRAMES_PROCESSED,
                                   g_param_spec_uint64("frames-processed", "Frames processed",
                                                       "Frames seen since start", 0, G_MAXUINT64, 0,

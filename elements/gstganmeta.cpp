@@ -19,6 +19,8 @@ static gboolean synthetic_meta_init(GstMeta *meta, gpointer, GstBuffer *) {
   m->model_id = NULL;
   m->seed = 0;
   m->frame = 0;
+  m->watermarked = FALSE;
+  m->watermark_payload = 0;
   return TRUE;
 }
 
@@ -29,7 +31,12 @@ static void synthetic_meta_free(GstMeta *meta, GstBuffer *) {
 static gboolean synthetic_meta_transform(GstBuffer *dest, GstMeta *meta, GstBuffer *, GQuark,
                                          gpointer) {
   const GstGanSyntheticMeta *m = (GstGanSyntheticMeta *)meta;
-  return gst_buffer_add_gan_synthetic_meta(dest, m->model_id, m->seed, m->frame) != NULL;
+  GstGanSyntheticMeta *d = gst_buffer_add_gan_synthetic_meta(dest, m->model_id, m->seed, m->frame);
+  if (!d)
+    return FALSE;
+  d->watermarked = m->watermarked;
+  d->watermark_payload = m->watermark_payload;
+  return TRUE;
 }
 
 const GstMetaInfo *gst_gan_synthetic_meta_get_info(void) {
@@ -77,6 +84,10 @@ static gboolean detect_meta_init(GstMeta *meta, gpointer, GstBuffer *) {
   m->inferred = FALSE;
   m->age = 0;
   m->model_id = NULL;
+  m->decided_by = "detector";
+  m->watermark_found = FALSE;
+  m->watermark_payload = 0;
+  m->watermark_confidence = 0;
   return TRUE;
 }
 
@@ -95,6 +106,10 @@ static gboolean detect_meta_transform(GstBuffer *dest, GstMeta *meta, GstBuffer 
   d->is_fake = m->is_fake;
   d->inferred = m->inferred;
   d->age = m->age;
+  d->decided_by = m->decided_by;
+  d->watermark_found = m->watermark_found;
+  d->watermark_payload = m->watermark_payload;
+  d->watermark_confidence = m->watermark_confidence;
   return TRUE;
 }
 

@@ -11,6 +11,8 @@ G_BEGIN_DECLS
  * @model_id: the generator that made the frame (architecture and weight checksum)
  * @seed: the stream seed
  * @frame: the frame index within the stream (equal to the buffer OFFSET)
+ * @watermarked: TRUE when the frame's pixels carry gst-gan's invisible watermark
+ * @watermark_payload: the watermark's 32-bit payload (when @watermarked)
  *
  * Marks a frame as made by a machine-learning model (gangen), so downstream elements
  * (gandetect, muxers, test rigs) know the ground truth. Applications that do not link the
@@ -22,6 +24,8 @@ typedef struct {
   gchar *model_id;
   guint64 seed;
   guint64 frame;
+  gboolean watermarked;
+  guint32 watermark_payload;
 } GstGanSyntheticMeta;
 
 GType gst_gan_synthetic_meta_api_get_type(void);
@@ -38,10 +42,16 @@ GstGanSyntheticMeta *gst_buffer_add_gan_synthetic_meta(GstBuffer *buffer, const 
  * @meta: parent #GstMeta
  * @fake_probability: sigmoid of @logit: the detector's probability that the frame is generated
  * @logit: the detector's fake logit (combined over tiles when preprocess=tiles)
- * @is_fake: @fake_probability >= the element's threshold
+ * @is_fake: the verdict: the frame carries the watermark, or (without one)
+ *   @fake_probability >= the element's threshold
+ * @decided_by: what decided @is_fake: "watermark" or "detector" (a static string)
  * @inferred: TRUE when the detector ran on this frame; FALSE when it carries the last result
  * @age: frames since the result was computed (0 when @inferred)
  * @model_id: the detector that produced the result
+ * @watermark_found: gst-gan's watermark was read under the element's key (on this frame or
+ *   by the vote over the last watermark-window frames)
+ * @watermark_payload: the recovered 32-bit payload (when @watermark_found)
+ * @watermark_confidence: 1 - the probability that an unmarked frame reads this strongly
  *
  * gandetect's verdict, on every frame it passes.
  */
@@ -53,6 +63,10 @@ typedef struct {
   gboolean inferred;
   guint age;
   gchar *model_id;
+  const gchar *decided_by;
+  gboolean watermark_found;
+  guint32 watermark_payload;
+  gdouble watermark_confidence;
 } GstGanDetectMeta;
 
 GType gst_gan_detect_meta_api_get_type(void);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The `gan` plugin: GStreamer elements around the gst-gan LibTorch core (models/).
- * Elements: gangen (GAN video source) and gandetect (frame authenticity analyzer).
+ * Elements: gangen (GAN video source), gandetect (frame authenticity analyzer) and ganmark
+ * (provenance watermark).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -9,12 +10,14 @@
 
 #include "gstgandetect.h"
 #include "gstgangen.h"
+#include "gstganmark.h"
 
 #include <gst/gst.h>
 
 static gboolean plugin_init(GstPlugin *plugin) {
   gboolean ok = GST_ELEMENT_REGISTER(gangen, plugin);
   ok &= GST_ELEMENT_REGISTER(gandetect, plugin);
+  ok &= GST_ELEMENT_REGISTER(ganmark, plugin);
   return ok;
 }
 

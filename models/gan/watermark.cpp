@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "gan/watermark.h"
+
+#include "gan/error.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace gan {
+
+namespace {
+
+constexpr int kBlock = 8;
+constexpr int kPixels = kBlock * kBlock;
+
+// The marked coefficients of each 8x8 block, (vertical, horizontal) frequency: mid-low
+// frequencies survive JPEG and video quantisation and are hard to see. DC is left alone, so
+// brightness offsets do not touch the mark.
+constexpr int kCoefficients = 6;
+constexpr int kFrequencies[kCoefficients][2] = {{0, 1}, {1, 0}, {1, 1}, {0, 2}, {2, 0}, {2, 1}};
+
+// The orthonormal 2-D DCT-II basis images of those coefficients.
+struct Basis {
+  float at[kCoefficients][kPixels];
+  Basis() {
+    const double pi = std::acos(-1.0);
+    for (int k = 0; k < kCoefficients; ++k) {
+      const int u = kFrequencies[k][0], v = kFrequencies[k][1];
+      const double cu = u == 0 ? std::sqrt(1.0 / kBlock) : std::sqrt(2.0 / kBlock);
+      const double cv = v == 0 ? std::sqrt(1.0 / kBlock) : std::sqrt(2.0 / kBlock);
+      for (int y = 0; y < kBlock; ++y)
+        for (int x = 0; x < kBlock; ++x)
+          at[k][y * kBlock + x] =
+              static_cast<float>(cu * cv * std::cos((2 * y + 1) * u * pi / (2 * kBlock)) *
+                                 std::cos((2 * x + 1) * v * pi / (2 * kBlock)));
+    }
+  }
+};
+const Basis &basis() {
+  static const Basis b;
+  return b;
+}
+
+uint64_t fnv1a64(const std::string &s, uint64_t h = 0xcbf29ce484222325ULL) {
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+// SplitMix64: the keyed stream that lays out the pattern.
+struct KeyStream {
+  uint64_t state;
+  uint64_t next() {
+    uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+  uint64_t below(uint64_t n) { return next() % n; } // n << 2^64: bias negligible
+};
+
+// CRC-24/OpenPGP (RFC 4880) of the payload's 4 bytes, big-endian.
+uint32_t crc24(uint32_t payload) {
+  uint32_t crc = 0xb704ce;
+  for (int byte = 3; byte >= 0; --byte) {
+    crc ^= ((payload >> (8 * byte)) & 0xff) << 16;
+    for (int i = 0; i < 8; ++i) {
+      crc <<= 1;
+      if (crc & 0x1000000)
+        crc ^= 0x864cfb;
+    }
+  }
+  return crc & 0xffffff;
+}
+
+// The key's whitening of the coded bits, so that no payload gives a structured pattern.
+uint64_t whitening(const std::string &key) {
+  KeyStream ks{fnv1a64(key, fnv1a64("gst-gan watermark whitening"))};
+  return ks.next() & ((1ULL << kWatermarkBits) - 1);
+}
+
+struct PackedLuma {
+  int size; // bytes per pixel; 0: a luma plane
+  int r, g, b;
+};
+
+PackedLuma packed_luma(PixelFormat f) {
+  switch (f) {
+  case PixelFormat::Rgb:
+    return {3, 0, 1, 2};
+  case PixelFormat::Bgr:
+    return {3, 2, 1, 0};
+  case PixelFormat::Rgba:
+  case PixelFormat::Rgbx:
+    return {4, 0, 1, 2};
+  case PixelFormat::Bgra:
+  case PixelFormat::Bgrx:
+    return {4, 2, 1, 0};
+  case PixelFormat::Xrgb:
+    return {4, 1, 2, 3};
+  case PixelFormat::Gray8:
+  case PixelFormat::I420:
+  case PixelFormat::Nv12:
+    break;
+  }
+  return {0, 0, 0, 0};
+}
+
+constexpr double kHalfNormalMean = 0.79788456080286535588; // E|N(0,1)| = sqrt(2/pi)
+constexpr double kHalfNormalVar = 0.36338022763241865692;  // Var|N(0,1)| = 1 - 2/pi
+
+} // namespace
+
+// payload (32 bits) then its CRC-24, whitened by the key: bit i of the result is coded bit i.
+uint64_t watermark_code(uint32_t payload, const std::string &key) {
+  const uint64_t word = (static_cast<uint64_t>(payload) << kWatermarkCheckBits) | crc24(payload);
+  return word ^ whitening(key);
+}
+
+bool watermark_fits(int64_t width, int64_t height) {
+  return width >= kWatermarkMinSide && height >= kWatermarkMinSide;
+}
+
+uint32_t watermark_payload_for(const std::string &text) {
+  uint32_t h = 0x811c9dc5u;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 0x01000193u;
+  }
+  return h == 0 ? 1 : h;
+}
+
+WatermarkVerdict decide(const WatermarkReading &reading, const std::string &key) {
+  WatermarkVerdict v;
+  if (!reading.usable)
+    return v;
+  uint64_t word = 0;
+  double sum_abs = 0;
+  for (int i = 0; i < kWatermarkBits; ++i) {
+    const double c = reading.correlation[static_cast<size_t>(i)];
+    if (c > 0)
+      word |= 1ULL << i;
+    sum_abs += std::abs(c);
+  }
+  word ^= whitening(key);
+  v.payload = static_cast<uint32_t>(word >> kWatermarkCheckBits);
+  v.checksum_ok = crc24(v.payload) == (word & ((1ULL << kWatermarkCheckBits) - 1));
+  v.score =
+      (sum_abs - kWatermarkBits * kHalfNormalMean) / std::sqrt(kWatermarkBits * kHalfNormalVar);
+  v.confidence = 0.5 * std::erfc(-v.score / std::sqrt(2.0));
+  v.found = v.checksum_ok && v.score >= kWatermarkScoreThreshold;
+  return v;
+}
+
+Watermark::Watermark(std::string key, double strength) : key_(std::move(key)), strength_(strength) {
+  if (!(strength_ > 0) || !std::isfinite(strength_))
+    throw Error(ErrorCode::InvalidArgument, "watermark strength must be > 0");
+}
+
+const Watermark::Layout &Watermark::layout_for(int64_t blocks_x, int64_t blocks_y) {
+  if (layout_.blocks_x == blocks_x && layout_.blocks_y == blocks_y)
+    return layout_;
+  const size_t slots = static_cast<size_t>(blocks_x * blocks_y * kCoefficients);
+  layout_.blocks_x = blocks_x;
+  layout_.blocks_y = blocks_y;
+  layout_.bit.assign(slots, 0);
+  layout_.chip.assign(slots, 1);
+  KeyStream ks{fnv1a64(key_, fnv1a64("gst-gan watermark layout " + std::to_string(blocks_x) + "x" +
+                                     std::to_string(blocks_y)))};
+  std::vector<uint32_t> order(slots);
+  std::iota(order.begin(), order.end(), 0u);
+  for (size_t i = slots; i > 1; --i) // Fisher-Yates: bits spread over the whole frame
+    std::swap(order[i - 1], order[ks.below(i)]);
+  for (size_t t = 0; t < slots; ++t) {
+    layout_.bit[order[t]] = static_cast<uint8_t>(t % kWatermarkBits);
+    layout_.chip[order[t]] = (ks.next() >> 63) ? 1 : -1;
+  }
+  return layout_;
+}
+
+void Watermark::load_luma(const FrameView &f, int64_t w, int64_t h) {
+  luma_.resize(static_cast<size_t>(w * h));
+  const PackedLuma p = packed_luma(f.format);
+  for (int64_t y = 0; y < h; ++y) {
+    const uint8_t *row = f.planes[0] + y * f.strides[0];
+    float *out = luma_.data() + y * w;
+    if (p.size == 0) {
+      for (int64_t x = 0; x < w; ++x)
+        out[x] = row[x];
+    } else {
+      for (int64_t x = 0; x < w; ++x) {
+        const uint8_t *px = row + x * p.size;
+        out[x] = 0.299f * px[p.r] + 0.587f * px[p.g] + 0.114f * px[p.b];
+      }
+    }
+  }
+}
+
+void Watermark::analyse(const Layout &layout) {
+  const int64_t w = layout.blocks_x * kBlock;
+  coefficients_.resize(layout.bit.size());
+  const Basis &b = basis();
+  float block[kPixels];
+  for (int64_t by = 0; by < layout.blocks_y; ++by)
+    for (int64_t bx = 0; bx < layout.blocks_x; ++bx) {
+      for (int y = 0; y < kBlock; ++y)
+        std::copy_n(luma_.data() + (by * kBlock + y) * w + bx * kBlock, kBlock, block + y * kBlock);
+      float *out = coefficients_.data() + (by * layout.blocks_x + bx) * kCoefficients;
+      for (int k = 0; k < kCoefficients; ++k) {
+        float acc = 0;
+        for (int i = 0; i < kPixels; ++i)
+          acc += b.at[k][i] * block[i];
+        out[k] = acc;
+      }
+    }
+}
+
+bool Watermark::embed(const FrameView &f, uint32_t payload) {
+  if (f.width < 1 || f.height < 1 || !f.planes[0])
+    throw Error(ErrorCode::InvalidArgument, "watermark: empty frame");
+  if (!watermark_fits(f.width, f.height))
+    return false;
+  const int64_t blocks_x = f.width / kBlock, blocks_y = f.height / kBlock;
+  const Layout &layout = layout_for(blocks_x, blocks_y);
+  const int64_t w = blocks_x * kBlock, h = blocks_y * kBlock;
+  load_luma(f, w, h);
+  analyse(layout);
+
+  // Per bit, the host's projection on the pattern, h_i = mean(chip * coefficient); each slot
+  // then moves by (target_i - h_i) * chip, so the projection becomes the target exactly
+  // (the host no longer interferes). Targets are +-strength, or the host's own projection
+  // where that already has the right sign and more than the strength.
+  const uint64_t coded = watermark_code(payload, key_);
+  std::array<double, kWatermarkBits> projection{};
+  std::array<int64_t, kWatermarkBits> count{};
+  for (size_t s = 0; s < layout.bit.size(); ++s) {
+    projection[layout.bit[s]] += layout.chip[s] * coefficients_[s];
+    ++count[layout.bit[s]];
+  }
+  std::array<float, kWatermarkBits> move{};
+  for (int i = 0; i < kWatermarkBits; ++i) {
+    const double sign = ((coded >> i) & 1) ? 1.0 : -1.0;
+    const double host = count[static_cast<size_t>(i)]
+                            ? projection[static_cast<size_t>(i)] /
+                                  static_cast<double>(count[static_cast<size_t>(i)])
+                            : 0.0;
+    const double target = sign * std::max(strength_, sign * host);
+    move[static_cast<size_t>(i)] = static_cast<float>(target - host);
+  }
+
+  const Basis &b = basis();
+  const PackedLuma p = packed_luma(f.format);
+  float delta[kPixels];
+  for (int64_t by = 0; by < blocks_y; ++by)
+    for (int64_t bx = 0; bx < blocks_x; ++bx) {
+      std::fill_n(delta, kPixels, 0.0f);
+      const size_t slot0 = static_cast<size_t>((by * blocks_x + bx) * kCoefficients);
+      for (int k = 0; k < kCoefficients; ++k) {
+        const size_t s = slot0 + static_cast<size_t>(k);
+        const float m = move[layout.bit[s]] * layout.chip[s];
+        for (int i = 0; i < kPixels; ++i)
+          delta[i] += m * b.at[k][i];
+      }
+      for (int y = 0; y < kBlock; ++y) {
+        uint8_t *row = f.planes[0] + (by * kBlock + y) * f.strides[0];
+        for (int x = 0; x < kBlock; ++x) {
+          const int d = static_cast<int>(std::lround(delta[y * kBlock + x]));
+          if (d == 0)
+            continue;
+          const int64_t px = bx * kBlock + x;
+          if (p.size == 0) {
+            row[px] = static_cast<uint8_t>(std::clamp(row[px] + d, 0, 255));
+          } else {
+            uint8_t *q = row + px * p.size;
+            for (int c : {p.r, p.g, p.b})
+              q[c] = static_cast<uint8_t>(std::clamp(q[c] + d, 0, 255));
+          }
+        }
+      }
+    }
+  return true;
+}
+
+WatermarkReading Watermark::read(const FrameView &f) {
+  WatermarkReading r;
+  if (f.width < 1 || f.height < 1 || !f.planes[0])
+    throw Error(ErrorCode::InvalidArgument, "watermark: empty frame");
+  if (!watermark_fits(f.width, f.height))
+    return r;
+  const int64_t blocks_x = f.width / kBlock, blocks_y = f.height / kBlock;
+  const Layout &layout = layout_for(blocks_x, blocks_y);
+  load_luma(f, blocks_x * kBlock, blocks_y * kBlock);
+  analyse(layout);
+  std::array<double, kWatermarkBits> dot{}, energy{};
+  for (size_t s = 0; s < layout.bit.size(); ++s) {
+    const double c = coefficients_[s];
+    dot[layout.bit[s]] += layout.chip[s] * c;
+    energy[layout.bit[s]] += c * c;
+  }
+  r.usable = true;
+  for (size_t i = 0; i < static_cast<size_t>(kWatermarkBits); ++i)
+    r.correlation[i] = energy[i] > 0 ? dot[i] / std::sqrt(energy[i]) : 0.0;
+  return r;
+}
+
+void WatermarkVote::set_window(int window) {
+  window_ = std::max(1, window);
+  reset();
+}
+
+void WatermarkVote::reset() {
+  readings_.clear();
+  next_ = 0;
+}
+
+WatermarkVerdict WatermarkVote::push(const WatermarkReading &reading, const std::string &key) {
+  if (reading.usable) {
+    if (readings_.size() < static_cast<size_t>(window_)) {
+      readings_.push_back(reading);
+    } else {
+      readings_[next_] = reading;
+      next_ = (next_ + 1) % readings_.size();
+    }
+  }
+  WatermarkReading sum;
+  if (readings_.empty())
+    return decide(sum, key);
+  sum.usable = true;
+  for (const WatermarkReading &r : readings_)
+    for (size_t i = 0; i < sum.correlation.size(); ++i)
+      sum.correlation[i] += r.correlation[i];
+  const double norm = 1.0 / std::sqrt(static_cast<double>(readings_.size()));
+  for (double &c : sum.correlation)
+    c *= norm;
+  return decide(sum, key);
+}
+
+} // namespace gan
