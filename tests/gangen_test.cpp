@@ -244,6 +244,7 @@ TEST_F(GanGenTest, MotionModes) {
 TEST_F(GanGenTest, EveryFrameCarriesTheSyntheticMetaAndTheStreamIsTagged) {
   GstHarness *h = gst_harness_new_parse(gangen("num-buffers=3 seed=42").c_str());
   gst_harness_play(h);
+  std::string model_id;
   for (guint64 n = 0; n < 3; ++n) {
     GstBuffer *b = gst_harness_pull(h);
     ASSERT_NE(b, nullptr);
@@ -254,21 +255,30 @@ TEST_F(GanGenTest, EveryFrameCarriesTheSyntheticMetaAndTheStreamIsTagged) {
     EXPECT_EQ(meta->frame, n);
     EXPECT_EQ(meta->seed, 42u);
     EXPECT_EQ(std::string(meta->model_id).rfind("mlp:", 0), 0u) << meta->model_id;
+    EXPECT_FALSE(meta->watermarked); // 8x8: too small for the mark
+    model_id = meta->model_id;
     gst_buffer_unref(b);
   }
-  bool tagged = false;
+  bool tagged = false, artist_named = false;
   while (GstEvent *e = gst_harness_try_pull_event(h)) {
     if (GST_EVENT_TYPE(e) == GST_EVENT_TAG) {
       GstTagList *tags = nullptr;
       gst_event_parse_tag(e, &tags);
-      gchar *comment = nullptr;
-      if (gst_tag_list_get_string(tags, GST_TAG_COMMENT, &comment))
-        tagged = std::string(comment).find("machine-learning model") != std::string::npos;
+      gchar *comment = nullptr, *artist = nullptr;
+      if (gst_tag_list_get_string(tags, GST_TAG_COMMENT, &comment)) {
+        const std::string c = comment;
+        tagged = c.find("digitalsourcetype/trainedAlgorithmicMedia") != std::string::npos &&
+                 c.find("model=" + model_id) != std::string::npos;
+      }
+      if (gst_tag_list_get_string(tags, GST_TAG_ARTIST, &artist))
+        artist_named = std::string(artist).find(model_id) != std::string::npos;
       g_free(comment);
+      g_free(artist);
     }
     gst_event_unref(e);
   }
   EXPECT_TRUE(tagged);
+  EXPECT_TRUE(artist_named);
   gst_harness_teardown(h);
 }
 

@@ -34,9 +34,6 @@ constexpr const char *kWatermarkDefaultKey = "gst-gan";
 constexpr int kWatermarkPayloadBits = 32;
 constexpr int kWatermarkCheckBits = 24; // CRC-24/OpenPGP of the payload
 constexpr int kWatermarkBits = kWatermarkPayloadBits + kWatermarkCheckBits;
-// A mark is found when the checksum matches and the reading's score (a z statistic, about
-// N(0, 1) on unmarked frames) is at least this. See decide().
-constexpr double kWatermarkScoreThreshold = 4.0;
 
 // One frame's (or a vote's) soft reading: per coded bit, the normalised correlation of the
 // frame with the key's pattern. On an unmarked frame each is mean 0, variance 1 whatever the
@@ -54,10 +51,12 @@ struct WatermarkVerdict {
   double confidence = 0; // 1 - P(an unmarked frame scores >= score), normal approximation
 };
 
-// The decision rule: decode each bit by the sign of its correlation, check the CRC-24, and
-// require score >= kWatermarkScoreThreshold. On an unmarked frame the bits are random signs
-// (whatever the content) and the score is independent of them, so
-// P(found) <= 2^-24 * P(N(0,1) >= 4) ~ 6e-8 * 3e-5. The checksum alone bounds it by 6e-8.
+// The decision rule: decode each bit by the sign of its correlation; the mark is found when
+// every bit read some signal and the 24 check bits equal the CRC-24 of the 32 payload bits.
+// On an unmarked frame each sign is a fair coin whatever the content (the key's chips are
+// random to it), so P(found) = 2^-24 ~ 6e-8 per decision. The score is reported, not used:
+// host-interference cancellation makes marked bits right even where the normalised
+// correlation is weak (strong edges), so a score threshold would only lose marks.
 WatermarkVerdict decide(const WatermarkReading &reading, const std::string &key);
 
 // The 56 coded bits (bit i: the sign bit i should read) of a payload under a key.
@@ -74,7 +73,7 @@ public:
   // strength: the amplitude of each marked DCT coefficient, in 8-bit luma levels.
   explicit Watermark(std::string key, double strength = kDefaultStrength);
 
-  static constexpr double kDefaultStrength = 6.0;
+  static constexpr double kDefaultStrength = 7.0;
 
   const std::string &key() const { return key_; }
 
@@ -100,6 +99,8 @@ private:
   void load_luma(const FrameView &frame, int64_t w, int64_t h);
   // coefficients_[slot] from luma_.
   void analyse(const Layout &layout);
+  // Adds move[bit] * chip * basis of every slot to the frame's luma.
+  void add_pattern(const FrameView &frame, const Layout &layout, const float *move);
 
   std::string key_;
   double strength_;
@@ -111,8 +112,8 @@ private:
 // Sums the readings of the last `window` frames (scaled by 1/sqrt(frames)), for streams whose
 // single frames lost too much of the mark (lossy video coding): the mark adds up coherently,
 // coding noise does not. Over independent unmarked frames the sum reads like one unmarked
-// frame; over a still unmarked picture the score grows with the window, and then the CRC-24
-// alone bounds false positives (2^-24 per window).
+// frame; over a still unmarked picture it is that picture's reading, scaled. Either way the
+// signs are fair coins and the CRC-24 bounds false positives by 2^-24 per window.
 class WatermarkVote {
 public:
   explicit WatermarkVote(int window = 1) { set_window(window); }
