@@ -279,6 +279,37 @@ TEST_F(ModelFileCorruption, RandomDamageIsAlwaysACleanError) {
 
 // ---------------------------------------------------------------- runtime facades
 
+// The deployment form (BatchNorm folded, projection first layer, channels-last convolutions)
+// computes what the trained modules compute, for every architecture with BatchNorm.
+TEST(InferenceForm, MatchesTheTrainedModules) {
+  torch::manual_seed(3);
+  gan::ModelConfig dcgan{"dcgan", 100, 1, 28, 28};
+  gan::ModelConfig detector{"detector", 0, 1, 28, 28};
+  gan::Gan g = gan::build_gan(dcgan);
+  std::vector<std::pair<gan::ImageModule, torch::Tensor>> cases = {
+      {g.generator, torch::randn({3, 100})},
+      {g.discriminator, torch::rand({3, 1, 28, 28}) * 2 - 1},
+      {gan::build_detector(detector), torch::rand({3, 1, 28, 28}) * 2 - 1}};
+  for (auto &[net, x] : cases) {
+    { // BatchNorm statistics as training leaves them, not the identity they start as
+      torch::NoGradGuard no_grad;
+      for (auto &b : net->buffers())
+        if (b.dtype() == torch::kFloat32)
+          b.uniform_(0.5, 1.5);
+    }
+    net->eval();
+    torch::NoGradGuard no_grad;
+    const torch::Tensor want = net->forward(x);
+    net->prepare_for_inference();
+    const torch::Tensor got = net->forward(x);
+    ASSERT_EQ(got.sizes(), want.sizes());
+    EXPECT_LT((got - want).abs().max().item<float>(), 1e-4);
+    // A sample does not depend on its batch.
+    const torch::Tensor one = net->forward(x.slice(0, 1, 2));
+    EXPECT_LT((one[0] - got[1]).abs().max().item<float>(), 1e-5);
+  }
+}
+
 TEST(GeneratorRuntime, SameSeedGivesBitIdenticalSamples) {
   TempDir dir;
   const std::string path = save_fresh_gan(dir, native("dcgan"), 5);

@@ -15,6 +15,11 @@ namespace gan {
 // [-1, 1]; discriminators images -> logits [N].
 struct ImageModuleImpl : torch::nn::Module {
   virtual torch::Tensor forward(torch::Tensor x) = 0;
+  // Compiles the trained weights (eval mode) into the form a deployment runs: BatchNorm
+  // folded into the convolution before it, a generator's first layer (a transposed
+  // convolution of a 1x1 latent) as one matrix product. forward() then uses that form, and
+  // training the module any further has no effect on it. Same outputs up to float rounding.
+  virtual void prepare_for_inference() {}
 };
 using ImageModule = std::shared_ptr<ImageModuleImpl>;
 

@@ -137,6 +137,7 @@ std::unique_ptr<Generator> Generator::load(const std::string &path) {
     ModelFile file = read_model_file(path);
     Gan gan = gan_from_file(file);
     gan.generator->eval();
+    gan.generator->prepare_for_inference();
     impl->net = gan.generator;
     impl->info = gst_gan_info(file, path);
   } else {
@@ -248,6 +249,7 @@ std::unique_ptr<Detector> Detector::load(const std::string &path) {
       impl->fake_sign = -1.0f;
     }
     impl->net->eval();
+    impl->net->prepare_for_inference();
     impl->info = gst_gan_info(file, path);
   } else {
     impl->jit = load_torchscript(path);

@@ -3,6 +3,7 @@
 
 #include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <dlfcn.h>
 #include <thread>
 
@@ -30,9 +31,11 @@ void configure_threads(int intra_op_threads) {
   hold_blas_to_one_thread();
 }
 
-void hold_blas_to_one_thread() {
+void hold_blas_to_one_thread() { set_blas_threads(1); }
+
+void set_blas_threads(int threads) {
   if (auto set_blas = reinterpret_cast<void (*)(int)>(blas_symbol("openblas_set_num_threads")))
-    set_blas(1);
+    set_blas(std::max(1, threads));
 }
 
 int intra_op_threads() { return at::get_num_threads(); }

@@ -16,6 +16,8 @@ int intra_op_threads();
 // must not change the application's LibTorch thread count but must not let OpenBLAS spin its
 // own pool beside it either (measured: 50 000 sched_yield calls for 30 gangen frames).
 void hold_blas_to_one_thread();
+// OpenBLAS's own thread count (benchmarks measuring the machine's peak); no-op elsewhere.
+void set_blas_threads(int threads);
 
 // The BLAS behind libtorch (Debian's libblas.so.3 alternative): OpenBLAS is ~20x faster than
 // the reference BLAS here. blas_description() says which one is loaded.

@@ -46,6 +46,7 @@ struct WatermarkReading {
 struct WatermarkVerdict {
   bool found = false;
   bool checksum_ok = false;
+  int check_errors = 0;  // check bits that differ from the CRC-24 of the read payload (0..24)
   uint32_t payload = 0;  // the decoded payload (meaningful when found)
   double score = 0;      // z statistic of sum |correlation|: about N(0, 1) without a mark
   double confidence = 0; // 1 - P(an unmarked frame scores >= score), normal approximation

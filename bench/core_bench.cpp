@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// The core's side of the speed benchmarks (bench/speed.sh runs it beside bench/reference.py):
+//
+//   core_bench peak [--size N]
+//       float32 matmul GFLOP/s with 1 and 2 threads: the machine's limit.
+//   core_bench infer --model F --part generator|detector --batch B --threads T [--seconds S]
+//                    [--plain]
+//       forward passes through the runtime the elements use (gan::Generator / gan::Detector:
+//       inference mode, BatchNorm folded, ...); --plain runs the unoptimised module instead,
+//       as a straightforward LibTorch program would (no_grad, modules as trained).
+//
+// Each prints JSON lines.
+
+#include "gan/model_file.h"
+#include "gan/nets.h"
+#include "gan/runtime.h"
+#include "gan/threads.h"
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// Best-of-5 GFLOP/s of an n x n float matmul; `threads` both for ATen and for OpenBLAS (which
+// does the work of torch::mm here).
+void peak(int64_t n) {
+  for (int threads : {1, 2}) {
+    at::set_num_threads(threads);
+    gan::set_blas_threads(threads);
+    const torch::Tensor a = torch::randn({n, n}), b = torch::randn({n, n});
+    torch::Tensor c = torch::mm(a, b);
+    double best = 0;
+    for (int rep = 0; rep < 5; ++rep) {
+      const auto t0 = Clock::now();
+      int iters = 0;
+      do {
+        torch::mm_out(c, a, b);
+        ++iters;
+      } while (seconds_since(t0) < 0.3);
+      best = std::max(best, 2.0 * n * n * n * iters / seconds_since(t0) / 1e9);
+    }
+    std::printf("{\"bench\": \"peak\", \"threads\": %d, \"size\": %lld, \"gflops\": %.2f, "
+                "\"blas\": \"%s\"}\n",
+                threads, static_cast<long long>(n), best, gan::blas_description().c_str());
+  }
+  gan::hold_blas_to_one_thread();
+}
+
+struct InferArgs {
+  std::string model, part = "generator";
+  int64_t batch = 1;
+  int threads = 1;
+  double seconds = 2.0;
+  bool plain = false;
+};
+
+// Runs `step` (one batch) repeatedly for `seconds` after a warm-up; returns images/s.
+template <typename F> double rate(F step, int64_t batch, double seconds) {
+  for (int i = 0; i < 5; ++i)
+    step();
+  const auto t0 = Clock::now();
+  int64_t n = 0;
+  do {
+    step();
+    ++n;
+  } while (seconds_since(t0) < seconds);
+  return static_cast<double>(n * batch) / seconds_since(t0);
+}
+
+void infer(const InferArgs &a) {
+  gan::configure_threads(a.threads);
+  double images_per_second = 0;
+  if (a.plain) {
+    // What a straightforward program does: the trained modules, eval mode, no_grad.
+    const gan::ModelFile file = gan::read_model_file(a.model);
+    torch::NoGradGuard no_grad;
+    gan::ImageModule net;
+    torch::Tensor x;
+    const gan::ModelConfig &c = file.config;
+    if (a.part == "generator") {
+      net = gan::gan_from_file(file).generator;
+      x = torch::randn({a.batch, c.latent});
+    } else {
+      net = file.kind == "detector" ? gan::detector_from_file(file)
+                                    : gan::gan_from_file(file).discriminator;
+      x = torch::randn({a.batch, c.channels, c.height, c.width});
+    }
+    net->eval();
+    images_per_second = rate([&] { net->forward(x); }, a.batch, a.seconds);
+  } else if (a.part == "generator") {
+    auto g = gan::Generator::load(a.model);
+    std::vector<float> z(static_cast<size_t>(a.batch * g->info().config.latent));
+    g->latent(1, 0, z.data());
+    for (int64_t i = 1; i < a.batch; ++i)
+      g->latent(1, static_cast<uint64_t>(i), z.data() + i * g->info().config.latent);
+    std::vector<float> out(static_cast<size_t>(a.batch * g->image_floats()));
+    images_per_second =
+        rate([&] { g->generate_from_latents(z.data(), a.batch, out.data()); }, a.batch, a.seconds);
+  } else {
+    auto d = gan::Detector::load(a.model);
+    const gan::ModelConfig &c = d->info().config;
+    const torch::Tensor x = torch::rand({a.batch, c.channels, c.height, c.width}) * 2 - 1;
+    std::vector<float> logits(static_cast<size_t>(a.batch));
+    images_per_second =
+        rate([&] { d->score(x.data_ptr<float>(), a.batch, logits.data()); }, a.batch, a.seconds);
+  }
+  std::printf("{\"bench\": \"infer\", \"impl\": \"%s\", \"part\": \"%s\", \"batch\": %lld, "
+              "\"threads\": %d, \"images_per_second\": %.2f}\n",
+              a.plain ? "cpp-plain" : "cpp", a.part.c_str(), static_cast<long long>(a.batch),
+              a.threads, images_per_second);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: core_bench peak|infer [options]\n");
+    return 2;
+  }
+  const std::string cmd = argv[1];
+  InferArgs a;
+  int64_t size = 1024;
+  for (int i = 2; i < argc; ++i) {
+    const std::string k = argv[i];
+    const char *v = i + 1 < argc ? argv[i + 1] : "";
+    if (k == "--plain") {
+      a.plain = true;
+      continue;
+    }
+    ++i;
+    if (k == "--model")
+      a.model = v;
+    else if (k == "--part")
+      a.part = v;
+    else if (k == "--batch")
+      a.batch = std::atoll(v);
+    else if (k == "--threads")
+      a.threads = std::atoi(v);
+    else if (k == "--seconds")
+      a.seconds = std::atof(v);
+    else if (k == "--size")
+      size = std::atoll(v);
+    else {
+      std::fprintf(stderr, "unknown option %s\n", k.c_str());
+      return 2;
+    }
+  }
+  try {
+    if (cmd == "peak")
+      peak(size);
+    else if (cmd == "infer")
+      infer(a);
+    else
+      return 2;
+  } catch (const std::exception &e) {
+    std::fprintf(stderr, "core_bench: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The Python PyTorch peer of the core's benchmarks (Debian's python3-torch: the same libtorch).
+
+Reads gst-gan model files itself (magic, JSON header, raw tensors), builds the same
+architectures as models/gan/nets.cpp in plain eager PyTorch, and times:
+
+  reference.py infer --model F --part generator|detector --batch B --threads T [--seconds S]
+  reference.py train --steps N --threads T        (DCGAN, batch 64, Fashion-MNIST)
+
+Each prints one JSON line. `infer` also counts the forward pass's multiply-adds (conv,
+transposed conv, linear) so the driver can report GFLOP/s.
+"""
+import argparse
+import gzip
+import json
+import struct
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+MAGIC = b"GSTGAN\x00\x01"
+
+
+def read_model(path):
+    blob = open(path, "rb").read()
+    if blob[:8] != MAGIC:
+        raise SystemExit(f"{path}: not a gst-gan model file")
+    n = struct.unpack("<Q", blob[8:16])[0]
+    header = json.loads(blob[16 : 16 + n])
+    data = blob[len(blob) - header["data_bytes"] :]
+    dtypes = {"float32": np.float32, "int64": np.int64, "uint8": np.uint8}
+    tensors = {}
+    for t in header["tensors"]:
+        a = np.frombuffer(data, dtypes[t["dtype"]], int(np.prod(t["shape"])), t["offset"])
+        tensors[t["name"]] = torch.from_numpy(a.reshape(t["shape"]).copy())
+    return header, tensors
+
+
+def state_dict(tensors, prefix):
+    return {k[len(prefix) + 1 :]: v for k, v in tensors.items() if k.startswith(prefix + ".")}
+
+
+class DcganGenerator(nn.Module):
+    def __init__(self, latent, channels):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.ConvTranspose2d(latent, 256, 4, bias=False), nn.BatchNorm2d(256), nn.ReLU(True),
+            nn.ConvTranspose2d(256, 128, 3, 2, 1, bias=False), nn.BatchNorm2d(128), nn.ReLU(True),
+            nn.ConvTranspose2d(128, 64, 4, 2, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU(True),
+            nn.ConvTranspose2d(64, channels, 4, 2, 1, bias=False), nn.Tanh())
+
+    def forward(self, z):
+        return self.net(z.view(z.size(0), z.size(1), 1, 1))
+
+
+class DcganDiscriminator(nn.Module):
+    def __init__(self, channels):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Conv2d(channels, 64, 4, 2, 1, bias=False), nn.LeakyReLU(0.2),
+            nn.Conv2d(64, 128, 4, 2, 1, bias=False), nn.BatchNorm2d(128), nn.LeakyReLU(0.2),
+            nn.Conv2d(128, 256, 4, 2, 1, bias=False), nn.BatchNorm2d(256), nn.LeakyReLU(0.2),
+            nn.Conv2d(256, 1, 3, 1, 0, bias=False))
+
+    def forward(self, x):
+        return self.net(x).view(-1)
+
+
+class Detector(nn.Module):
+    def __init__(self, channels):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Conv2d(2 * channels, 24, 3, padding=1), nn.LeakyReLU(0.2),
+            nn.Conv2d(24, 48, 4, 2, 1, bias=False), nn.BatchNorm2d(48), nn.LeakyReLU(0.2),
+            nn.Conv2d(48, 96, 4, 2, 1, bias=False), nn.BatchNorm2d(96), nn.LeakyReLU(0.2),
+            nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(96, 1))
+
+    def forward(self, x):
+        local_mean = nn.functional.avg_pool2d(
+            nn.functional.pad(x, (1, 1, 1, 1), mode="replicate"), 3, 1)
+        return self.net(torch.cat([x, x - local_mean], 1)).view(-1)
+
+
+def count_flops(module, example):
+    """Multiply-adds x 2 of conv, transposed conv and linear layers in one forward pass."""
+    total = [0]
+
+    def hook(m, inputs, output):
+        if isinstance(m, nn.Conv2d):
+            k = m.in_channels // m.groups * m.kernel_size[0] * m.kernel_size[1]
+            total[0] += 2 * output.numel() * k
+        elif isinstance(m, nn.ConvTranspose2d):
+            x = inputs[0]
+            k = m.out_channels * m.kernel_size[0] * m.kernel_size[1]
+            total[0] += 2 * x.numel() * k
+        elif isinstance(m, nn.Linear):
+            total[0] += 2 * output.numel() * m.in_features
+
+    handles = [m.register_forward_hook(hook) for m in module.modules()]
+    with torch.inference_mode():
+        module(example)
+    for h in handles:
+        h.remove()
+    return total[0] / example.size(0)
+
+
+def load_part(path, part):
+    header, tensors = read_model(path)
+    c = header["config"]
+    if part == "generator":
+        net = DcganGenerator(c["latent"], c["channels"])
+        net.load_state_dict(state_dict(tensors, "generator"))
+        shape = (c["latent"],)
+    elif header["kind"] == "detector":
+        net = Detector(c["channels"])
+        net.load_state_dict(state_dict(tensors, "detector"))
+        shape = (c["channels"], c["height"], c["width"])
+    else:
+        net = DcganDiscriminator(c["channels"])
+        net.load_state_dict(state_dict(tensors, "discriminator"))
+        shape = (c["channels"], c["height"], c["width"])
+    return net.eval(), shape
+
+
+def infer(args):
+    torch.set_num_threads(args.threads)
+    net, shape = load_part(args.model, args.part)
+    x = torch.randn(args.batch, *shape)
+    flops = count_flops(net, x)
+    with torch.no_grad():  # what a plain eager script does
+        for _ in range(5):
+            net(x)
+        n, t0 = 0, time.perf_counter()
+        while time.perf_counter() - t0 < args.seconds:
+            net(x)
+            n += 1
+        dt = time.perf_counter() - t0
+    print(json.dumps({"bench": "infer", "impl": "python", "part": args.part, "batch": args.batch,
+                      "threads": args.threads, "images_per_second": n * args.batch / dt,
+                      "flops_per_image": flops}))
+
+
+def fashion_mnist(path="/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"):
+    with gzip.open(path, "rb") as f:
+        raw = f.read()
+    n, h, w = struct.unpack(">III", raw[4:16])
+    images = np.frombuffer(raw, np.uint8, n * h * w, 16).reshape(n, 1, h, w)
+    return torch.from_numpy(images.astype(np.float32) / 127.5 - 1.0)
+
+
+def train(args):
+    """The plain PyTorch DCGAN loop (the tutorial's algorithm and the core's): D on real -> 1 and
+    fake -> 0, non-saturating G step, Adam 2e-4 (0.5, 0.999), BCE with logits, batch 64."""
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(1)
+    data = fashion_mnist()
+    g, d = DcganGenerator(100, 1), DcganDiscriminator(1)
+    og = torch.optim.Adam(g.parameters(), 2e-4, betas=(0.5, 0.999))
+    od = torch.optim.Adam(d.parameters(), 2e-4, betas=(0.5, 0.999))
+    bce = nn.BCEWithLogitsLoss()
+    batch = 64
+    ones, zeros = torch.ones(batch), torch.zeros(batch)
+    t0 = None
+    for step in range(args.steps + 5):
+        if step == 5:  # warmed up
+            t0 = time.perf_counter()
+        real = data[torch.randint(0, data.size(0), (batch,))]
+        z = torch.randn(batch, 100)
+        fake = g(z)
+        od.zero_grad()
+        loss_d = bce(d(real), ones) + bce(d(fake.detach()), zeros)
+        loss_d.backward()
+        od.step()
+        og.zero_grad()
+        loss_g = bce(d(fake), ones)
+        loss_g.backward()
+        og.step()
+    dt = time.perf_counter() - t0
+    print(json.dumps({"bench": "train", "impl": "python", "threads": args.threads,
+                      "images_per_second": args.steps * batch / dt}))
+
+
+def main():
+    p = argparse.ArgumentParser()
+    sub = p.add_subparsers(dest="cmd", required=True)
+    i = sub.add_parser("infer")
+    i.add_argument("--model", required=True)
+    i.add_argument("--part", choices=["generator", "detector"], required=True)
+    i.add_argument("--batch", type=int, default=1)
+    i.add_argument("--threads", type=int, default=1)
+    i.add_argument("--seconds", type=float, default=2.0)
+    t = sub.add_parser("train")
+    t.add_argument("--steps", type=int, default=200)
+    t.add_argument("--threads", type=int, default=1)
+    args = p.parse_args()
+    infer(args) if args.cmd == "infer" else train(args)
+
+
+if __name__ == "__main__":
+    main()
