@@ -19,6 +19,7 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -31,27 +32,48 @@ double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-// Best-of-5 GFLOP/s of an n x n float matmul; `threads` both for ATen and for OpenBLAS (which
-// does the work of torch::mm here).
+// Best-of-5 GFLOP/s of `step`, which does `flops` floating-point operations.
+template <typename F> double best_gflops(F step, double flops) {
+  step();
+  double best = 0;
+  for (int rep = 0; rep < 5; ++rep) {
+    const auto t0 = Clock::now();
+    int iters = 0;
+    do {
+      step();
+      ++iters;
+    } while (seconds_since(t0) < 0.3);
+    best = std::max(best, flops * iters / seconds_since(t0) / 1e9);
+  }
+  return best;
+}
+
+// The machine's float32 limit with 1 and 2 threads, measured three ways: an n x n matmul
+// through OpenBLAS (what torch::mm calls here), and two oneDNN convolutions of the shapes its
+// fastest kernels like (channels-last; what the networks' convolutions run on): a 1x1
+// convolution (a plain GEMM) and a 3x3 one. The largest is the limit.
 void peak(int64_t n) {
+  c10::InferenceMode guard;
+  const auto cl = torch::MemoryFormat::ChannelsLast;
   for (int threads : {1, 2}) {
     at::set_num_threads(threads);
     gan::set_blas_threads(threads);
     const torch::Tensor a = torch::randn({n, n}), b = torch::randn({n, n});
     torch::Tensor c = torch::mm(a, b);
-    double best = 0;
-    for (int rep = 0; rep < 5; ++rep) {
-      const auto t0 = Clock::now();
-      int iters = 0;
-      do {
-        torch::mm_out(c, a, b);
-        ++iters;
-      } while (seconds_since(t0) < 0.3);
-      best = std::max(best, 2.0 * n * n * n * iters / seconds_since(t0) / 1e9);
-    }
+    const double blas = best_gflops([&] { torch::mm_out(c, a, b); }, 2.0 * n * n * n);
+    const torch::Tensor x1 = torch::randn({64, 256, 16, 16}).contiguous(cl);
+    const torch::Tensor w1 = torch::randn({256, 256, 1, 1}).contiguous(cl);
+    const double conv1 =
+        best_gflops([&] { torch::conv2d(x1, w1); }, 2.0 * 64 * 256 * 16 * 16 * 256);
+    const torch::Tensor x3 = torch::randn({16, 256, 14, 14}).contiguous(cl);
+    const torch::Tensor w3 = torch::randn({256, 256, 3, 3}).contiguous(cl);
+    const double conv3 =
+        best_gflops([&] { torch::conv2d(x3, w3); }, 2.0 * 16 * 256 * 12 * 12 * 256 * 9);
     std::printf("{\"bench\": \"peak\", \"threads\": %d, \"size\": %lld, \"gflops\": %.2f, "
-                "\"blas\": \"%s\"}\n",
-                threads, static_cast<long long>(n), best, gan::blas_description().c_str());
+                "\"blas_gflops\": %.2f, \"onednn_1x1_gflops\": %.2f, \"onednn_3x3_gflops\": "
+                "%.2f, \"blas\": \"%s\"}\n",
+                threads, static_cast<long long>(n), std::max({blas, conv1, conv3}), blas, conv1,
+                conv3, gan::blas_description().c_str());
   }
   gan::hold_blas_to_one_thread();
 }

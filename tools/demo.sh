@@ -21,6 +21,16 @@ gst-launch-1.0 -q gangen num-buffers=150 rows=4 columns=6 seed=3 \
   ! vp8enc deadline=1 target-bitrate=2000000 ! webmmux ! filesink location="$OUT/gangen.webm"
 echo "demo: wrote $OUT/gangen.webm (play it with: gst-play-1.0 $OUT/gangen.webm)"
 
+# Provenance: the file says what made it (standard tags, as any player reads them), and every
+# frame still carries gangen's invisible watermark after VP8 encoding: decode the file and let
+# gandetect read the mark back (a 30-frame vote, as for any re-encoded stream).
+echo "demo: tags of $OUT/gangen.webm (gst-discoverer-1.0):"
+gst-discoverer-1.0 -v "$OUT/gangen.webm" | grep -E '^ +(comment|artist):' | sed 's/^ */  /' | sort -u
+echo "demo: gandetect on the decoded file (watermark found, payload, frames):"
+gst-launch-1.0 -m filesrc location="$OUT/gangen.webm" ! matroskademux ! vp8dec ! videoconvert \
+  ! gandetect watermark-window=30 ! fakesink 2>&1 \
+  | grep -o 'watermark-found=(boolean)[a-z]*, watermark-payload=(uint)[0-9]*' | sort | uniq -c
+
 # gandetect: generated frames, then real Fashion-MNIST test images, through the detector.
 summary() { gst-launch-1.0 -m "$@" 2>&1 | grep -o 'gandetect-summary.*' | tr -d ';'; }
 echo "demo: gandetect on gangen frames:"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything gst-gan needs on Debian 12 (bookworm), as root (or through sudo).
-# Idempotent: apt-get skips what is already there.
+# Idempotent: apt-get skips what is already there. `--bench` adds what bench/speed.sh needs
+# (python3-torch: the Python PyTorch peer, the same libtorch as the core).
 set -euo pipefail
 
 SUDO=""
@@ -12,14 +13,17 @@ packages=(
   # the core: LibTorch 1.13 and an optimised BLAS. Debian's libtorch reaches BLAS through
   # libblas.so.3, which otherwise resolves to the reference BLAS: ~20x slower here.
   libtorch-dev libopenblas0-pthread zlib1g-dev nlohmann-json3-dev libjpeg62-turbo-dev
-  # GStreamer 1.22: plugin, data sources (appsink, decoders), tools
+  # GStreamer 1.22: plugin, data sources (appsink, decoders), tools (gst-discoverer-1.0 reads
+  # the provenance tags back from files)
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tools
-  gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-base-apps
   # the CLI: arguments, PNG grids and plots (cairo, with a font for the plot labels)
   libcli11-dev libcairo2-dev fonts-dejavu-core
   # data and tests (python3-gi: the Python GI example, run as a test)
   dataset-fashion-mnist libgtest-dev python3-gi gir1.2-gstreamer-1.0
 )
+
+if [ "${1:-}" = "--bench" ]; then packages+=(python3-torch python3-numpy); fi
 
 missing=()
 for p in "${packages[@]}"; do
