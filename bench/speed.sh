@@ -16,7 +16,8 @@ PY=/usr/bin/python3   # Debian's python3, where python3-torch lives
 CORE=build/bench/core_bench
 OUT="$(mktemp -d)"
 trap 'rm -rf "$OUT"' EXIT
-J="$OUT/results.jsonl"
+J=build/speed-results.jsonl   # kept: bench/report.py build/speed-results.jsonl prints it again
+: > "$J"
 # Threads are set on purpose everywhere: ATen's pool via the tools' own settings, OpenBLAS at 1
 # thread unless a row says otherwise (two pools on two cores oversubscribe them).
 export OPENBLAS_NUM_THREADS=1

@@ -46,8 +46,8 @@ public:
         l.padding = to_vector(*padding);
         l.output_padding = to_vector(t->options.output_padding());
       } else if (auto b = std::dynamic_pointer_cast<nn::BatchNorm2dImpl>(m)) {
-        if (layers_.empty() || (layers_.back().kind != Kind::Conv &&
-                                layers_.back().kind != Kind::ConvTranspose))
+        if (layers_.empty() ||
+            (layers_.back().kind != Kind::Conv && layers_.back().kind != Kind::ConvTranspose))
           throw Error(ErrorCode::InvalidArgument, "BatchNorm without a convolution before it");
         // y = (conv(x) + b - mean) * gamma / sqrt(var + eps) + beta, per output channel.
         Layer &conv = layers_.back();
@@ -89,7 +89,7 @@ public:
       if (l.kind == Kind::ConvTranspose && l.padding == std::vector<int64_t>{0, 0} &&
           l.output_padding == std::vector<int64_t>{0, 0}) {
         const int64_t in = l.weight.size(0), spatial = l.weight.size(2) * l.weight.size(3);
-        l.projection_t = l.weight.reshape({in, -1}).t().contiguous(); // [out*k*k, in]
+        l.projection_t = l.weight.reshape({in, -1}).t().contiguous();       // [out*k*k, in]
         l.projection_bias = l.bias.repeat_interleave(spatial).contiguous(); // [out*k*k]
       }
     // Convolutions of 8 or more input channels run channels-last (NHWC), the layout oneDNN

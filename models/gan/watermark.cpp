@@ -236,7 +236,8 @@ bool Watermark::embed(const FrameView &f, uint32_t payload) {
   // host no longer interferes (improved spread spectrum). Targets are +-strength, or the
   // host's own projection where that already has the right sign and more than the strength.
   // Pixels clipped at 0 or 255 (black backgrounds) keep part of a move from landing, and
-  // distort the others: later passes measure what landed and make up the difference.
+  // distort the others: when any was clipped, later passes measure what landed and make up
+  // the difference.
   constexpr int kPasses = 3;
   for (int pass = 0; pass < kPasses; ++pass) {
     load_luma(f, blocks_x * kBlock, blocks_y * kBlock);
@@ -258,12 +259,14 @@ bool Watermark::embed(const FrameView &f, uint32_t payload) {
     }
     if (pass > 0 && largest < 0.25 * strength_)
       break; // landed (up to rounding to whole levels)
-    add_pattern(f, layout, move.data());
+    if (add_pattern(f, layout, move.data()) == 0)
+      break; // nothing clipped: the moves landed as computed
   }
   return true;
 }
 
-void Watermark::add_pattern(const FrameView &f, const Layout &layout, const float *move) {
+int64_t Watermark::add_pattern(const FrameView &f, const Layout &layout, const float *move) {
+  int64_t clipped = 0;
   const Basis &b = basis();
   const PackedLuma p = packed_luma(f.format);
   float delta[kPixels];
@@ -285,15 +288,21 @@ void Watermark::add_pattern(const FrameView &f, const Layout &layout, const floa
             continue;
           const int64_t px = bx * kBlock + x;
           if (p.size == 0) {
-            row[px] = static_cast<uint8_t>(std::clamp(row[px] + d, 0, 255));
+            const int v = row[px] + d;
+            clipped += v < 0 || v > 255;
+            row[px] = static_cast<uint8_t>(std::clamp(v, 0, 255));
           } else {
             uint8_t *q = row + px * p.size;
-            for (int c : {p.r, p.g, p.b})
-              q[c] = static_cast<uint8_t>(std::clamp(q[c] + d, 0, 255));
+            for (int c : {p.r, p.g, p.b}) {
+              const int v = q[c] + d;
+              clipped += v < 0 || v > 255;
+              q[c] = static_cast<uint8_t>(std::clamp(v, 0, 255));
+            }
           }
         }
       }
     }
+  return clipped;
 }
 
 WatermarkReading Watermark::read(const FrameView &f) {

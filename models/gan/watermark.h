@@ -100,8 +100,9 @@ private:
   void load_luma(const FrameView &frame, int64_t w, int64_t h);
   // coefficients_[slot] from luma_.
   void analyse(const Layout &layout);
-  // Adds move[bit] * chip * basis of every slot to the frame's luma.
-  void add_pattern(const FrameView &frame, const Layout &layout, const float *move);
+  // Adds move[bit] * chip * basis of every slot to the frame's luma; returns how many pixel
+  // values were clipped at 0 or 255.
+  int64_t add_pattern(const FrameView &frame, const Layout &layout, const float *move);
 
   std::string key_;
   double strength_;
