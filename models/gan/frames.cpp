@@ -75,25 +75,30 @@ uint8_t chroma_v(double r, double g, double b) {
 
 } // namespace
 
-int packed_pixel_size(PixelFormat f) {
+PackedLayout packed_layout(PixelFormat f) {
   switch (f) {
   case PixelFormat::Gray8:
-    return 1;
+    return {1, 0, 0, 0};
   case PixelFormat::Rgb:
+    return {3, 0, 1, 2};
   case PixelFormat::Bgr:
-    return 3;
+    return {3, 2, 1, 0};
   case PixelFormat::Rgba:
-  case PixelFormat::Bgra:
   case PixelFormat::Rgbx:
+    return {4, 0, 1, 2};
+  case PixelFormat::Bgra:
   case PixelFormat::Bgrx:
+    return {4, 2, 1, 0};
   case PixelFormat::Xrgb:
-    return 4;
+    return {4, 1, 2, 3};
   case PixelFormat::I420:
   case PixelFormat::Nv12:
-    return 0;
+    break;
   }
-  return 0;
+  return {0, 0, 0, 0};
 }
+
+int packed_pixel_size(PixelFormat f) { return packed_layout(f).size; }
 
 void render_mosaic(const float *images, int64_t count, int64_t channels, int64_t h, int64_t w,
                    int64_t rows, int64_t columns, Scaling scaling, const FrameView &frame) {

@@ -23,6 +23,13 @@ struct FrameView {
 // Bytes per pixel of a packed format (1 for Gray8; 0 for the planar/semi-planar YUV ones).
 int packed_pixel_size(PixelFormat format);
 
+// Where R, G and B sit in a packed pixel: byte offsets, and the pixel's size (as
+// packed_pixel_size). Gray8 has its one byte at 0 for all three; YUV formats have size 0.
+struct PackedLayout {
+  int size, r, g, b;
+};
+PackedLayout packed_layout(PixelFormat format);
+
 // Draws `count` images (float [count, channels, h, w] in [-1, 1], channels 1 or 3) as a
 // rows x columns mosaic filling the whole frame, each scaled to its cell with `scaling`.
 // Cells split the frame as evenly as integers allow, so any frame size works (1x1 included).

@@ -25,32 +25,16 @@ RgbPlanes read_rgb(const FrameView &f) {
   p.height = f.height;
   const size_t n = static_cast<size_t>(f.width * f.height);
   p.r.resize(n), p.g.resize(n), p.b.resize(n);
-  const int size = packed_pixel_size(f.format);
+  const PackedLayout layout = packed_layout(f.format);
   for (int64_t y = 0; y < f.height; ++y) {
     const uint8_t *row = f.planes[0] + y * f.strides[0];
     for (int64_t x = 0; x < f.width; ++x) {
       const size_t i = static_cast<size_t>(y * f.width + x);
-      const uint8_t *px = row + x * size;
       float r = 0, g = 0, b = 0;
-      switch (f.format) {
-      case PixelFormat::Gray8:
-        r = g = b = px[0];
-        break;
-      case PixelFormat::Rgb:
-      case PixelFormat::Rgba:
-      case PixelFormat::Rgbx:
-        r = px[0], g = px[1], b = px[2];
-        break;
-      case PixelFormat::Bgr:
-      case PixelFormat::Bgra:
-      case PixelFormat::Bgrx:
-        r = px[2], g = px[1], b = px[0];
-        break;
-      case PixelFormat::Xrgb:
-        r = px[1], g = px[2], b = px[3];
-        break;
-      case PixelFormat::I420:
-      case PixelFormat::Nv12: {
+      if (layout.size > 0) {
+        const uint8_t *px = row + x * layout.size;
+        r = px[layout.r], g = px[layout.g], b = px[layout.b];
+      } else {
         const float yy = (row[x] - 16) * 255.0f / 219.0f;
         const int64_t cx = x / 2, cy = y / 2;
         float u, v;
@@ -65,8 +49,6 @@ RgbPlanes read_rgb(const FrameView &f) {
         r = yy + 1.402f * v;
         g = yy - 0.344136f * u - 0.714136f * v;
         b = yy + 1.772f * u;
-        break;
-      }
       }
       p.r[i] = std::clamp(r, 0.0f, 255.0f);
       p.g[i] = std::clamp(g, 0.0f, 255.0f);

@@ -86,33 +86,6 @@ uint64_t whitening(const std::string &key) {
   return ks.next() & ((1ULL << kWatermarkBits) - 1);
 }
 
-struct PackedLuma {
-  int size; // bytes per pixel; 0: a luma plane
-  int r, g, b;
-};
-
-PackedLuma packed_luma(PixelFormat f) {
-  switch (f) {
-  case PixelFormat::Rgb:
-    return {3, 0, 1, 2};
-  case PixelFormat::Bgr:
-    return {3, 2, 1, 0};
-  case PixelFormat::Rgba:
-  case PixelFormat::Rgbx:
-    return {4, 0, 1, 2};
-  case PixelFormat::Bgra:
-  case PixelFormat::Bgrx:
-    return {4, 2, 1, 0};
-  case PixelFormat::Xrgb:
-    return {4, 1, 2, 3};
-  case PixelFormat::Gray8:
-  case PixelFormat::I420:
-  case PixelFormat::Nv12:
-    break;
-  }
-  return {0, 0, 0, 0};
-}
-
 } // namespace
 
 // payload (32 bits) then its CRC-24, whitened by the key: bit i of the result is coded bit i.
@@ -187,11 +160,11 @@ const Watermark::Layout &Watermark::layout_for(int64_t blocks_x, int64_t blocks_
 
 void Watermark::load_luma(const FrameView &f, int64_t w, int64_t h) {
   luma_.resize(static_cast<size_t>(w * h));
-  const PackedLuma p = packed_luma(f.format);
+  const PackedLayout p = packed_layout(f.format);
   for (int64_t y = 0; y < h; ++y) {
     const uint8_t *row = f.planes[0] + y * f.strides[0];
     float *out = luma_.data() + y * w;
-    if (p.size == 0) {
+    if (p.size <= 1) { // a luma plane (Gray8, or Y of a YUV format)
       for (int64_t x = 0; x < w; ++x)
         out[x] = row[x];
     } else {
@@ -268,7 +241,7 @@ bool Watermark::embed(const FrameView &f, uint32_t payload) {
 int64_t Watermark::add_pattern(const FrameView &f, const Layout &layout, const float *move) {
   int64_t clipped = 0;
   const Basis &b = basis();
-  const PackedLuma p = packed_luma(f.format);
+  const PackedLayout p = packed_layout(f.format);
   float delta[kPixels];
   for (int64_t by = 0; by < layout.blocks_y; ++by)
     for (int64_t bx = 0; bx < layout.blocks_x; ++bx) {
@@ -287,7 +260,7 @@ int64_t Watermark::add_pattern(const FrameView &f, const Layout &layout, const f
           if (d == 0)
             continue;
           const int64_t px = bx * kBlock + x;
-          if (p.size == 0) {
+          if (p.size <= 1) {
             const int v = row[px] + d;
             clipped += v < 0 || v > 255;
             row[px] = static_cast<uint8_t>(std::clamp(v, 0, 255));
