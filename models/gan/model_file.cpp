@@ -2,6 +2,7 @@
 #include "gan/model_file.h"
 
 #include "gan/error.h"
+#include "gan/hash.h"
 
 #include <nlohmann/json.hpp>
 
@@ -131,11 +132,7 @@ size_t dtype_size(DType d) {
 }
 
 std::string fnv1a64_hex(const uint8_t *data, size_t size) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (size_t i = 0; i < size; ++i) {
-    h ^= data[i];
-    h *= 0x100000001b3ull;
-  }
+  const uint64_t h = fnv1a64(data, size);
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
   return buf;

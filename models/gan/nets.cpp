@@ -2,6 +2,7 @@
 #include "gan/nets.h"
 
 #include "gan/error.h"
+#include "gan/hash.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 
@@ -310,13 +311,6 @@ std::string shape_text(c10::IntArrayRef shape) {
   for (size_t i = 0; i < shape.size(); ++i)
     s += (i ? ", " : "") + std::to_string(shape[i]);
   return s + "]";
-}
-
-uint64_t splitmix64(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
 }
 
 } // namespace
