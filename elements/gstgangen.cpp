@@ -538,6 +538,7 @@ static GstFlowReturn gst_gan_gen_fill(GstPushSrc *psrc, GstBuffer *buffer) {
 
   const Settings s = gst_gan_gen_settings(self);
   const guint64 n = priv->n_frames;
+  const guint32 payload = gst_gan_gen_payload(self, s);
   bool watermarked = false;
   try {
     const std::vector<float> &tiles = gst_gan_gen_frame(self, s, n);
@@ -553,7 +554,7 @@ static GstFlowReturn gst_gan_gen_fill(GstPushSrc *psrc, GstBuffer *buffer) {
     if (s.watermark) {
       if (!priv->watermark || priv->watermark->key() != s.watermark_key)
         priv->watermark = std::make_unique<gan::Watermark>(s.watermark_key);
-      watermarked = priv->watermark->embed(view, gst_gan_gen_payload(self, s));
+      watermarked = priv->watermark->embed(view, payload);
     }
   } catch (const gan::Error &e) {
     gst_gan_post_error(GST_ELEMENT(self), "Could not generate frame " + std::to_string(n), e);
@@ -572,7 +573,7 @@ static GstFlowReturn gst_gan_gen_fill(GstPushSrc *psrc, GstBuffer *buffer) {
       gst_buffer_add_gan_synthetic_meta(buffer, priv->generator->info().id.c_str(), s.seed, n);
   if (meta && watermarked) {
     meta->watermarked = TRUE;
-    meta->watermark_payload = gst_gan_gen_payload(self, s);
+    meta->watermark_payload = payload;
   }
 
   GST_BUFFER_PTS(buffer) = s.timestamp_offset + priv->running_time;

@@ -2,6 +2,7 @@
 #include "gan/watermark.h"
 
 #include "gan/error.h"
+#include "gan/hash.h"
 
 #include <algorithm>
 #include <cmath>
@@ -46,22 +47,17 @@ const Basis &basis() {
   return b;
 }
 
-uint64_t fnv1a64(const std::string &s, uint64_t h = 0xcbf29ce484222325ULL) {
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  return h;
+uint64_t hash_text(const std::string &s, uint64_t h = kFnv1a64Offset) {
+  return fnv1a64(s.data(), s.size(), h);
 }
 
-// SplitMix64: the keyed stream that lays out the pattern.
+// SplitMix64 from a keyed seed: the stream that lays out the pattern.
 struct KeyStream {
   uint64_t state;
   uint64_t next() {
-    uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
+    const uint64_t z = splitmix64(state);
+    state += 0x9e3779b97f4a7c15ULL;
+    return z;
   }
   uint64_t below(uint64_t n) { return next() % n; } // n << 2^64: bias negligible
 };
@@ -82,7 +78,7 @@ uint32_t crc24(uint32_t payload) {
 
 // The key's whitening of the coded bits, so that no payload gives a structured pattern.
 uint64_t whitening(const std::string &key) {
-  KeyStream ks{fnv1a64(key, fnv1a64("gst-gan watermark whitening"))};
+  KeyStream ks{hash_text(key, hash_text("gst-gan watermark whitening"))};
   return ks.next() & ((1ULL << kWatermarkBits) - 1);
 }
 
@@ -145,8 +141,8 @@ const Watermark::Layout &Watermark::layout_for(int64_t blocks_x, int64_t blocks_
   layout_.blocks_y = blocks_y;
   layout_.bit.assign(slots, 0);
   layout_.chip.assign(slots, 1);
-  KeyStream ks{fnv1a64(key_, fnv1a64("gst-gan watermark layout " + std::to_string(blocks_x) + "x" +
-                                     std::to_string(blocks_y)))};
+  KeyStream ks{hash_text(key_, hash_text("gst-gan watermark layout " + std::to_string(blocks_x) +
+                                         "x" + std::to_string(blocks_y)))};
   std::vector<uint32_t> order(slots);
   std::iota(order.begin(), order.end(), 0u);
   for (size_t i = slots; i > 1; --i) // Fisher-Yates: bits spread over the whole frame
@@ -176,8 +172,14 @@ void Watermark::load_luma(const FrameView &f, int64_t w, int64_t h) {
   }
 }
 
-void Watermark::analyse(const Layout &layout) {
+const Watermark::Layout *Watermark::analyse(const FrameView &f) {
+  if (f.width < 1 || f.height < 1 || !f.planes[0])
+    throw Error(ErrorCode::InvalidArgument, "watermark: empty frame");
+  if (!watermark_fits(f.width, f.height))
+    return nullptr;
+  const Layout &layout = layout_for(f.width / kBlock, f.height / kBlock);
   const int64_t w = layout.blocks_x * kBlock;
+  load_luma(f, w, layout.blocks_y * kBlock);
   coefficients_.resize(layout.bit.size());
   const Basis &b = basis();
   float block[kPixels];
@@ -193,15 +195,10 @@ void Watermark::analyse(const Layout &layout) {
         out[k] = acc;
       }
     }
+  return &layout;
 }
 
 bool Watermark::embed(const FrameView &f, uint32_t payload) {
-  if (f.width < 1 || f.height < 1 || !f.planes[0])
-    throw Error(ErrorCode::InvalidArgument, "watermark: empty frame");
-  if (!watermark_fits(f.width, f.height))
-    return false;
-  const int64_t blocks_x = f.width / kBlock, blocks_y = f.height / kBlock;
-  const Layout &layout = layout_for(blocks_x, blocks_y);
   const uint64_t coded = watermark_code(payload, key_);
 
   // Per bit, the host's projection on the pattern, h_i = mean(chip * coefficient); each slot
@@ -213,8 +210,10 @@ bool Watermark::embed(const FrameView &f, uint32_t payload) {
   // the difference.
   constexpr int kPasses = 3;
   for (int pass = 0; pass < kPasses; ++pass) {
-    load_luma(f, blocks_x * kBlock, blocks_y * kBlock);
-    analyse(layout);
+    const Layout *analysed = analyse(f);
+    if (!analysed)
+      return false; // too small: left untouched
+    const Layout &layout = *analysed;
     std::array<double, kWatermarkBits> projection{};
     std::array<int64_t, kWatermarkBits> count{};
     for (size_t s = 0; s < layout.bit.size(); ++s) {
@@ -280,14 +279,10 @@ int64_t Watermark::add_pattern(const FrameView &f, const Layout &layout, const f
 
 WatermarkReading Watermark::read(const FrameView &f) {
   WatermarkReading r;
-  if (f.width < 1 || f.height < 1 || !f.planes[0])
-    throw Error(ErrorCode::InvalidArgument, "watermark: empty frame");
-  if (!watermark_fits(f.width, f.height))
+  const Layout *analysed = analyse(f);
+  if (!analysed)
     return r;
-  const int64_t blocks_x = f.width / kBlock, blocks_y = f.height / kBlock;
-  const Layout &layout = layout_for(blocks_x, blocks_y);
-  load_luma(f, blocks_x * kBlock, blocks_y * kBlock);
-  analyse(layout);
+  const Layout &layout = *analysed;
   std::array<double, kWatermarkBits> dot{}, energy{};
   for (size_t s = 0; s < layout.bit.size(); ++s) {
     const double c = coefficients_[s];

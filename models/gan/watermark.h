@@ -98,8 +98,9 @@ private:
   const Layout &layout_for(int64_t blocks_x, int64_t blocks_y);
   // The luma of the frame's whole blocks as floats (row-major, blocks_x * 8 wide).
   void load_luma(const FrameView &frame, int64_t w, int64_t h);
-  // coefficients_[slot] from luma_.
-  void analyse(const Layout &layout);
+  // Checks the view (Error on an empty one), then fills coefficients_[slot] for the layout
+  // of its block grid, which it returns; nullptr when the frame is too small for a mark.
+  const Layout *analyse(const FrameView &frame);
   // Adds move[bit] * chip * basis of every slot to the frame's luma; returns how many pixel
   // values were clipped at 0 or 255.
   int64_t add_pattern(const FrameView &frame, const Layout &layout, const float *move);
