@@ -619,12 +619,17 @@ static GstFlowReturn gst_gan_detect_submit_input_buffer(GstBaseTransform *trans,
   return GST_FLOW_OK;
 }
 
+// The verdict: a found watermark proves the frame synthetic; otherwise the detector decides.
+static bool gst_gan_detect_is_fake(const Settings &s, const Pending &p) {
+  return p.watermark.found || sigmoid(p.result.logit) >= s.threshold;
+}
+
 static void gst_gan_detect_annotate(GstGanDetect *self, const Settings &s, Pending &p) {
   const std::string &model_id = p.result.model_id;
   GstGanDetectPrivate *priv = self->priv;
   const double probability = sigmoid(p.result.logit);
   const bool marked = p.watermark.found;
-  const bool is_fake = marked || probability >= s.threshold;
+  const bool is_fake = gst_gan_detect_is_fake(s, p);
   const char *decided_by = marked ? "watermark" : "detector";
   if (!gst_buffer_is_writable(p.buffer))
     p.buffer = gst_buffer_make_writable(p.buffer); // metadata only: pixels are not copied
@@ -675,8 +680,7 @@ static GstFlowReturn gst_gan_detect_generate_output(GstBaseTransform *trans, Gst
     Pending p = priv->queue.front();
     priv->queue.pop_front();
     gst_gan_detect_annotate(self, s, p);
-    if (s.action == GST_GAN_DETECT_ACTION_DROP &&
-        (p.watermark.found || sigmoid(p.result.logit) >= s.threshold)) {
+    if (s.action == GST_GAN_DETECT_ACTION_DROP && gst_gan_detect_is_fake(s, p)) {
       gst_buffer_unref(p.buffer);
       continue;
     }
