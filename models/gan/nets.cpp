@@ -21,30 +21,18 @@ class FoldedSequential {
 public:
   explicit FoldedSequential(const nn::Sequential &seq) {
     torch::NoGradGuard no_grad;
-    const auto children = seq->children();
-    for (size_t i = 0; i < children.size(); ++i) {
-      const std::shared_ptr<nn::Module> &m = children[i];
+    for (const std::shared_ptr<nn::Module> &m : seq->children()) {
       Layer l;
       if (auto c = std::dynamic_pointer_cast<nn::Conv2dImpl>(m)) {
         l.kind = Kind::Conv;
         l.weight = c->weight.detach().clone();
         l.bias = c->options.bias() ? c->bias.detach().clone() : torch::zeros({l.weight.size(0)});
-        const auto *padding = c10::get_if<torch::ExpandingArray<2>>(&c->options.padding());
-        if (!padding || c->options.groups() != 1 || (*c->options.dilation())[0] != 1 ||
-            (*c->options.dilation())[1] != 1)
-          throw Error(ErrorCode::InvalidArgument, "only plain convolutions are compiled");
-        l.stride = to_vector(c->options.stride());
-        l.padding = to_vector(*padding);
+        read_geometry(c->options, l);
       } else if (auto t = std::dynamic_pointer_cast<nn::ConvTranspose2dImpl>(m)) {
         l.kind = Kind::ConvTranspose;
         l.weight = t->weight.detach().clone();
         l.bias = t->options.bias() ? t->bias.detach().clone() : torch::zeros({l.weight.size(1)});
-        const auto *padding = c10::get_if<torch::ExpandingArray<2>>(&t->options.padding());
-        if (!padding || t->options.groups() != 1 || (*t->options.dilation())[0] != 1 ||
-            (*t->options.dilation())[1] != 1)
-          throw Error(ErrorCode::InvalidArgument, "only plain convolutions are compiled");
-        l.stride = to_vector(t->options.stride());
-        l.padding = to_vector(*padding);
+        read_geometry(t->options, l);
         l.output_padding = to_vector(t->options.output_padding());
       } else if (auto b = std::dynamic_pointer_cast<nn::BatchNorm2dImpl>(m)) {
         if (layers_.empty() ||
@@ -160,6 +148,16 @@ private:
     double slope = 0;
     torch::Tensor projection_t, projection_bias;
   };
+
+  // Stride and padding of a plain (ungrouped, undilated, explicitly padded) convolution or
+  // transposed convolution; anything else is not compiled.
+  template <typename Options> static void read_geometry(const Options &o, Layer &l) {
+    const auto *padding = c10::get_if<torch::ExpandingArray<2>>(&o.padding());
+    if (!padding || o.groups() != 1 || (*o.dilation())[0] != 1 || (*o.dilation())[1] != 1)
+      throw Error(ErrorCode::InvalidArgument, "only plain convolutions are compiled");
+    l.stride = to_vector(o.stride());
+    l.padding = to_vector(*padding);
+  }
   std::vector<Layer> layers_;
 };
 
