@@ -54,7 +54,6 @@ struct GstGanMarkPrivate {
   // streaming thread only
   std::unique_ptr<gan::Watermark> watermark;
   gan::PixelFormat format = gan::PixelFormat::I420;
-  bool warned_small = false;
 };
 
 struct _GstGanMark {
@@ -107,7 +106,6 @@ static gboolean gst_gan_mark_set_info(GstVideoFilter *filter, GstCaps *, GstVide
   GstGanMark *self = GST_GAN_MARK(filter);
   if (!gst_gan_pixel_format(GST_VIDEO_INFO_FORMAT(in_info), &self->priv->format))
     return FALSE;
-  self->priv->warned_small = false;
   if (!gan::watermark_fits(GST_VIDEO_INFO_WIDTH(in_info), GST_VIDEO_INFO_HEIGHT(in_info))) {
     GST_ELEMENT_WARNING(self, STREAM, FORMAT,
                         ("Frames of %dx%d are too small for the watermark (at least %dx%d); they "
@@ -116,7 +114,6 @@ static gboolean gst_gan_mark_set_info(GstVideoFilter *filter, GstCaps *, GstVide
                          static_cast<int>(gan::kWatermarkMinSide),
                          static_cast<int>(gan::kWatermarkMinSide)),
                         (NULL));
-    self->priv->warned_small = true;
   }
   return TRUE;
 }
