@@ -5,7 +5,7 @@
 
 std::string gst_gan_shipped_model(const char *name) {
   const char *env = g_getenv("GST_GAN_MODELS_DIR");
-  for (const char *dir : {env, GST_GAN_SOURCE_MODELS_DIR, GST_GAN_INSTALLED_MODELS_DIR}) {
+  for (const char *dir : {env, GST_GAN_INSTALLED_MODELS_DIR, GST_GAN_SOURCE_MODELS_DIR}) {
     if (!dir)
       continue;
     gchar *path = g_build_filename(dir, name, NULL);

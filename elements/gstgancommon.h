@@ -13,7 +13,8 @@
 #include <string>
 
 // The path of a shipped model file ("fmnist-dcgan.gan"): $GST_GAN_MODELS_DIR, then the
-// source tree's models/ (running from the build tree), then the installed data dir.
+// installed data dir (<prefix>/share/gst-gan/models), then the source tree's models/ (a build
+// tree that was never installed).
 std::string gst_gan_shipped_model(const char *name);
 
 // Posts GST_ELEMENT_ERROR for a core error at start/load time: missing file ->

@@ -33,8 +33,9 @@
  */
 #include "gstgandetect.h"
 
+#include "config.h"
 #include "gstgancommon.h"
-#include "gstganmeta.h"
+#include <gst/gan/gstganmeta.h>
 
 #include "gan/preprocess.h"
 #include "gan/runtime.h"
@@ -42,6 +43,9 @@
 #include "gan/watermark.h"
 
 #include <gst/video/video.h>
+#if HAVE_GST_ANALYTICS
+#include <gst/analytics/analytics.h>
+#endif
 
 #include <chrono>
 #include <cmath>
@@ -54,7 +58,8 @@ GST_DEBUG_CATEGORY_STATIC(gst_gan_detect_debug);
 #define GST_CAT_DEFAULT gst_gan_detect_debug
 
 #define DEFAULT_MODEL NULL
-#define DEFAULT_PREPROCESS GST_GAN_DETECT_PREPROCESS_RESIZE
+#define DEFAULT_PREPROCESS GST_GAN_DETECT_PREPROCESS_AUTO
+#define DEFAULT_MODEL_DESCRIPTION NULL
 #define DEFAULT_MAX_TILES 16
 #define DEFAULT_THRESHOLD 0.5
 #define DEFAULT_POST_MESSAGES TRUE
@@ -67,6 +72,7 @@ GST_DEBUG_CATEGORY_STATIC(gst_gan_detect_debug);
 enum {
   PROP_0,
   PROP_MODEL,
+  PROP_MODEL_DESCRIPTION,
   PROP_PREPROCESS,
   PROP_MAX_TILES,
   PROP_THRESHOLD,
@@ -95,6 +101,7 @@ namespace {
 
 struct Settings {
   std::string model;
+  std::string model_description; // JSON or a JSON file (TorchScript models); empty: none
   GstGanDetectPreprocess preprocess = DEFAULT_PREPROCESS;
   guint max_tiles = DEFAULT_MAX_TILES;
   gdouble threshold = DEFAULT_THRESHOLD;
@@ -126,12 +133,18 @@ struct Pending {
   gan::WatermarkVerdict watermark;
 };
 
-gan::Preprocess core_preprocess(GstGanDetectPreprocess p) {
+gan::Preprocess core_preprocess(GstGanDetectPreprocess p, const gan::ModelDescription &d) {
   switch (p) {
   case GST_GAN_DETECT_PREPROCESS_CENTER_CROP:
     return gan::Preprocess::CenterCrop;
   case GST_GAN_DETECT_PREPROCESS_TILES:
     return gan::Preprocess::Tiles;
+  case GST_GAN_DETECT_PREPROCESS_LETTERBOX:
+    return gan::Preprocess::Letterbox;
+  case GST_GAN_DETECT_PREPROCESS_AUTO:
+    return d.aspect == gan::Aspect::Crop  ? gan::Preprocess::CenterCrop
+           : d.aspect == gan::Aspect::Pad ? gan::Preprocess::Letterbox
+                                          : gan::Preprocess::Resize;
   case GST_GAN_DETECT_PREPROCESS_RESIZE:
     break;
   }
@@ -159,6 +172,7 @@ struct GstGanDetectPrivate {
   bool have_info = false;
   std::deque<Pending> queue;
   std::vector<float> inputs;
+  int64_t input_height = 0, input_width = 0; // of the inputs waiting in `inputs`
   std::unique_ptr<gan::Watermark> watermark; // for the key it was made with
   gan::WatermarkVote vote;
   guint64 next_frame = 0;
@@ -185,6 +199,10 @@ static GType gst_gan_detect_preprocess_get_type(void) {
       {GST_GAN_DETECT_PREPROCESS_RESIZE, "The whole frame, resized", "resize"},
       {GST_GAN_DETECT_PREPROCESS_CENTER_CROP, "The centred crop, resized", "center-crop"},
       {GST_GAN_DETECT_PREPROCESS_TILES, "Native-resolution tiles, scores averaged", "tiles"},
+      {GST_GAN_DETECT_PREPROCESS_AUTO, "As the model's description says (resize by default)",
+       "auto"},
+      {GST_GAN_DETECT_PREPROCESS_LETTERBOX, "The whole frame fitted, aspect kept, padded black",
+       "letterbox"},
       {0, NULL, NULL}};
   if (g_once_init_enter(&type))
     g_once_init_leave(&type, g_enum_register_static("GstGanDetectPreprocess", values));
@@ -209,10 +227,12 @@ static std::string gst_gan_detect_model_path(const std::string &model) {
 
 // Loads beside whatever runs now; the caller swaps it in.
 static std::shared_ptr<gan::Detector> gst_gan_detect_load(GstGanDetect *self,
-                                                          const std::string &path, bool fatal) {
+                                                          const std::string &path,
+                                                          const std::string &description,
+                                                          bool fatal) {
   gan::hold_blas_to_one_thread();
   try {
-    return std::shared_ptr<gan::Detector>(gan::Detector::load(path));
+    return std::shared_ptr<gan::Detector>(gan::Detector::load(path, description));
   } catch (const gan::Error &e) {
     if (fatal)
       gst_gan_post_error(GST_ELEMENT(self), "Could not load detector model '" + path + "'", e);
@@ -234,9 +254,10 @@ static std::shared_ptr<gan::Detector> gst_gan_detect_load(GstGanDetect *self,
   return nullptr;
 }
 
-static void gst_gan_detect_swap_model(GstGanDetect *self, const std::string &model) {
-  const std::string path = gst_gan_detect_model_path(model);
-  std::shared_ptr<gan::Detector> fresh = gst_gan_detect_load(self, path, false);
+static void gst_gan_detect_swap_model(GstGanDetect *self, const Settings &s) {
+  const std::string path = gst_gan_detect_model_path(s.model);
+  std::shared_ptr<gan::Detector> fresh =
+      gst_gan_detect_load(self, path, s.model_description, false);
   if (!fresh)
     return;
   const std::string id = fresh->info().id;
@@ -255,16 +276,19 @@ static void gst_gan_detect_swap_model(GstGanDetect *self, const std::string &mod
 static void gst_gan_detect_set_property(GObject *object, guint prop_id, const GValue *value,
                                         GParamSpec *pspec) {
   GstGanDetect *self = GST_GAN_DETECT(object);
-  if (prop_id == PROP_MODEL) {
-    const gchar *model = g_value_get_string(value);
+  if (prop_id == PROP_MODEL || prop_id == PROP_MODEL_DESCRIPTION) {
+    const gchar *text = g_value_get_string(value);
     bool running;
+    Settings settings;
     {
       std::lock_guard<std::mutex> guard(self->priv->lock);
-      self->priv->settings.model = model ? model : "";
+      (prop_id == PROP_MODEL ? self->priv->settings.model
+                             : self->priv->settings.model_description) = text ? text : "";
       running = self->priv->detector != nullptr;
+      settings = self->priv->settings;
     }
     if (running) // hot swap: the stream keeps the old model until the new one is ready
-      gst_gan_detect_swap_model(self, model ? model : "");
+      gst_gan_detect_swap_model(self, settings);
     return;
   }
   std::lock_guard<std::mutex> guard(self->priv->lock);
@@ -317,6 +341,9 @@ static void gst_gan_detect_get_property(GObject *object, guint prop_id, GValue *
   switch (prop_id) {
   case PROP_MODEL:
     g_value_set_string(value, s.model.empty() ? NULL : s.model.c_str());
+    break;
+  case PROP_MODEL_DESCRIPTION:
+    g_value_set_string(value, s.model_description.empty() ? NULL : s.model_description.c_str());
     break;
   case PROP_PREPROCESS:
     g_value_set_enum(value, s.preprocess);
@@ -387,8 +414,10 @@ static void gst_gan_detect_clear_queue(GstGanDetectPrivate *priv) {
 static gboolean gst_gan_detect_start(GstBaseTransform *trans) {
   GstGanDetect *self = GST_GAN_DETECT(trans);
   GstGanDetectPrivate *priv = self->priv;
-  const std::string path = gst_gan_detect_model_path(gst_gan_detect_settings(self).model);
-  std::shared_ptr<gan::Detector> detector = gst_gan_detect_load(self, path, true);
+  const Settings settings = gst_gan_detect_settings(self);
+  const std::string path = gst_gan_detect_model_path(settings.model);
+  std::shared_ptr<gan::Detector> detector =
+      gst_gan_detect_load(self, path, settings.model_description, true);
   if (!detector)
     return FALSE;
   GST_INFO_OBJECT(self, "loaded %s (%s)", path.c_str(), detector->info().id.c_str());
@@ -471,17 +500,14 @@ static bool gst_gan_detect_run_batch(GstGanDetect *self) {
     std::lock_guard<std::mutex> guard(priv->lock);
     detector = priv->detector;
   }
-  const int64_t n =
-      detector ? static_cast<int64_t>(priv->inputs.size() /
-                                      static_cast<size_t>(detector->info().config.channels *
-                                                          detector->info().config.height *
-                                                          detector->info().config.width))
-               : 0;
+  const int64_t image =
+      detector ? detector->info().config.channels * priv->input_height * priv->input_width : 0;
+  const int64_t n = image > 0 ? static_cast<int64_t>(priv->inputs.size()) / image : 0;
   std::vector<float> logits(static_cast<size_t>(n));
   if (n > 0) {
     const auto t0 = std::chrono::steady_clock::now();
     try {
-      detector->score(priv->inputs.data(), n, logits.data());
+      detector->score(priv->inputs.data(), n, priv->input_height, priv->input_width, logits.data());
     } catch (const gan::Error &e) {
       gst_gan_post_error(GST_ELEMENT(self), "Detector inference failed", e);
       return false;
@@ -523,12 +549,20 @@ static bool gst_gan_detect_prepare_inputs(GstGanDetect *self, const Settings &s,
                                           const std::shared_ptr<gan::Detector> &detector,
                                           const gan::FrameView &view, Pending &p) {
   GstGanDetectPrivate *priv = self->priv;
-  const gan::ModelConfig &c = detector->info().config;
-  const int64_t image = c.channels * c.height * c.width;
-  p.first_input = static_cast<int64_t>(priv->inputs.size()) / image;
+  const gan::ModelInfo &info = detector->info();
+  const gan::ModelConfig &c = info.config;
+  // A model that takes any size sees the frame at its own size.
+  const int64_t h = info.description.any_size ? view.height : c.height;
+  const int64_t w = info.description.any_size ? view.width : c.width;
+  if (priv->inputs.empty())
+    priv->input_height = h, priv->input_width = w;
+  else if ((h != priv->input_height || w != priv->input_width) && !gst_gan_detect_run_batch(self))
+    return false; // (another size cannot join this batch: it ran first)
+  p.first_input = static_cast<int64_t>(priv->inputs.size()) / (c.channels * h * w);
+  priv->input_height = h, priv->input_width = w;
   try {
-    p.inputs = gan::frame_to_inputs(view, core_preprocess(s.preprocess), c.channels, c.height,
-                                    c.width, s.max_tiles, priv->inputs);
+    p.inputs = gan::frame_to_inputs(view, core_preprocess(s.preprocess, info.description),
+                                    c.channels, h, w, s.max_tiles, priv->inputs);
   } catch (const gan::Error &e) {
     gst_gan_post_error(GST_ELEMENT(self), "Could not preprocess a frame", e);
     return false;
@@ -565,6 +599,13 @@ static GstFlowReturn gst_gan_detect_submit_input_buffer(GstBaseTransform *trans,
     gst_buffer_unref(input);
     GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, (NULL), ("no caps before the first buffer"));
     return GST_FLOW_NOT_NEGOTIATED;
+  }
+  // Controlled properties (threshold) take their value at this frame's stream time.
+  if (trans->segment.format == GST_FORMAT_TIME) {
+    const GstClockTime stream_time =
+        gst_segment_to_stream_time(&trans->segment, GST_FORMAT_TIME, GST_BUFFER_PTS(input));
+    if (GST_CLOCK_TIME_IS_VALID(stream_time))
+      gst_object_sync_values(GST_OBJECT(self), stream_time);
   }
   const Settings s = gst_gan_detect_settings(self);
   std::shared_ptr<gan::Detector> detector;
@@ -624,6 +665,26 @@ static bool gst_gan_detect_is_fake(const Settings &s, const Pending &p) {
   return p.watermark.found || sigmoid(p.result.logit) >= s.threshold;
 }
 
+// GStreamer >= 1.24: the verdict as a standard classification too, so generic analytics
+// consumers read it without this project's headers: classes "real" and "synthetic" with their
+// confidences (a found watermark makes "synthetic" certain).
+static void gst_gan_detect_add_analytics_meta(GstBuffer *buffer, double synthetic) {
+#if HAVE_GST_ANALYTICS
+  GstAnalyticsRelationMeta *relations = gst_buffer_get_analytics_relation_meta(buffer);
+  if (!relations)
+    relations = gst_buffer_add_analytics_relation_meta(buffer);
+  if (!relations)
+    return;
+  gfloat confidences[2] = {static_cast<gfloat>(1.0 - synthetic), static_cast<gfloat>(synthetic)};
+  GQuark classes[2] = {g_quark_from_static_string("real"), g_quark_from_static_string("synthetic")};
+  GstAnalyticsClsMtd cls;
+  if (!gst_analytics_relation_meta_add_cls_mtd(relations, 2, confidences, classes, &cls))
+    GST_WARNING("could not add the analytics classification");
+#else
+  (void)buffer, (void)synthetic;
+#endif
+}
+
 static void gst_gan_detect_annotate(GstGanDetect *self, const Settings &s, Pending &p) {
   const std::string &model_id = p.result.model_id;
   GstGanDetectPrivate *priv = self->priv;
@@ -645,6 +706,7 @@ static void gst_gan_detect_annotate(GstGanDetect *self, const Settings &s, Pendi
     meta->watermark_payload = marked ? p.watermark.payload : 0;
     meta->watermark_confidence = p.watermark.confidence;
   }
+  gst_gan_detect_add_analytics_meta(p.buffer, is_fake && marked ? 1.0 : probability);
   priv->summary_frames++;
   priv->summary_fake += is_fake ? 1 : 0;
   priv->summary_watermarked += marked ? 1 : 0;
@@ -808,6 +870,23 @@ static void gst_gan_detect_class_init(GstGanDetectClass *klass) {
                           "Detector model file (gst-gan detector or GAN, or TorchScript); NULL: "
                           "the shipped Fashion-MNIST detector",
                           DEFAULT_MODEL, rw_playing));
+  /**
+   * GstGanDetect:model-description:
+   *
+   * How a TorchScript detector wants its input, overriding its attributes and the JSON sidecar
+   * beside it (`model.pt.json`): JSON text, or the path of a JSON file. Keys: channels, size or
+   * height/width, any_size, range ("-1..1", "0..1", "0..255"), mean, std, channel_order ("rgb",
+   * "bgr"), aspect ("stretch", "crop", "pad"), output ("logit", "probability", "softmax"),
+   * fake_class. A torchvision-style classifier:
+   * `{"size": [224, 224], "range": "0..1", "mean": [0.485, 0.456, 0.406], "std": [0.229,
+   * 0.224, 0.225], "output": "softmax"}`. Changing it while playing reloads the model.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_MODEL_DESCRIPTION,
+      g_param_spec_string("model-description", "Model description",
+                          "How a TorchScript detector wants its input (JSON text or file); "
+                          "overrides its attributes and its .json sidecar",
+                          DEFAULT_MODEL_DESCRIPTION, rw_playing));
   g_object_class_install_property(
       gobject_class, PROP_PREPROCESS,
       g_param_spec_enum("preprocess", "Preprocess", "How a frame becomes the model's input",
@@ -820,7 +899,8 @@ static void gst_gan_detect_class_init(GstGanDetectClass *klass) {
       gobject_class, PROP_THRESHOLD,
       g_param_spec_double("threshold", "Threshold",
                           "Fake probability at or above which a frame is judged fake", 0.0, 1.0,
-                          DEFAULT_THRESHOLD, rw_playing));
+                          DEFAULT_THRESHOLD,
+                          static_cast<GParamFlags>(rw_playing | GST_PARAM_CONTROLLABLE)));
   g_object_class_install_property(
       gobject_class, PROP_POST_MESSAGES,
       g_param_spec_boolean("post-messages", "Post messages",

@@ -14,11 +14,16 @@ G_DECLARE_FINAL_TYPE(GstGanDetect, gst_gan_detect, GST, GAN_DETECT, GstBaseTrans
  * @GST_GAN_DETECT_PREPROCESS_RESIZE: the whole frame resized to the model's input
  * @GST_GAN_DETECT_PREPROCESS_CENTER_CROP: the centred region of the model's aspect ratio
  * @GST_GAN_DETECT_PREPROCESS_TILES: native-resolution tiles, scores combined
+ * @GST_GAN_DETECT_PREPROCESS_AUTO: as the model's description says (its "aspect": stretch is
+ *   resize, crop is center-crop, pad is letterbox); resize for gst-gan model files
+ * @GST_GAN_DETECT_PREPROCESS_LETTERBOX: the whole frame scaled to fit, aspect kept, padded black
  */
 typedef enum {
   GST_GAN_DETECT_PREPROCESS_RESIZE,
   GST_GAN_DETECT_PREPROCESS_CENTER_CROP,
   GST_GAN_DETECT_PREPROCESS_TILES,
+  GST_GAN_DETECT_PREPROCESS_AUTO,
+  GST_GAN_DETECT_PREPROCESS_LETTERBOX,
 } GstGanDetectPreprocess;
 
 /**

@@ -28,7 +28,7 @@
 #include "gstgangen.h"
 
 #include "gstgancommon.h"
-#include "gstganmeta.h"
+#include <gst/gan/gstganmeta.h>
 
 #include "gan/runtime.h"
 #include "gan/threads.h"
@@ -62,6 +62,7 @@ GST_DEBUG_CATEGORY_STATIC(gst_gan_gen_debug);
 enum {
   PROP_0,
   PROP_MODEL,
+  PROP_MODEL_DESCRIPTION,
   PROP_SEED,
   PROP_MOTION,
   PROP_WALK_FRAMES,
@@ -85,7 +86,8 @@ namespace {
 
 // What the properties set; copied under the lock once per buffer.
 struct Settings {
-  std::string model; // empty: the shipped Fashion-MNIST DCGAN
+  std::string model;             // empty: the shipped Fashion-MNIST DCGAN
+  std::string model_description; // JSON or a JSON file (TorchScript models); empty: none
   guint64 seed = DEFAULT_SEED;
   GstGanGenMotion motion = DEFAULT_MOTION;
   guint walk_frames = DEFAULT_WALK_FRAMES;
@@ -200,6 +202,11 @@ static void gst_gan_gen_set_property(GObject *object, guint prop_id, const GValu
     s.model = model ? model : "";
     break;
   }
+  case PROP_MODEL_DESCRIPTION: {
+    const gchar *description = g_value_get_string(value);
+    s.model_description = description ? description : "";
+    break;
+  }
   case PROP_SEED:
     s.seed = g_value_get_uint64(value);
     break;
@@ -253,6 +260,9 @@ static void gst_gan_gen_get_property(GObject *object, guint prop_id, GValue *val
   case PROP_MODEL:
     g_value_set_string(value, s.model.empty() ? NULL : s.model.c_str());
     break;
+  case PROP_MODEL_DESCRIPTION:
+    g_value_set_string(value, s.model_description.empty() ? NULL : s.model_description.c_str());
+    break;
   case PROP_SEED:
     g_value_set_uint64(value, s.seed);
     break;
@@ -302,7 +312,7 @@ static gboolean gst_gan_gen_start(GstBaseSrc *bsrc) {
   const std::string path = s.model.empty() ? gst_gan_shipped_model("fmnist-dcgan.gan") : s.model;
   gan::hold_blas_to_one_thread();
   try {
-    priv->generator = gan::Generator::load(path);
+    priv->generator = gan::Generator::load(path, s.model_description);
   } catch (const gan::Error &e) {
     gst_gan_post_error(GST_ELEMENT(self), "Could not load generator model '" + path + "'", e);
     return FALSE;
@@ -441,6 +451,25 @@ static gboolean gst_gan_gen_query(GstBaseSrc *bsrc, GstQuery *query) {
       return TRUE;
     }
     break;
+  case GST_QUERY_DURATION: {
+    // num-buffers frames, as videotestsrc answers: in frames, or their time at the framerate.
+    GstFormat format;
+    gst_query_parse_duration(query, &format, NULL);
+    const gint num_buffers = bsrc->num_buffers;
+    if (num_buffers < 0 || !priv->have_info)
+      break;
+    gint64 duration = -1;
+    if (format == GST_FORMAT_DEFAULT)
+      duration = num_buffers;
+    else if (format == GST_FORMAT_TIME && GST_VIDEO_INFO_FPS_N(&priv->info) > 0)
+      duration = static_cast<gint64>(gst_util_uint64_scale(
+          static_cast<guint64>(num_buffers) * GST_SECOND, GST_VIDEO_INFO_FPS_D(&priv->info),
+          GST_VIDEO_INFO_FPS_N(&priv->info)));
+    if (duration < 0)
+      break;
+    gst_query_set_duration(query, format, duration);
+    return TRUE;
+  }
   case GST_QUERY_CONVERT:
     if (priv->have_info) {
       GstFormat src_fmt, dest_fmt;
@@ -626,6 +655,21 @@ static void gst_gan_gen_class_init(GstGanGenClass *klass) {
                           "Generator model file (gst-gan or TorchScript); NULL: the shipped "
                           "Fashion-MNIST DCGAN",
                           DEFAULT_MODEL, static_cast<GParamFlags>(rw | GST_PARAM_MUTABLE_READY)));
+  /**
+   * GstGanGen:model-description:
+   *
+   * How a TorchScript generator speaks, overriding its attributes and the JSON sidecar beside
+   * it (`model.pt.json`): JSON text, or the path of a JSON file. Keys: latent_size,
+   * latent_shape ("vector" [N, Z], "nchw" [N, Z, 1, 1], "auto"), channels, size, and the
+   * output's range ("-1..1", "0..1", "0..255"), mean, std, channel_order. Read when the
+   * element starts.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_MODEL_DESCRIPTION,
+      g_param_spec_string("model-description", "Model description",
+                          "How a TorchScript generator speaks (JSON text or file); overrides "
+                          "its attributes and its .json sidecar",
+                          NULL, static_cast<GParamFlags>(rw | GST_PARAM_MUTABLE_READY)));
   /**
    * GstGanGen:seed:
    *

@@ -6,14 +6,15 @@
  * Embeds gst-gan's invisible watermark (the one gangen puts in its frames) into any video
  * stream, in place: for platforms that label synthetic media made elsewhere. The mark lives in
  * the luma of frames of at least 128x128 (smaller frames pass unmarked), carries a 32-bit
- * #GstGanMark:payload, and is read back by gandetect with the same #GstGanMark:key, also after
- * JPEG or video re-encoding, colour conversion and brightness/contrast changes (not after
- * rescaling or cropping). PSNR against the unmarked frame is about 40 dB.
+ * #GstGanMark:watermark-payload, and is read back by gandetect with the same
+ * #GstGanMark:watermark-key, also after JPEG or video re-encoding, colour conversion and
+ * brightness/contrast changes (not after rescaling or cropping). PSNR against the unmarked frame is
+ * about 40 dB.
  *
  * ## Example launch line
  * |[
  * gst-launch-1.0 filesrc location=in.mp4 ! decodebin ! videoconvert ! \
- *     ganmark key=my-secret payload=42 ! videoconvert ! vp8enc ! webmmux ! \
+ *     ganmark watermark-key=my-secret watermark-payload=42 ! videoconvert ! vp8enc ! webmmux ! \
  *     filesink location=labelled.webm
  * ]| Labels a clip; `gandetect watermark-key=my-secret watermark-window=30` finds payload 42.
  */
@@ -34,8 +35,8 @@ GST_DEBUG_CATEGORY_STATIC(gst_gan_mark_debug);
 
 enum {
   PROP_0,
-  PROP_KEY,
-  PROP_PAYLOAD,
+  PROP_WATERMARK_KEY,
+  PROP_WATERMARK_PAYLOAD,
 };
 
 #define GAN_MARK_CAPS                                                                              \
@@ -70,12 +71,12 @@ static void gst_gan_mark_set_property(GObject *object, guint prop_id, const GVal
   GstGanMarkPrivate *priv = GST_GAN_MARK(object)->priv;
   std::lock_guard<std::mutex> guard(priv->lock);
   switch (prop_id) {
-  case PROP_KEY: {
+  case PROP_WATERMARK_KEY: {
     const gchar *key = g_value_get_string(value);
     priv->key = key ? key : "";
     break;
   }
-  case PROP_PAYLOAD:
+  case PROP_WATERMARK_PAYLOAD:
     priv->payload = g_value_get_uint(value);
     break;
   default:
@@ -89,10 +90,10 @@ static void gst_gan_mark_get_property(GObject *object, guint prop_id, GValue *va
   GstGanMarkPrivate *priv = GST_GAN_MARK(object)->priv;
   std::lock_guard<std::mutex> guard(priv->lock);
   switch (prop_id) {
-  case PROP_KEY:
+  case PROP_WATERMARK_KEY:
     g_value_set_string(value, priv->key.c_str());
     break;
-  case PROP_PAYLOAD:
+  case PROP_WATERMARK_PAYLOAD:
     g_value_set_uint(value, priv->payload);
     break;
   default:
@@ -158,22 +159,23 @@ static void gst_gan_mark_class_init(GstGanMarkClass *klass) {
   const GParamFlags rw_playing = static_cast<GParamFlags>(
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
   /**
-   * GstGanMark:key:
+   * GstGanMark:watermark-key:
    *
    * The secret that lays out the mark; gandetect needs the same one. The default key is
    * public (anyone can read and forge marks made with it). Empty: frames pass unmarked.
    */
   g_object_class_install_property(
-      gobject_class, PROP_KEY,
-      g_param_spec_string("key", "Key", "Secret key of the watermark (the default one is public)",
+      gobject_class, PROP_WATERMARK_KEY,
+      g_param_spec_string("watermark-key", "Watermark key",
+                          "Secret key of the watermark (the default one is public)",
                           gan::kWatermarkDefaultKey, rw_playing));
   /**
-   * GstGanMark:payload:
+   * GstGanMark:watermark-payload:
    *
    * The 32 bits the mark carries (an id of the source, the labeller, the model...).
    */
-  g_object_class_install_property(gobject_class, PROP_PAYLOAD,
-                                  g_param_spec_uint("payload", "Payload",
+  g_object_class_install_property(gobject_class, PROP_WATERMARK_PAYLOAD,
+                                  g_param_spec_uint("watermark-payload", "Watermark payload",
                                                     "32-bit payload of the watermark", 0,
                                                     G_MAXUINT32, DEFAULT_PAYLOAD, rw_playing));
 

@@ -12,9 +12,13 @@
 #include "gstgangen.h"
 #include "gstganmark.h"
 
+#include <gst/gan/gstganmeta.h>
 #include <gst/gst.h>
 
 static gboolean plugin_init(GstPlugin *plugin) {
+  // The metas' API types exist by name as soon as the plugin is loaded, before any element runs.
+  gst_gan_synthetic_meta_get_info();
+  gst_gan_detect_meta_get_info();
   gboolean ok = GST_ELEMENT_REGISTER(gangen, plugin);
   ok &= GST_ELEMENT_REGISTER(gandetect, plugin);
   ok &= GST_ELEMENT_REGISTER(ganmark, plugin);

@@ -3,6 +3,7 @@
 
 #include "test_util.h"
 
+#include "gan/hash.h"
 #include "gan/model_file.h"
 #include "gan/nets.h"
 #include "gan/runtime.h"
@@ -10,6 +11,7 @@
 
 #include <torch/script.h>
 
+#include <cstdio>
 #include <cstring>
 #include <random>
 
@@ -359,7 +361,12 @@ def forward(self, z):
 
   auto g = gan::Generator::load(path);
   EXPECT_EQ(g->info().format, "torchscript");
-  EXPECT_EQ(g->info().id, "torchscript:tiny");
+  // The id names the module and its exact bytes (FNV-1a 64), never the path it was read from.
+  const std::vector<uint8_t> bytes = gan_test::read_bytes(path);
+  char checksum[17];
+  std::snprintf(checksum, sizeof checksum, "%016llx",
+                static_cast<unsigned long long>(gan::fnv1a64(bytes.data(), bytes.size())));
+  EXPECT_EQ(g->info().id, "tiny:" + std::string(checksum, 12));
   EXPECT_EQ(g->info().config.latent, 16);
   EXPECT_EQ(g->image_floats(), 16);
   std::vector<float> z(32), out(32);
@@ -385,9 +392,10 @@ TEST(GeneratorRuntime, TorchScriptErrorsAreReported) {
                                  int64_t{std::string(a) == "latent_size" ? 4 : 3});
   bad_shape.define("def forward(self, z):\n    return z\n"); // [N, 4] is no [N, 3, 3, 3]
   bad_shape.save(dir.file("badshape.pt"));
-  auto g = gan::Generator::load(dir.file("badshape.pt"));
-  std::vector<float> out(27 * 2);
-  expect_error([&] { g->generate(0, 0, 2, out.data()); }, ErrorCode::Inference);
+  // A module that cannot make images is refused when it loads, with the shape it returned.
+  const std::string bad =
+      expect_error([&] { gan::Generator::load(dir.file("badshape.pt")); }, ErrorCode::Inference);
+  EXPECT_NE(bad.find("[1, 4], expected [1, 3, 3, 3]"), std::string::npos) << bad;
 }
 
 TEST(DetectorRuntime, DiscriminatorScoresFakeLogits) {

@@ -7,10 +7,18 @@
 
 #include "gan/supervised.h"
 
-#include "gstganmeta.h"
+#include "config.h"
+
+#include <gst/controller/gstdirectcontrolbinding.h>
+#include <gst/controller/gsttriggercontrolsource.h>
+#include <gst/gan/gstganmeta.h>
+#if HAVE_GST_ANALYTICS
+#include <gst/analytics/analytics.h>
+#endif
 
 #include <torch/script.h>
 
+#include <fstream>
 #include <random>
 
 namespace {
@@ -380,9 +388,12 @@ TEST_F(GanDetectTest, ErrorPaths) {
   gan_test::run_pipeline("videotestsrc num-buffers=2 ! gandetect model=" + dir_->file("two.pt") +
                              " ! appsink name=sink",
                          unfeedable);
+  // Refused when it loads (before any caps), naming the file and the cause.
   ASSERT_NE(unfeedable.error, nullptr);
-  EXPECT_TRUE(g_error_matches(unfeedable.error, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION));
-  EXPECT_NE(std::string(unfeedable.error->message).find("2-channel"), std::string::npos);
+  EXPECT_TRUE(g_error_matches(unfeedable.error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS));
+  EXPECT_NE(std::string(unfeedable.error->message).find("two.pt"), std::string::npos);
+  EXPECT_NE(unfeedable.error_debug.find("'channels' must be 1 or 3"), std::string::npos)
+      << unfeedable.error_debug;
 }
 
 // The shipped generator's frames are judged fake, real Fashion-MNIST test images (written as
@@ -419,3 +430,109 @@ TEST(GanDetectShipped, GeneratedFramesScoreAboveRealOnes) {
 }
 
 } // namespace
+
+// A classifier exported from torchvision (no gst-gan attributes) with its description in a
+// sidecar: gandetect feeds it exactly what Python's ToTensor + Normalize make of the frame.
+TEST_F(GanDetectTest, TorchvisionStyleDetectorScoresAsInPython) {
+  torch::jit::Module m("Classifier");
+  m.define(R"(
+def forward(self, x):
+    r = x[:, 0].mean([1, 2])
+    g = x[:, 1].mean([1, 2])
+    b = x[:, 2].mean([1, 2])
+    return torch.stack([r, 2.0 * g + b], 1)
+)");
+  const std::string model = dir_->file("classifier.pt");
+  m.save(model);
+  std::ofstream(model + ".json") << R"({"size": [16, 16], "range": "0..1",
+    "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225], "output": "softmax"})";
+  std::ofstream(dir_->file("override.json")) << R"({"mean": 0.5, "std": 0.25})";
+  const uint8_t rgb[3] = {0xc8, 0x1e, 0x5a};
+  // In Python: n = (byte / 255 - mean) / std per channel; logit = logit_fake - logit_real.
+  auto python = [&](const double mean[3], const double std[3]) {
+    double n[3];
+    for (int c = 0; c < 3; ++c)
+      n[c] = (rgb[c] / 255.0 - mean[c]) / std[c];
+    return 2.0 * n[1] + n[2] - n[0];
+  };
+  const double imagenet_mean[3] = {0.485, 0.456, 0.406}, imagenet_std[3] = {0.229, 0.224, 0.225};
+  const double half[3] = {0.5, 0.5, 0.5}, quarter[3] = {0.25, 0.25, 0.25};
+  for (const std::string &extra :
+       {std::string(), "model-description=" + dir_->file("override.json")}) {
+    RunResult r;
+    gan_test::run_pipeline(
+        "videotestsrc num-buffers=3 pattern=solid-color "
+        "foreground-color=0xffc81e5a ! video/x-raw,format=RGB,width=40,height=24 "
+        "! gandetect watermark-key=\"\" model=" +
+            model + " " + extra + " ! appsink name=sink",
+        r);
+    ASSERT_EQ(r.error, nullptr) << r.error->message << " " << r.error_debug;
+    const auto verdicts = messages(r, "gandetect");
+    ASSERT_EQ(verdicts.size(), 3u);
+    double logit = 0;
+    ASSERT_TRUE(gst_structure_get_double(verdicts[0], "logit", &logit));
+    EXPECT_NEAR(logit, extra.empty() ? python(imagenet_mean, imagenet_std) : python(half, quarter),
+                2e-4)
+        << extra;
+  }
+}
+
+// threshold is controllable: a GstController moves it with the stream time, frame by frame.
+TEST_F(GanDetectTest, ThresholdFollowsAController) {
+  GstHarness *h = gst_harness_new_parse(
+      ("gandetect watermark-key=\"\" post-messages=false model=" + dir_->file("gan.gan")).c_str());
+  GstElement *det = gst_harness_find_element(h, "gandetect");
+  ASSERT_NE(det, nullptr);
+  GstControlSource *cs = gst_trigger_control_source_new();
+  GstTimedValueControlSource *tv = GST_TIMED_VALUE_CONTROL_SOURCE(cs);
+  gst_timed_value_control_source_set(tv, 0, 0.0);              // everything is "fake"
+  gst_timed_value_control_source_set(tv, 4 * GST_SECOND, 1.0); // nothing is
+  ASSERT_TRUE(gst_object_add_control_binding(
+      GST_OBJECT(det), gst_direct_control_binding_new(GST_OBJECT(det), "threshold", cs)));
+  gst_harness_set_src_caps_str(h, "video/x-raw,format=GRAY8,width=8,height=8,framerate=1/1");
+  for (int i = 0; i < 8; ++i) {
+    GstBuffer *in = gst_buffer_new_allocate(NULL, 64, NULL);
+    gst_buffer_memset(in, 0, static_cast<guint8>(30 * i), 64);
+    GST_BUFFER_PTS(in) = static_cast<GstClockTime>(i) * GST_SECOND;
+    GST_BUFFER_DURATION(in) = GST_SECOND;
+    ASSERT_EQ(gst_harness_push(h, in), GST_FLOW_OK);
+    GstBuffer *out = gst_harness_pull(h);
+    ASSERT_NE(out, nullptr);
+    const GstGanDetectMeta *meta = gst_buffer_get_gan_detect_meta(out);
+    ASSERT_NE(meta, nullptr);
+    EXPECT_EQ(meta->is_fake, i < 4) << "frame " << i << ", p " << meta->fake_probability;
+    gst_buffer_unref(out);
+  }
+  gst_object_unref(cs);
+  gst_object_unref(det);
+  gst_harness_teardown(h);
+}
+
+// GStreamer >= 1.24: the verdict also travels as a standard analytics classification.
+TEST_F(GanDetectTest, VerdictIsAStandardAnalyticsClassification) {
+#if HAVE_GST_ANALYTICS
+  GstHarness *h = gst_harness_new_parse("gandetect post-messages=false");
+  gst_harness_set_src_caps_str(h, "video/x-raw,format=RGB,width=160,height=128,framerate=30/1");
+  GstBuffer *in = gst_buffer_new_allocate(NULL, 160 * 128 * 3, NULL);
+  gst_buffer_memset(in, 0, 90, 160 * 128 * 3);
+  ASSERT_EQ(gst_harness_push(h, in), GST_FLOW_OK);
+  GstBuffer *out = gst_harness_pull(h);
+  ASSERT_NE(out, nullptr);
+  const GstGanDetectMeta *verdict = gst_buffer_get_gan_detect_meta(out);
+  ASSERT_NE(verdict, nullptr);
+  GstAnalyticsRelationMeta *relations = gst_buffer_get_analytics_relation_meta(out);
+  ASSERT_NE(relations, nullptr);
+  GstAnalyticsClsMtd cls;
+  ASSERT_TRUE(gst_analytics_relation_meta_get_cls_mtd(relations, 0, &cls));
+  ASSERT_EQ(gst_analytics_cls_mtd_get_length(&cls), 2u);
+  EXPECT_STREQ(g_quark_to_string(gst_analytics_cls_mtd_get_quark(&cls, 0)), "real");
+  EXPECT_STREQ(g_quark_to_string(gst_analytics_cls_mtd_get_quark(&cls, 1)), "synthetic");
+  EXPECT_NEAR(gst_analytics_cls_mtd_get_level(&cls, 1), verdict->fake_probability, 1e-6);
+  EXPECT_NEAR(gst_analytics_cls_mtd_get_level(&cls, 0), 1 - verdict->fake_probability, 1e-6);
+  gst_buffer_unref(out);
+  gst_harness_teardown(h);
+#else
+  GTEST_SKIP() << "GStreamer " << GST_VERSION_MAJOR << "." << GST_VERSION_MINOR
+               << " has no analytics meta (1.24 and later)";
+#endif
+}

@@ -4,7 +4,13 @@
 
 #include "gst_util.h"
 
-#include "gstganmeta.h"
+#include "gan/runtime.h"
+
+#include <gst/gan/gstganmeta.h>
+
+#include <torch/script.h>
+
+#include <fstream>
 
 namespace {
 
@@ -346,3 +352,63 @@ TEST_F(GanGenTest, ImpossibleCapsAreNotNegotiated) {
 }
 
 } // namespace
+
+// The duration is known from num-buffers, as videotestsrc answers it: in frames and in time.
+TEST_F(GanGenTest, DurationFollowsNumBuffers) {
+  GstElement *pipeline = gst_parse_launch(
+      (gangen("num-buffers=45") + " ! video/x-raw,framerate=30/1 ! fakesink").c_str(), NULL);
+  ASSERT_NE(pipeline, nullptr);
+  ASSERT_NE(gst_element_set_state(pipeline, GST_STATE_PAUSED), GST_STATE_CHANGE_FAILURE);
+  ASSERT_EQ(gst_element_get_state(pipeline, NULL, NULL, 10 * GST_SECOND), GST_STATE_CHANGE_SUCCESS);
+  gint64 duration = -1;
+  EXPECT_TRUE(gst_element_query_duration(pipeline, GST_FORMAT_TIME, &duration));
+  EXPECT_EQ(duration, static_cast<gint64>(1500 * GST_MSECOND));
+  EXPECT_TRUE(gst_element_query_duration(pipeline, GST_FORMAT_DEFAULT, &duration));
+  EXPECT_EQ(duration, 45);
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(pipeline);
+
+  // Without num-buffers the stream is endless: no known duration (-1, or no answer).
+  pipeline = gst_parse_launch((gangen() + " ! fakesink").c_str(), NULL);
+  gst_element_set_state(pipeline, GST_STATE_PAUSED);
+  gst_element_get_state(pipeline, NULL, NULL, 10 * GST_SECOND);
+  duration = 0;
+  if (gst_element_query_duration(pipeline, GST_FORMAT_TIME, &duration)) {
+    EXPECT_EQ(duration, -1);
+  }
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(pipeline);
+}
+
+// A DCGAN exported from PyTorch with [N, Z, 1, 1] latents, its output in [0, 1] (said by a
+// sidecar): gangen finds the latent shape and draws the frames the core's generator makes.
+TEST_F(GanGenTest, PlaysATorchScriptDcganWithFourDimensionalLatents) {
+  torch::manual_seed(1);
+  torch::jit::Module m("Dcgan");
+  m.register_parameter("weight", torch::randn({8, 1, 8, 8}) * 0.2, false);
+  for (const char *a : {"latent_size", "height", "width"})
+    m.register_attribute(a, c10::IntType::get(), int64_t{8});
+  m.register_attribute("channels", c10::IntType::get(), int64_t{1});
+  m.define(R"(
+def forward(self, z):
+    return torch.sigmoid(torch.conv_transpose2d(z, self.weight))
+)");
+  const std::string path = dir_->file("dcgan.pt");
+  m.save(path);
+  std::ofstream(path + ".json") << R"({"range": "0..1"})";
+
+  const auto frames = run("gangen num-buffers=3 motion=random seed=4 model=" + path +
+                          " ! video/x-raw,format=GRAY8,width=8,height=8");
+  ASSERT_EQ(frames.size(), 3u);
+  auto g = gan::Generator::load(path);
+  gan::StreamSettings settings;
+  settings.seed = 4;
+  settings.motion = gan::Motion::Random;
+  std::vector<float> z(8), image(64);
+  for (size_t n = 0; n < frames.size(); ++n) {
+    g->frame_latents(settings, n, 1, z.data());
+    g->generate_from_latents(z.data(), 1, image.data());
+    for (size_t i = 0; i < 64; ++i) // [-1, 1] -> 0..255, as gangen rounds
+      EXPECT_NEAR(frames[n].bytes[i], (image[i] + 1.0f) * 127.5f, 0.51) << "frame " << n;
+  }
+}

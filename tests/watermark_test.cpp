@@ -10,7 +10,7 @@
 #include "gan/augment.h"
 #include "gan/watermark.h"
 
-#include "gstganmeta.h"
+#include <gst/gan/gstganmeta.h>
 
 #include <cmath>
 #include <random>
@@ -421,14 +421,16 @@ TEST(WatermarkElements, GanmarkLabelsAnyStream) {
   RunResult marked, other_key, small;
   const std::string src = "videotestsrc num-buffers=15 pattern=ball ! "
                           "video/x-raw,width=320,height=240,format=RGB ! ";
-  gan_test::run_pipeline(src + "ganmark key=platform payload=123456 ! videoconvert ! "
-                               "gandetect watermark-key=platform ! appsink name=sink",
-                         marked);
+  gan_test::run_pipeline(
+      src + "ganmark watermark-key=platform watermark-payload=123456 ! videoconvert ! "
+            "gandetect watermark-key=platform ! appsink name=sink",
+      marked);
   ASSERT_EQ(marked.error, nullptr) << marked.error->message;
   EXPECT_EQ(mark_results(marked, 123456).right_payload, 15);
-  gan_test::run_pipeline(src + "ganmark key=platform payload=123456 ! gandetect ! "
-                               "appsink name=sink",
-                         other_key);
+  gan_test::run_pipeline(
+      src + "ganmark watermark-key=platform watermark-payload=123456 ! gandetect ! "
+            "appsink name=sink",
+      other_key);
   EXPECT_EQ(mark_results(other_key, 123456).found, 0);
   // Too small: frames pass unmarked, untouched, with a warning (not an error).
   RunResult plain;

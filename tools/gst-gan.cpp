@@ -181,10 +181,10 @@ int run_train(const TrainArgs &a) {
   return 0;
 }
 
-int run_sample(const std::string &model, const std::string &out, int64_t count, int64_t columns,
-               uint64_t seed, int scale) {
+int run_sample(const std::string &model, const std::string &description, const std::string &out,
+               int64_t count, int64_t columns, uint64_t seed, int scale) {
   gan::configure_threads(1);
-  auto generator = gan::Generator::load(model);
+  auto generator = gan::Generator::load(model, description);
   const auto &c = generator->info().config;
   std::vector<float> images(static_cast<size_t>(count * generator->image_floats()));
   generator->generate(seed, 0, count, images.data());
@@ -209,8 +209,19 @@ json provenance_json(const gan::Provenance &p) {
       {"tool_version", p.tool_version}, {"metrics", p.metrics}};
 }
 
-// Any gst-gan model file (GAN, checkpoint, classifier, detector), or a TorchScript generator.
-int run_info(const std::string &model) {
+json torchscript_json(const gan::ModelInfo &i, const char *role) {
+  return {{"path", i.path},
+          {"format", i.format},
+          {"role", role},
+          {"id", i.id},
+          {"config", config_json(i.config)},
+          {"description", json::parse(gan::description_json(i.description))},
+          {"provenance", provenance_json(i.provenance)}};
+}
+
+// Any gst-gan model file (GAN, checkpoint, classifier, detector), or a TorchScript generator
+// or detector (loaded, described and probed as the elements would).
+int run_info(const std::string &model, const std::string &description) {
   json j;
   try {
     const gan::ModelFile f = gan::read_model_file(model);
@@ -225,13 +236,17 @@ int run_info(const std::string &model) {
   } catch (const gan::Error &e) {
     if (e.code() != gan::ErrorCode::WrongKind)
       throw;
-    auto generator = gan::Generator::load(model); // TorchScript
-    const gan::ModelInfo &i = generator->info();
-    j = {{"path", i.path},
-         {"format", i.format},
-         {"id", i.id},
-         {"config", config_json(i.config)},
-         {"provenance", provenance_json(i.provenance)}};
+    try {
+      j = torchscript_json(gan::Generator::load(model, description)->info(), "generator");
+    } catch (const gan::Error &as_generator) {
+      try {
+        j = torchscript_json(gan::Detector::load(model, description)->info(), "detector");
+      } catch (const gan::Error &as_detector) {
+        throw gan::Error(as_generator.code(), std::string("as a generator: ") +
+                                                  as_generator.what() +
+                                                  "\nas a detector: " + as_detector.what());
+      }
+    }
   }
   std::printf("%s\n", j.dump(2).c_str());
   return 0;
@@ -473,6 +488,9 @@ int main(int argc, char **argv) {
   CLI::App *sample = app.add_subcommand("sample", "write a PNG grid of samples from a model file");
   sample->add_option("--model,-m", model, "gst-gan model file or TorchScript generator")
       ->required();
+  std::string model_description;
+  sample->add_option("--model-description", model_description,
+                     "how a TorchScript model speaks: JSON text or file (see README)");
   sample->add_option("--out,-o", out, "PNG path")->capture_default_str();
   sample->add_option("--count,-n", count, "number of samples")
       ->check(CLI::Range(1, 4096))
@@ -488,6 +506,8 @@ int main(int argc, char **argv) {
   CLI::App *info =
       app.add_subcommand("info", "print a model file's architecture and provenance as JSON");
   info->add_option("--model,-m", model, "model file")->required();
+  info->add_option("--model-description", model_description,
+                   "how a TorchScript model speaks: JSON text or file (see README)");
 
   SupervisedArgs sup;
   auto add_supervised = [&](CLI::App *cmd) {
@@ -587,9 +607,9 @@ int main(int argc, char **argv) {
     if (*train)
       return run_train(t);
     if (*sample)
-      return run_sample(model, out, count, columns, seed, scale);
+      return run_sample(model, model_description, out, count, columns, seed, scale);
     if (*info)
-      return run_info(model);
+      return run_info(model, model_description);
     if (*train_classifier)
       return run_train_classifier(sup);
     if (*train_detector)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs everything gst-gan needs on Debian 12 (bookworm), as root (or through sudo).
+# Installs everything gst-gan needs on Debian 12 (bookworm: LibTorch 1.13, GStreamer 1.22) or
+# Debian 13 (trixie: LibTorch 2.6, GStreamer 1.26), as root (or through sudo).
 # Idempotent: apt-get skips what is already there. `--bench` adds what bench/speed.sh needs
 # (python3-torch: the Python PyTorch peer, the same libtorch as the core).
 set -euo pipefail
@@ -10,18 +11,25 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 packages=(
   # build
   g++ meson ninja-build pkg-config python3
-  # the core: LibTorch 1.13 and an optimised BLAS. Debian's libtorch reaches BLAS through
+  # the core: LibTorch and an optimised BLAS. Debian's libtorch reaches BLAS through
   # libblas.so.3, which otherwise resolves to the reference BLAS: ~20x slower here.
   libtorch-dev libopenblas0-pthread zlib1g-dev nlohmann-json3-dev libjpeg62-turbo-dev
-  # GStreamer 1.22: plugin, data sources (appsink, decoders), tools (gst-discoverer-1.0 reads
+  # GStreamer: plugin, data sources (appsink, decoders), tools (gst-discoverer-1.0 reads
   # the provenance tags back from files)
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tools
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-base-apps
   # the CLI: arguments, PNG grids and plots (cairo, with a font for the plot labels)
   libcli11-dev libcairo2-dev fonts-dejavu-core
-  # data and tests (python3-gi: the Python GI example, run as a test)
+  # the meta library's introspection data (Python and other GI languages read the metas)
+  gobject-introspection libgirepository1.0-dev
+  # data and tests (python3-gi: the Python GI examples, run as tests)
   dataset-fashion-mnist libgtest-dev python3-gi gir1.2-gstreamer-1.0
 )
+# GStreamer >= 1.24 (Debian 13) has the standard analytics meta, in gst-plugins-bad's libraries.
+release="$(. /etc/os-release && echo "${VERSION_ID:-99}")"
+if [ "${release%%.*}" -ge 13 ]; then
+  packages+=(libgstreamer-plugins-bad1.0-dev)
+fi
 
 if [ "${1:-}" = "--bench" ]; then packages+=(python3-torch python3-numpy); fi
 

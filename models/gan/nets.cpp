@@ -5,6 +5,7 @@
 #include "gan/hash.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <torch/version.h>
 
 #include <cstring>
 
@@ -15,6 +16,16 @@ namespace {
 namespace nn = torch::nn;
 
 std::vector<int64_t> to_vector(const torch::ExpandingArray<2> &a) { return {(*a)[0], (*a)[1]}; }
+
+// A convolution's padding is a variant (explicit sizes, "valid" or "same"): c10::variant up to
+// LibTorch 2.0, std::variant from 2.1 on.
+template <typename T, typename Variant> const T *variant_get_if(const Variant *v) {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1)
+  return std::get_if<T>(v);
+#else
+  return c10::get_if<T>(v);
+#endif
+}
 
 // A Sequential compiled for inference (see ImageModuleImpl::prepare_for_inference).
 class FoldedSequential {
@@ -152,7 +163,7 @@ private:
   // Stride and padding of a plain (ungrouped, undilated, explicitly padded) convolution or
   // transposed convolution; anything else is not compiled.
   template <typename Options> static void read_geometry(const Options &o, Layer &l) {
-    const auto *padding = c10::get_if<torch::ExpandingArray<2>>(&o.padding());
+    const auto *padding = variant_get_if<torch::ExpandingArray<2>>(&o.padding());
     if (!padding || o.groups() != 1 || (*o.dilation())[0] != 1 || (*o.dilation())[1] != 1)
       throw Error(ErrorCode::InvalidArgument, "only plain convolutions are compiled");
     l.stride = to_vector(o.stride());

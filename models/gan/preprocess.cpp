@@ -80,7 +80,7 @@ std::vector<float> read_gray(const FrameView &f, const RgbPlanes *rgb) {
 // Region [x0, x0+rw) x [y0, y0+rh) of a plane resized to w x h: area average when shrinking
 // (every source pixel counts once, no aliasing), bilinear when enlarging.
 void resize_region(const std::vector<float> &src, int64_t sw, int64_t x0, int64_t y0, int64_t rw,
-                   int64_t rh, int64_t w, int64_t h, float *dst) {
+                   int64_t rh, int64_t w, int64_t h, float *dst, int64_t dst_stride) {
   const double sx = static_cast<double>(rw) / static_cast<double>(w);
   const double sy = static_cast<double>(rh) / static_cast<double>(h);
   auto at = [&](int64_t x, int64_t y) {
@@ -111,7 +111,7 @@ void resize_region(const std::vector<float> &src, int64_t sw, int64_t x0, int64_
         v = sample_bilinear(src.data() + y0 * sw + x0, sw, rw, rh, source_coordinate(x, sx),
                             source_coordinate(y, sy));
       }
-      dst[y * w + x] = static_cast<float>(v / 127.5 - 1.0);
+      dst[y * dst_stride + x] = static_cast<float>(v / 127.5 - 1.0);
     }
 }
 
@@ -162,14 +162,25 @@ int64_t frame_to_inputs(const FrameView &f, Preprocess mode, int64_t channels, i
     regions.push_back({0, 0, f.width, f.height});
   }
 
+  // Where each region lands in its input: all of it, or (letterbox) the centred rectangle of
+  // the frame's aspect ratio, the rest black (-1).
+  int64_t dx = 0, dy = 0, dw = w, dh = h;
+  if (mode == Preprocess::Letterbox) {
+    if (f.width * h > f.height * w)
+      dh = std::clamp<int64_t>((f.height * w + f.width / 2) / f.width, 1, h);
+    else
+      dw = std::clamp<int64_t>((f.width * h + f.height / 2) / f.height, 1, w);
+    dx = (w - dw) / 2, dy = (h - dh) / 2;
+  }
   const size_t image = static_cast<size_t>(channels * h * w);
   const size_t base = out.size();
-  out.resize(base + regions.size() * image);
+  out.resize(base + regions.size() * image, -1.0f);
   for (size_t r = 0; r < regions.size(); ++r)
     for (int64_t c = 0; c < channels; ++c)
       resize_region(planes[static_cast<size_t>(c)], f.width, regions[r].x, regions[r].y,
-                    regions[r].w, regions[r].h, w, h,
-                    out.data() + base + r * image + static_cast<size_t>(c * h * w));
+                    regions[r].w, regions[r].h, dw, dh,
+                    out.data() + base + r * image + static_cast<size_t>(c * h * w + dy * w + dx),
+                    w);
   return static_cast<int64_t>(regions.size());
 }
 

@@ -14,12 +14,13 @@ enum class Preprocess {
   CenterCrop, // the largest centred region of the model's aspect ratio, then resized
   Tiles,      // native-resolution patches of the model's size covering the frame; upsampling
               // artifacts, the main evidence of generated images, survive only at native scale
+  Letterbox,  // the whole frame scaled to fit, aspect ratio kept, the margins black (-1)
 };
 
 // Appends the model inputs of one frame to `out` (floats [n, channels, height, width] in
-// [-1, 1]) and returns n: 1 for Resize and CenterCrop, the number of tiles for Tiles (at most
-// max_tiles, evenly spread; frames smaller than one tile fall back to Resize).
-// Gray models read luma; YUV input is BT.601 limited range. Throws Error(InvalidArgument).
+// [-1, 1]) and returns n: 1 for Resize, CenterCrop and Letterbox, the number of tiles for Tiles (at
+// most max_tiles, evenly spread; frames smaller than one tile fall back to Resize). Gray models
+// read luma; YUV input is BT.601 limited range. Throws Error(InvalidArgument).
 int64_t frame_to_inputs(const FrameView &frame, Preprocess mode, int64_t channels, int64_t height,
                         int64_t width, int64_t max_tiles, std::vector<float> &out);
 

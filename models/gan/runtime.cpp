@@ -2,6 +2,7 @@
 #include "gan/runtime.h"
 
 #include "gan/error.h"
+#include "gan/hash.h"
 #include "gan/model_file.h"
 #include "gan/nets.h"
 
@@ -9,8 +10,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
 
 namespace gan {
 
@@ -25,62 +31,156 @@ bool is_zip_file(const std::string &path) {
   return in.gcount() == 4 && std::memcmp(magic, "PK\x03\x04", 4) == 0;
 }
 
-// TorchScript files are zip archives; everything c10 or the JIT throws while reading one
-// becomes a precise Error rather than escaping as c10::Error.
-torch::jit::Module load_torchscript(const std::string &path) {
+// The whole message of what LibTorch threw: TorchScript errors carry the cause after a first
+// line that only says "The following operation failed in the TorchScript interpreter."; c10's
+// own errors lose nothing but their C++ backtrace.
+std::string torch_message(const std::exception &e) {
+  if (const auto *c10_error = dynamic_cast<const c10::Error *>(&e))
+    return c10_error->what_without_backtrace();
+  return e.what();
+}
+
+constexpr uintmax_t kMaxTorchScriptBytes = uintmax_t{4} << 30;
+
+struct LoadedScript {
+  torch::jit::Module module;
+  uint64_t checksum = 0; // FNV-1a 64 of the file's bytes: names the exact weights
+};
+
+// Reads the file whole (a regular file of bounded size: never a FIFO or a device), then
+// deserialises it; everything c10 or the JIT throws becomes a precise Error.
+LoadedScript load_torchscript(const std::string &path) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::is_regular_file(status))
+    throw Error(ErrorCode::WrongKind, "'" + path + "' is not a regular file");
+  const uintmax_t size = std::filesystem::file_size(path, ec);
+  if (ec || size > kMaxTorchScriptBytes)
+    throw Error(ErrorCode::WrongKind, "'" + path + "' is larger than 4 GiB");
+  std::string bytes(static_cast<size_t>(size), '\0');
+  std::ifstream in(path, std::ios::binary);
+  in.read(bytes.data(), static_cast<std::streamsize>(size));
+  if (static_cast<uintmax_t>(in.gcount()) != size)
+    throw Error(ErrorCode::Truncated, "could not read all of '" + path + "'");
+  LoadedScript loaded;
+  loaded.checksum = fnv1a64(bytes.data(), bytes.size());
   try {
-    torch::jit::Module m = torch::jit::load(path, torch::kCPU);
-    m.eval();
-    return m;
+    std::istringstream stream(std::move(bytes));
+    loaded.module = torch::jit::load(stream, torch::kCPU);
+    loaded.module.eval();
   } catch (const std::exception &e) {
-    std::string what = e.what();
-    what = what.substr(0, what.find('\n'));
     throw Error(ErrorCode::WrongKind, "'" + path +
                                           "' is neither a gst-gan model file nor a loadable "
                                           "TorchScript module: " +
-                                          what);
+                                          torch_message(e));
   }
+  return loaded;
 }
 
-int64_t int_attribute(const torch::jit::Module &m, const std::string &name,
-                      const std::string &path) {
+std::string hex12(uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return std::string(buf, 12);
+}
+
+// An optional attribute of the module, by type; a present attribute of the wrong type is an
+// error, not a silent default.
+std::optional<c10::IValue> attribute(const torch::jit::Module &m, const std::string &name) {
   if (!m.hasattr(name))
-    throw Error(ErrorCode::InvalidArgument,
-                "TorchScript module '" + path + "' lacks the integer attribute '" + name + "'");
-  const c10::IValue v = m.attr(name);
-  if (!v.isInt())
-    throw Error(ErrorCode::InvalidArgument,
-                "TorchScript attribute '" + name + "' in '" + path + "' is not an int");
-  return v.toInt();
+    return std::nullopt;
+  return m.attr(name);
+}
+
+void attribute_error(const std::string &path, const std::string &name, const char *type) {
+  throw Error(ErrorCode::InvalidArgument,
+              "TorchScript attribute '" + name + "' in '" + path + "' is not " + type);
+}
+
+// Module attributes as a description (source 2 in model_description.h): the same keys as the
+// JSON, as typed attributes.
+void apply_attributes(const torch::jit::Module &m, const std::string &path, ModelDescription &d) {
+  nlohmann::json j = nlohmann::json::object();
+  const std::pair<const char *, const char *> ints[] = {{"latent_size", "latent_size"},
+                                                        {"channels", "channels"},
+                                                        {"height", "height"},
+                                                        {"width", "width"},
+                                                        {"fake_class", "fake_class"}};
+  for (const auto &[attr, key] : ints)
+    if (const std::optional<c10::IValue> v = attribute(m, attr)) {
+      if (!v->isInt())
+        attribute_error(path, attr, "an int");
+      j[key] = v->toInt();
+    }
+  for (const char *name : {"range", "channel_order", "aspect", "latent_shape", "output"})
+    if (const std::optional<c10::IValue> v = attribute(m, name)) {
+      if (!v->isString())
+        attribute_error(path, name, "a str");
+      j[name] = v->toStringRef();
+    }
+  for (const char *name : {"mean", "std"})
+    if (const std::optional<c10::IValue> v = attribute(m, name)) {
+      if (!v->isDoubleList())
+        attribute_error(path, name, "a List[float]");
+      j[name] = v->toDoubleVector();
+    }
+  if (const std::optional<c10::IValue> v = attribute(m, "any_size")) {
+    if (!v->isBool())
+      attribute_error(path, "any_size", "a bool");
+    j["any_size"] = v->toBool();
+  }
+  apply_description_json(j.dump(), "(attributes of '" + path + "')", d);
 }
 
 std::string str_attribute(const torch::jit::Module &m, const std::string &name) {
-  if (m.hasattr(name)) {
-    const c10::IValue v = m.attr(name);
-    if (v.isString())
-      return v.toStringRef();
-  }
-  return {};
+  const std::optional<c10::IValue> v = attribute(m, name);
+  return v && v->isString() ? v->toStringRef() : std::string();
 }
 
-ModelInfo torchscript_info(const torch::jit::Module &m, const std::string &path, bool generator) {
+// Attributes, then the sidecar, then the caller's override.
+ModelDescription torchscript_description(const torch::jit::Module &m, const std::string &path,
+                                         const std::string &override_text) {
+  ModelDescription d;
+  apply_attributes(m, path, d);
+  const std::string sidecar = description_sidecar(path);
+  if (!sidecar.empty())
+    apply_description(sidecar, d);
+  if (!override_text.empty())
+    apply_description(override_text, d);
+  return d;
+}
+
+ModelInfo torchscript_info(const LoadedScript &script, const std::string &path,
+                           const std::string &override_text, bool generator) {
   ModelInfo info;
   info.path = path;
   info.format = "torchscript";
   info.kind = "torchscript";
+  info.description = torchscript_description(script.module, path, override_text);
+  const ModelDescription &d = info.description;
   info.config.arch = "torchscript";
-  info.config.latent = generator ? int_attribute(m, "latent_size", path) : 0;
-  info.config.channels = int_attribute(m, "channels", path);
-  info.config.height = int_attribute(m, "height", path);
-  info.config.width = int_attribute(m, "width", path);
-  if (info.config.channels < 1 || info.config.channels > 4 || info.config.height < 1 ||
-      info.config.width < 1 || info.config.height > 4096 || info.config.width > 4096 ||
-      info.config.latent < 0 || info.config.latent > 65536)
+  info.config.latent = generator ? d.latent_size : 0;
+  if (info.description.channels == 0)
+    info.description.channels = 3; // colour unless said otherwise
+  info.config.channels = d.channels;
+  info.config.height = d.height;
+  info.config.width = d.width;
+  auto missing = [&](const char *what) {
     throw Error(ErrorCode::InvalidArgument,
-                "TorchScript module '" + path + "' declares an impossible shape");
-  info.provenance.dataset = str_attribute(m, "dataset");
-  const std::string name = str_attribute(m, "name");
-  info.id = "torchscript:" + (name.empty() ? path : name);
+                "TorchScript module '" + path + "' does not say its " + what +
+                    ": give it int attributes height, width" + (generator ? ", latent_size" : "") +
+                    ", or a description (a JSON sidecar '" + path +
+                    ".json' or the model-description property) with those keys");
+  };
+  if (generator && d.latent_size < 1)
+    missing("latent size");
+  if (!d.any_size && (d.height < 1 || d.width < 1))
+    missing("input size (height and width, or any_size)");
+  if (generator && d.any_size)
+    throw Error(ErrorCode::InvalidArgument,
+                "TorchScript generator '" + path + "': any_size is for detectors");
+  info.provenance.dataset = str_attribute(script.module, "dataset");
+  const std::string name = str_attribute(script.module, "name");
+  info.id = (name.empty() ? "torchscript" : name) + ":" + hex12(script.checksum);
   return info;
 }
 
@@ -92,24 +192,46 @@ ModelInfo gst_gan_info(const ModelFile &file, const std::string &path) {
   info.config = file.config;
   info.provenance = file.provenance;
   info.id = file.config.arch + ":" + file.checksum.substr(0, 12);
+  info.description.channels = file.config.channels;
+  info.description.height = file.config.height;
+  info.description.width = file.config.width;
+  info.description.latent_size = file.config.latent;
+  info.description.latent_shape = LatentShape::Vector;
   return info;
 }
 
-// Runs a module's forward and checks the result's shape, so a TorchScript module that
-// returns something else is reported, not trusted.
-torch::Tensor checked_forward(const std::function<torch::Tensor()> &run,
-                              const std::vector<int64_t> &want, const std::string &who) {
-  torch::Tensor out;
+// Runs a module's forward; what it throws becomes Error(Inference) with the whole message.
+torch::Tensor run_forward(const std::function<torch::Tensor()> &run, const std::string &who) {
   try {
-    out = run();
+    return run();
   } catch (const std::exception &e) {
-    std::string what = e.what();
-    throw Error(ErrorCode::Inference, who + " failed: " + what.substr(0, what.find('\n')));
+    throw Error(ErrorCode::Inference, who + " failed: " + torch_message(e));
   }
-  if (out.scalar_type() != torch::kFloat32 || out.numel() != c10::multiply_integers(want))
+}
+
+// A result is trusted only after its type and shape are checked.
+void check_output(const torch::Tensor &out, const std::vector<int64_t> &want,
+                  const std::string &who) {
+  if (out.scalar_type() != torch::kFloat32)
+    throw Error(ErrorCode::Inference, who + " returned a tensor of type " +
+                                          std::string(c10::toString(out.scalar_type())) +
+                                          ", expected Float (float32)");
+  if (out.numel() != c10::multiply_integers(want))
     throw Error(ErrorCode::Inference, who + " returned a tensor of shape " + c10::str(out.sizes()) +
                                           ", expected " + c10::str(c10::IntArrayRef(want)));
-  return out.contiguous();
+}
+
+// The description's per-channel affine as [1, C, 1, 1] tensors.
+std::pair<torch::Tensor, torch::Tensor> affine_tensors(const ModelDescription &d,
+                                                       int64_t channels) {
+  std::vector<float> scale(static_cast<size_t>(channels)), shift(scale.size());
+  d.input_affine(channels, scale.data(), shift.data());
+  return {torch::tensor(scale).reshape({1, channels, 1, 1}),
+          torch::tensor(shift).reshape({1, channels, 1, 1})};
+}
+
+bool flips_channels(const ModelDescription &d, int64_t channels) {
+  return channels == 3 && d.channel_order == ChannelOrder::Bgr;
 }
 
 } // namespace
@@ -117,23 +239,81 @@ torch::Tensor checked_forward(const std::function<torch::Tensor()> &run,
 struct Generator::Impl {
   ModelInfo info;
   ImageModule net;                       // gst-gan files
-  c10::optional<torch::jit::Module> jit; // TorchScript
+  std::optional<torch::jit::Module> jit; // TorchScript
+  torch::Tensor scale, shift;            // TorchScript: the output's description, inverted
 
   torch::Tensor forward(const torch::Tensor &z) {
     c10::InferenceMode guard; // thread-local: taken on the calling (streaming) thread
     const auto &c = info.config;
     const std::vector<int64_t> want{z.size(0), c.channels, c.height, c.width};
-    return checked_forward([&] { return jit ? jit->forward({z}).toTensor() : net->forward(z); },
-                           want, "generator");
+    if (!jit) {
+      torch::Tensor out = run_forward([&] { return net->forward(z); }, "generator");
+      check_output(out, want, "generator");
+      return out.contiguous();
+    }
+    const bool nchw = info.description.latent_shape == LatentShape::Nchw;
+    const torch::Tensor input = nchw ? z.reshape({z.size(0), z.size(1), 1, 1}) : z;
+    const c10::IValue result = run_forward(
+        [&] {
+          c10::IValue r = jit->forward({input});
+          if (!r.isTensor())
+            throw std::runtime_error("forward returned a " + r.tagKind() + ", not a Tensor");
+          return r.toTensor();
+        },
+        "generator");
+    torch::Tensor out = result.toTensor();
+    check_output(out, want, "generator");
+    out = out.reshape(want);
+    if (!info.description.is_identity()) {
+      out = (out - shift) / scale;
+      if (flips_channels(info.description, c.channels))
+        out = out.flip(1);
+    }
+    return out.contiguous();
+  }
+
+  // A TorchScript generator runs once before it is accepted; "auto" latents learn their shape.
+  void probe() {
+    ModelDescription &d = info.description;
+    const torch::Tensor z = torch::zeros({1, info.config.latent});
+    if (d.latent_shape != LatentShape::Auto) {
+      forward(z);
+      return;
+    }
+    d.latent_shape = LatentShape::Vector;
+    try {
+      forward(z);
+    } catch (const Error &vector_error) {
+      d.latent_shape = LatentShape::Nchw;
+      try {
+        forward(z);
+      } catch (const Error &) {
+        throw Error(ErrorCode::Inference, "TorchScript generator '" + info.path +
+                                              "' takes neither latents [N, " +
+                                              std::to_string(info.config.latent) + "] nor [N, " +
+                                              std::to_string(info.config.latent) +
+                                              ", 1, 1]; with [1, Z]: " + vector_error.what());
+      }
+    }
   }
 };
 
 Generator::Generator(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Generator::~Generator() = default;
 
-std::unique_ptr<Generator> Generator::load(const std::string &path) {
+// gst-gan files describe themselves; a description is for TorchScript modules.
+void refuse_description(const std::string &path, const std::string &description) {
+  if (!description.empty())
+    throw Error(ErrorCode::InvalidArgument,
+                "a model description applies to TorchScript modules; '" + path +
+                    "' is a gst-gan model file, which describes itself");
+}
+
+std::unique_ptr<Generator> Generator::load(const std::string &path,
+                                           const std::string &description) {
   auto impl = std::make_unique<Impl>();
   if (!is_zip_file(path)) {
+    refuse_description(path, description);
     ModelFile file = read_model_file(path);
     Gan gan = gan_from_file(file);
     gan.generator->eval();
@@ -141,8 +321,12 @@ std::unique_ptr<Generator> Generator::load(const std::string &path) {
     impl->net = gan.generator;
     impl->info = gst_gan_info(file, path);
   } else {
-    impl->jit = load_torchscript(path);
-    impl->info = torchscript_info(*impl->jit, path, /*generator=*/true);
+    LoadedScript script = load_torchscript(path);
+    impl->info = torchscript_info(script, path, description, /*generator=*/true);
+    impl->jit = std::move(script.module);
+    std::tie(impl->scale, impl->shift) =
+        affine_tensors(impl->info.description, impl->info.config.channels);
+    impl->probe();
   }
   return std::unique_ptr<Generator>(new Generator(std::move(impl)));
 }
@@ -221,25 +405,74 @@ struct Detector::Impl {
   ModelInfo info;
   ImageModule net;
   float fake_sign = 1.0f; // a GAN discriminator's logit says "real": the fake logit is -logit
-  c10::optional<torch::jit::Module> jit;
+  std::optional<torch::jit::Module> jit;
+  torch::Tensor scale, shift; // TorchScript: the input's description
 
-  torch::Tensor forward(const torch::Tensor &x) {
+  // x: [n, C, H, W] in [-1, 1], RGB; returns n fake logits.
+  torch::Tensor forward(torch::Tensor x) {
     c10::InferenceMode guard;
-    const std::vector<int64_t> want{x.size(0)};
-    return checked_forward(
+    const int64_t n = x.size(0);
+    if (!jit) {
+      torch::Tensor out = run_forward([&] { return fake_sign * net->forward(x); }, "detector");
+      check_output(out, {n}, "detector");
+      return out.reshape({n}).contiguous();
+    }
+    const ModelDescription &d = info.description;
+    if (flips_channels(d, info.config.channels))
+      x = x.flip(1);
+    if (!d.is_identity())
+      x = x * scale + shift;
+    torch::Tensor out = run_forward(
         [&] {
-          return jit ? jit->forward({x}).toTensor().reshape({-1}) : fake_sign * net->forward(x);
+          c10::IValue r = jit->forward({x});
+          if (!r.isTensor())
+            throw std::runtime_error("forward returned a " + r.tagKind() + ", not a Tensor");
+          return r.toTensor();
         },
-        want, "detector");
+        "detector");
+    return fake_logits(out, n);
+  }
+
+  // The module's output as fake logits, as its description says it speaks.
+  torch::Tensor fake_logits(const torch::Tensor &out, int64_t n) const {
+    const ModelDescription &d = info.description;
+    const bool pairs = out.dim() == 2 && out.size(0) == n && out.size(1) == 2;
+    torch::Tensor v;
+    if (d.output == OutputKind::Softmax || (d.output == OutputKind::Probability && pairs)) {
+      check_output(out, {n, 2}, "detector");
+      if (!pairs)
+        throw Error(ErrorCode::Inference, "detector returned a tensor of shape " +
+                                              c10::str(out.sizes()) + ", expected [" +
+                                              std::to_string(n) + ", 2] (two classes)");
+      if (d.output == OutputKind::Softmax)
+        return (out.select(1, d.fake_class) - out.select(1, 1 - d.fake_class)).contiguous();
+      v = out.select(1, d.fake_class);
+    } else {
+      check_output(out, {n}, "detector");
+      v = out.reshape({n});
+    }
+    if (d.output == OutputKind::Probability) {
+      const torch::Tensor p = v.clamp(1e-7, 1 - 1e-7);
+      v = torch::log(p) - torch::log1p(-p);
+    }
+    return v.contiguous();
+  }
+
+  // A TorchScript detector runs once, on a grey probe of its input size, before it is accepted.
+  void probe() {
+    const auto &c = info.config;
+    const int64_t h = c.height > 0 ? c.height : 64, w = c.width > 0 ? c.width : 64;
+    forward(torch::zeros({1, c.channels, h, w}));
   }
 };
 
 Detector::Detector(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Detector::~Detector() = default;
 
-std::unique_ptr<Detector> Detector::load(const std::string &path) {
+std::unique_ptr<Detector> Detector::load(const std::string &path, const std::string &description) {
   auto impl = std::make_unique<Impl>();
   if (!is_zip_file(path)) {
+    refuse_description(path, description);
     ModelFile file = read_model_file(path);
     if (file.kind == "detector") {
       impl->net = detector_from_file(file);
@@ -252,8 +485,12 @@ std::unique_ptr<Detector> Detector::load(const std::string &path) {
     impl->net->prepare_for_inference();
     impl->info = gst_gan_info(file, path);
   } else {
-    impl->jit = load_torchscript(path);
-    impl->info = torchscript_info(*impl->jit, path, /*generator=*/false);
+    LoadedScript script = load_torchscript(path);
+    impl->info = torchscript_info(script, path, description, /*generator=*/false);
+    impl->jit = std::move(script.module);
+    std::tie(impl->scale, impl->shift) =
+        affine_tensors(impl->info.description, impl->info.config.channels);
+    impl->probe();
   }
   return std::unique_ptr<Detector>(new Detector(std::move(impl)));
 }
@@ -261,11 +498,20 @@ std::unique_ptr<Detector> Detector::load(const std::string &path) {
 const ModelInfo &Detector::info() const { return impl_->info; }
 
 void Detector::score(const float *images, int64_t n, float *logits) {
+  score(images, n, impl_->info.config.height, impl_->info.config.width, logits);
+}
+
+void Detector::score(const float *images, int64_t n, int64_t height, int64_t width, float *logits) {
   if (n <= 0)
     return;
   const auto &c = impl_->info.config;
+  if (!impl_->info.description.any_size && (height != c.height || width != c.width))
+    throw Error(ErrorCode::InvalidArgument, "detector input must be " + std::to_string(c.height) +
+                                                "x" + std::to_string(c.width) + ", not " +
+                                                std::to_string(height) + "x" +
+                                                std::to_string(width));
   const torch::Tensor x =
-      torch::from_blob(const_cast<float *>(images), {n, c.channels, c.height, c.width});
+      torch::from_blob(const_cast<float *>(images), {n, c.channels, height, width});
   const torch::Tensor out = impl_->forward(x);
   std::memcpy(logits, out.data_ptr<float>(), out.nbytes());
 }

@@ -6,6 +6,7 @@
 // model files and TorchScript modules (torch.jit.save) brought from Python.
 
 #include "gan/config.h"
+#include "gan/model_description.h"
 
 #include <cstdint>
 #include <memory>
@@ -17,9 +18,11 @@ struct ModelInfo {
   std::string path;
   std::string format; // "gst-gan" or "torchscript"
   std::string kind;   // the file's kind ("gan", "checkpoint") or "torchscript"
-  std::string id;     // arch + weight checksum prefix: names the exact weights
-  ModelConfig config; // for TorchScript, from module attributes (arch = "torchscript")
+  std::string id;     // arch (or the module's name) + checksum prefix: names the exact weights
+  ModelConfig config; // for TorchScript, from the description (arch = "torchscript")
   Provenance provenance;
+  // How frames become the model's tensors (TorchScript; gst-gan files use the defaults).
+  ModelDescription description;
 };
 
 // How a video's latents move from frame to frame.
@@ -39,8 +42,12 @@ struct StreamSettings {
 // Images are float [n, channels, height, width] in [-1, 1], contiguous.
 class Generator {
 public:
-  // Throws Error (NotFound, WrongKind, Truncated, Corrupt, ConfigMismatch, ...).
-  static std::unique_ptr<Generator> load(const std::string &path);
+  // Throws Error (NotFound, WrongKind, Truncated, Corrupt, ConfigMismatch, ...). `description`
+  // (JSON text or a JSON file's path; TorchScript only) overrides the module's attributes and
+  // its sidecar (see model_description.h). A TorchScript module is run once on a probe latent
+  // before it is accepted; with latent_shape "auto" the probe also finds [N, Z] or [N, Z, 1, 1].
+  static std::unique_ptr<Generator> load(const std::string &path,
+                                         const std::string &description = {});
   ~Generator();
 
   const ModelInfo &info() const;
@@ -67,13 +74,18 @@ private:
 
 class Detector {
 public:
-  // A gst-gan GAN file (its discriminator) or a TorchScript detector. Throws Error.
-  static std::unique_ptr<Detector> load(const std::string &path);
+  // A gst-gan GAN file (its discriminator) or a TorchScript detector, which is run once on a
+  // probe input before it is accepted. `description` as for Generator::load. Throws Error.
+  static std::unique_ptr<Detector> load(const std::string &path,
+                                        const std::string &description = {});
   ~Detector();
 
   const ModelInfo &info() const;
-  // images: n * channels * height * width floats in [-1, 1]; logits: n floats, > 0 means fake.
+  // images: n * channels * height * width floats in [-1, 1], RGB (or grey), at the model's size
+  // (config.height x config.width; for an any_size model, the size given); logits: n floats,
+  // > 0 means fake. The description's normalisation, channel order and output are applied here.
   void score(const float *images, int64_t n, float *logits);
+  void score(const float *images, int64_t n, int64_t height, int64_t width, float *logits);
 
   struct Impl;
 

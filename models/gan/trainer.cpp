@@ -7,6 +7,8 @@
 
 #include <cstdio>
 #include <cstring>
+#include <sstream>
+#include <type_traits>
 
 namespace gan {
 
@@ -72,10 +74,21 @@ torch::optim::Adam make_adam(torch::nn::Module &m, const TrainOptions &o) {
       m.parameters(), torch::optim::AdamOptions(o.lr).betas(std::make_tuple(o.beta1, o.beta2)));
 }
 
-// LibTorch keys Adam's per-parameter state by the parameter's TensorImpl address.
-std::string state_key(const torch::Tensor &p) {
-  return c10::guts::to_string(p.unsafeGetTensorImpl());
+// LibTorch keys Adam's per-parameter state by the parameter's TensorImpl address: printed into
+// a string up to 2.0 (c10::guts::to_string), the pointer itself in later versions.
+using AdamStateKey = std::decay_t<decltype(std::declval<torch::optim::Adam &>().state())>::key_type;
+
+template <typename Key> Key state_key_of(const torch::Tensor &p) {
+  if constexpr (std::is_same_v<Key, std::string>) {
+    std::ostringstream key;
+    key << p.unsafeGetTensorImpl();
+    return key.str();
+  } else {
+    return p.unsafeGetTensorImpl();
+  }
 }
+
+AdamStateKey state_key(const torch::Tensor &p) { return state_key_of<AdamStateKey>(p); }
 
 void store_adam(ModelFile &f, const std::string &prefix, const torch::optim::Adam &opt) {
   const auto &params = opt.param_groups().at(0).params();

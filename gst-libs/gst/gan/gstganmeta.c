@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "gstganmeta.h"
 
+/* The API types are registered once per process by name, so a copy of this code linked into
+ * the plugin and one in the application agree. */
+
 GType gst_gan_synthetic_meta_api_get_type(void) {
   static GType type = 0;
-  static const gchar *tags[] = {NULL}; // survives any transformation: it is about provenance
+  static const gchar *tags[] = {NULL}; /* survives any transformation: it is about provenance */
   if (g_once_init_enter(&type)) {
-    // Reuse a registration made by another copy of this code in the process.
     GType t = g_type_from_name("GstGanSyntheticMetaAPI");
     if (!t)
       t = gst_meta_api_type_register("GstGanSyntheticMetaAPI", tags);
@@ -14,7 +16,8 @@ GType gst_gan_synthetic_meta_api_get_type(void) {
   return type;
 }
 
-static gboolean synthetic_meta_init(GstMeta *meta, gpointer, GstBuffer *) {
+static gboolean synthetic_meta_init(GstMeta *meta, gpointer params, GstBuffer *buffer) {
+  (void)params, (void)buffer;
   GstGanSyntheticMeta *m = (GstGanSyntheticMeta *)meta;
   m->model_id = NULL;
   m->seed = 0;
@@ -24,12 +27,14 @@ static gboolean synthetic_meta_init(GstMeta *meta, gpointer, GstBuffer *) {
   return TRUE;
 }
 
-static void synthetic_meta_free(GstMeta *meta, GstBuffer *) {
+static void synthetic_meta_free(GstMeta *meta, GstBuffer *buffer) {
+  (void)buffer;
   g_free(((GstGanSyntheticMeta *)meta)->model_id);
 }
 
-static gboolean synthetic_meta_transform(GstBuffer *dest, GstMeta *meta, GstBuffer *, GQuark,
-                                         gpointer) {
+static gboolean synthetic_meta_transform(GstBuffer *dest, GstMeta *meta, GstBuffer *buffer,
+                                         GQuark type, gpointer data) {
+  (void)buffer, (void)type, (void)data;
   const GstGanSyntheticMeta *m = (GstGanSyntheticMeta *)meta;
   GstGanSyntheticMeta *d = gst_buffer_add_gan_synthetic_meta(dest, m->model_id, m->seed, m->frame);
   if (!d)
@@ -64,6 +69,10 @@ GstGanSyntheticMeta *gst_buffer_add_gan_synthetic_meta(GstBuffer *buffer, const 
   return m;
 }
 
+GstGanSyntheticMeta *gst_buffer_get_gan_synthetic_meta(GstBuffer *buffer) {
+  return (GstGanSyntheticMeta *)gst_buffer_get_meta(buffer, GST_GAN_SYNTHETIC_META_API_TYPE);
+}
+
 GType gst_gan_detect_meta_api_get_type(void) {
   static GType type = 0;
   static const gchar *tags[] = {NULL};
@@ -76,7 +85,8 @@ GType gst_gan_detect_meta_api_get_type(void) {
   return type;
 }
 
-static gboolean detect_meta_init(GstMeta *meta, gpointer, GstBuffer *) {
+static gboolean detect_meta_init(GstMeta *meta, gpointer params, GstBuffer *buffer) {
+  (void)params, (void)buffer;
   GstGanDetectMeta *m = (GstGanDetectMeta *)meta;
   m->fake_probability = 0;
   m->logit = 0;
@@ -91,12 +101,14 @@ static gboolean detect_meta_init(GstMeta *meta, gpointer, GstBuffer *) {
   return TRUE;
 }
 
-static void detect_meta_free(GstMeta *meta, GstBuffer *) {
+static void detect_meta_free(GstMeta *meta, GstBuffer *buffer) {
+  (void)buffer;
   g_free(((GstGanDetectMeta *)meta)->model_id);
 }
 
-static gboolean detect_meta_transform(GstBuffer *dest, GstMeta *meta, GstBuffer *, GQuark,
-                                      gpointer) {
+static gboolean detect_meta_transform(GstBuffer *dest, GstMeta *meta, GstBuffer *buffer,
+                                      GQuark type, gpointer data) {
+  (void)buffer, (void)type, (void)data;
   const GstGanDetectMeta *m = (GstGanDetectMeta *)meta;
   GstGanDetectMeta *d = gst_buffer_add_gan_detect_meta(dest, m->model_id);
   if (!d)
@@ -132,4 +144,8 @@ GstGanDetectMeta *gst_buffer_add_gan_detect_meta(GstBuffer *buffer, const gchar 
   if (m)
     m->model_id = g_strdup(model_id);
   return m;
+}
+
+GstGanDetectMeta *gst_buffer_get_gan_detect_meta(GstBuffer *buffer) {
+  return (GstGanDetectMeta *)gst_buffer_get_meta(buffer, GST_GAN_DETECT_META_API_TYPE);
 }
