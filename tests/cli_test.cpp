@@ -4,6 +4,7 @@
 #include "test_util.h"
 
 #include <sys/wait.h>
+#include <torch/script.h>
 
 #include <array>
 #include <cstdio>
@@ -163,3 +164,34 @@ TEST(Cli, WatermarkEmbedsAndReadsPngs) {
 }
 
 } // namespace
+
+// TorchScript models: `info` loads, describes and probes them as the elements do; a module that
+// fails shows TorchScript's whole message, the cause included, not only its first line.
+TEST(Cli, InfoDescribesTorchScriptModelsAndShowsTheirWholeErrors) {
+  TempDir dir;
+  torch::jit::Module g("Dcgan");
+  g.register_parameter("weight", torch::ones({4, 3, 2, 2}), false);
+  for (const char *a : {"latent_size", "height"})
+    g.register_attribute(a, c10::IntType::get(), int64_t{a[0] == 'l' ? 4 : 2});
+  g.register_attribute("width", c10::IntType::get(), int64_t{2});
+  g.define(
+      "def forward(self, z):\n    return torch.tanh(torch.conv_transpose2d(z, self.weight))\n");
+  g.save(dir.file("g.pt"));
+  Result r = run("info --model " + dir.file("g.pt"));
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("\"role\": \"generator\""), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("\"latent_shape\": \"nchw\""), std::string::npos) << r.output;
+
+  std::ofstream(dir.file("d.pt.json")) << R"({"size": [4, 4], "output": "softmax"})";
+  torch::jit::Module d("Broken");
+  d.define(R"(
+def forward(self, x):
+    assert x.size(0) == 0, "this detector was exported without its weights"
+    return x
+)");
+  d.save(dir.file("d.pt"));
+  r = run("info --model " + dir.file("d.pt"));
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("this detector was exported without its weights"), std::string::npos)
+      << r.output;
+}
