@@ -47,6 +47,7 @@
 #include <gst/analytics/analytics.h>
 #endif
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <deque>

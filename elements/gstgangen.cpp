@@ -36,6 +36,7 @@
 
 #include <gst/video/video.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <mutex>

@@ -11,6 +11,7 @@
 
 #include <torch/script.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <random>

@@ -10,6 +10,7 @@
 #include "gan/runtime.h"
 #include "gan/supervised.h"
 
+#include <algorithm>
 #include <numeric>
 
 namespace {

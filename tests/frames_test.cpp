@@ -6,6 +6,7 @@
 #include "gan/frames.h"
 #include "gan/preprocess.h"
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 

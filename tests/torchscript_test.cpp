@@ -11,6 +11,7 @@
 
 #include <torch/script.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <filesystem>

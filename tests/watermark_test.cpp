@@ -12,6 +12,7 @@
 
 #include <gst/gan/gstganmeta.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 

@@ -18,6 +18,7 @@
 #include <gst/gst.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>

@@ -5,6 +5,7 @@
 #include "gan/error.h"
 #include "gan/nets.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 
