@@ -15,6 +15,7 @@
 #include "gan/nets.h"
 #include "gan/runtime.h"
 #include "gan/threads.h"
+#include "gan/weights.h"
 
 #include <torch/torch.h>
 

@@ -45,6 +45,21 @@ void gst_gan_post_error(GstElement *element, const std::string &what, const gan:
   }
 }
 
+void gst_gan_post_load_failure(GstElement *element, const char *role, const std::string &path,
+                               const std::exception &error, bool fatal) {
+  const auto *core = dynamic_cast<const gan::Error *>(&error);
+  const std::string what = std::string("Could not load ") + role + " model '" + path + "'";
+  const std::string debug =
+      core ? std::string(gan::error_code_name(core->code())) + ": " + error.what() : error.what();
+  if (!fatal)
+    GST_ELEMENT_WARNING(element, RESOURCE, OPEN_READ, ("%s; keeping the current one", what.c_str()),
+                        ("%s", debug.c_str()));
+  else if (core)
+    gst_gan_post_error(element, what, *core);
+  else
+    GST_ELEMENT_ERROR(element, RESOURCE, OPEN_READ, ("%s", what.c_str()), ("%s", debug.c_str()));
+}
+
 gboolean gst_gan_pixel_format(GstVideoFormat format, gan::PixelFormat *out) {
   switch (format) {
   case GST_VIDEO_FORMAT_GRAY8:

@@ -6,10 +6,12 @@
 
 #include "gan/error.h"
 #include "gan/frames.h"
+#include "gan/threads.h"
 
 #include <gst/gst.h>
 #include <gst/video/video.h>
 
+#include <memory>
 #include <string>
 
 // The path of a shipped model file ("fmnist-dcgan.gan"): $GST_GAN_MODELS_DIR, then the
@@ -21,6 +23,27 @@ std::string gst_gan_shipped_model(const char *name);
 // RESOURCE/NOT_FOUND, unreadable or corrupt -> RESOURCE/OPEN_READ, bad settings ->
 // RESOURCE/SETTINGS, inference -> STREAM/FAILED. `what` goes into the user message.
 void gst_gan_post_error(GstElement *element, const std::string &what, const gan::Error &error);
+
+// Reports a model that failed to load, naming `role` ("generator", "detector") and the path:
+// fatal (at start) as an element error in the domain of the error's code (see above), else (a
+// hot swap that keeps the current model) as a warning.
+void gst_gan_post_load_failure(GstElement *element, const char *role, const std::string &path,
+                               const std::exception &error, bool fatal);
+
+// The one way elements load models: Model::load (gan::Generator or gan::Detector) with BLAS
+// held to one thread; a failure is reported as above and gives nullptr.
+template <typename Model>
+std::unique_ptr<Model> gst_gan_load_model(GstElement *element, const char *role,
+                                          const std::string &path, const std::string &description,
+                                          bool fatal) {
+  gan::hold_blas_to_one_thread();
+  try {
+    return Model::load(path, description);
+  } catch (const std::exception &e) {
+    gst_gan_post_load_failure(element, role, path, e, fatal);
+  }
+  return nullptr;
+}
 
 // FALSE for formats the core does not draw or read.
 gboolean gst_gan_pixel_format(GstVideoFormat format, gan::PixelFormat *out);

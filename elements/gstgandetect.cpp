@@ -226,39 +226,11 @@ static std::string gst_gan_detect_model_path(const std::string &model) {
   return model.empty() ? gst_gan_shipped_model("fmnist-detector.gan") : model;
 }
 
-// Loads beside whatever runs now; the caller swaps it in.
-static std::shared_ptr<gan::Detector> gst_gan_detect_load(GstGanDetect *self,
-                                                          const std::string &path,
-                                                          const std::string &description,
-                                                          bool fatal) {
-  gan::hold_blas_to_one_thread();
-  try {
-    return std::shared_ptr<gan::Detector>(gan::Detector::load(path, description));
-  } catch (const gan::Error &e) {
-    if (fatal)
-      gst_gan_post_error(GST_ELEMENT(self), "Could not load detector model '" + path + "'", e);
-    else
-      GST_ELEMENT_WARNING(
-          self, RESOURCE, OPEN_READ,
-          ("Could not load detector model '%s'; keeping the current one", path.c_str()),
-          ("%s: %s", gan::error_code_name(e.code()), e.what()));
-  } catch (const std::exception &e) {
-    if (fatal)
-      GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ,
-                        ("Could not load detector model '%s'", path.c_str()), ("%s", e.what()));
-    else
-      GST_ELEMENT_WARNING(
-          self, RESOURCE, OPEN_READ,
-          ("Could not load detector model '%s'; keeping the current one", path.c_str()),
-          ("%s", e.what()));
-  }
-  return nullptr;
-}
-
 static void gst_gan_detect_swap_model(GstGanDetect *self, const Settings &s) {
   const std::string path = gst_gan_detect_model_path(s.model);
-  std::shared_ptr<gan::Detector> fresh =
-      gst_gan_detect_load(self, path, s.model_description, false);
+  // Loaded beside whatever runs now, then swapped in.
+  std::shared_ptr<gan::Detector> fresh = gst_gan_load_model<gan::Detector>(
+      GST_ELEMENT(self), "detector", path, s.model_description, false);
   if (!fresh)
     return;
   const std::string id = fresh->info().id;
@@ -266,6 +238,7 @@ static void gst_gan_detect_swap_model(GstGanDetect *self, const Settings &s) {
     std::lock_guard<std::mutex> guard(self->priv->lock);
     self->priv->detector = std::move(fresh);
   }
+  GST_INFO_OBJECT(self, "swapped in detector %s (%s)", id.c_str(), path.c_str());
   gst_element_post_message(
       GST_ELEMENT(self),
       gst_message_new_element(GST_OBJECT(self),
@@ -417,8 +390,8 @@ static gboolean gst_gan_detect_start(GstBaseTransform *trans) {
   GstGanDetectPrivate *priv = self->priv;
   const Settings settings = gst_gan_detect_settings(self);
   const std::string path = gst_gan_detect_model_path(settings.model);
-  std::shared_ptr<gan::Detector> detector =
-      gst_gan_detect_load(self, path, settings.model_description, true);
+  std::shared_ptr<gan::Detector> detector = gst_gan_load_model<gan::Detector>(
+      GST_ELEMENT(self), "detector", path, settings.model_description, true);
   if (!detector)
     return FALSE;
   GST_INFO_OBJECT(self, "loaded %s (%s)", path.c_str(), detector->info().id.c_str());
@@ -518,6 +491,10 @@ static bool gst_gan_detect_run_batch(GstGanDetect *self) {
     }
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    GST_LOG_OBJECT(self,
+                   "scored a batch of %" G_GINT64_FORMAT " inputs (%" G_GINT64_FORMAT
+                   "x%" G_GINT64_FORMAT ") in %.3f ms; %zu frames queued",
+                   n, priv->input_width, priv->input_height, seconds * 1e3, priv->queue.size());
     std::lock_guard<std::mutex> guard(priv->lock);
     priv->inference_seconds += seconds;
     const GstClockTime measured = static_cast<GstClockTime>(seconds * GST_SECOND);
@@ -590,6 +567,11 @@ static void gst_gan_detect_read_watermark(GstGanDetect *self, const Settings &s,
   const gan::WatermarkVerdict voted = priv->vote.push(reading, s.watermark_key);
   p.watermark_read = true;
   p.watermark = single.found || !voted.found ? single : voted;
+  GST_LOG_OBJECT(self, "frame %" G_GUINT64_FORMAT ": watermark %s (payload 0x%08x, %s)", p.frame,
+                 p.watermark.found ? "found" : "not found", p.watermark.payload,
+                 single.found  ? "this frame"
+                 : voted.found ? "the vote"
+                               : "-");
 }
 
 static GstFlowReturn gst_gan_detect_submit_input_buffer(GstBaseTransform *trans, gboolean,

@@ -18,8 +18,9 @@
  * gst-launch-1.0 -v gangen num-buffers=300 ! videoconvert ! autovideosink
  * ]| Fashion-MNIST items drifting (latent walk) at the model's native 28x28, 30 fps.
  * |[
- * gst-launch-1.0 gangen rows=4 columns=6 num-buffers=150 !
- * video/x-raw,width=640,height=480,format=I420 ! \ x264enc ! mp4mux ! filesink location=gan.mp4
+ * gst-launch-1.0 gangen rows=4 columns=6 num-buffers=150 ! \
+ *     video/x-raw,width=640,height=480,format=I420 ! x264enc ! mp4mux ! \
+ *     filesink location=gan.mp4
  * ]| A 640x480 mosaic of 24 moving items, encoded to a playable file.
  * |[
  * gst-launch-1.0 gangen is-live=true motion=random seed=7 ! videoconvert ! autovideosink
@@ -30,6 +31,7 @@
 #include "gstgancommon.h"
 #include <gst/gan/gstganmeta.h>
 
+#include "gan/frame_renderer.h"
 #include "gan/runtime.h"
 #include "gan/threads.h"
 #include "gan/watermark.h"
@@ -139,7 +141,7 @@ struct GstGanGenPrivate {
   Settings settings;
 
   // Streaming state: touched by start/stop, caps, seeks and fill, which basesrc serialises.
-  std::unique_ptr<gan::Generator> generator;
+  std::unique_ptr<gan::FrameRenderer> renderer; // owns the generator
   GstVideoInfo info;
   gan::PixelFormat format = gan::PixelFormat::Rgb;
   bool have_info = false;
@@ -147,8 +149,6 @@ struct GstGanGenPrivate {
   guint64 accum_frames = 0; // frames before the last caps change
   GstClockTime accum_rtime = 0;
   GstClockTime running_time = 0;
-  Settings cached_for;                         // the settings the cache was made with
-  std::map<guint64, std::vector<float>> cache; // frame index -> tiles of generator output
   bool tags_sent = false;
   std::unique_ptr<gan::Watermark> watermark; // for the key it was made with
 };
@@ -311,30 +311,23 @@ static gboolean gst_gan_gen_start(GstBaseSrc *bsrc) {
   GstGanGenPrivate *priv = self->priv;
   const Settings s = gst_gan_gen_settings(self);
   const std::string path = s.model.empty() ? gst_gan_shipped_model("fmnist-dcgan.gan") : s.model;
-  gan::hold_blas_to_one_thread();
-  try {
-    priv->generator = gan::Generator::load(path, s.model_description);
-  } catch (const gan::Error &e) {
-    gst_gan_post_error(GST_ELEMENT(self), "Could not load generator model '" + path + "'", e);
+  std::unique_ptr<gan::Generator> generator = gst_gan_load_model<gan::Generator>(
+      GST_ELEMENT(self), "generator", path, s.model_description, true);
+  if (!generator)
     return FALSE;
-  } catch (const std::exception &e) {
-    GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ,
-                      ("Could not load generator model '%s'", path.c_str()), ("%s", e.what()));
-    return FALSE;
-  }
-  GST_INFO_OBJECT(self, "loaded %s (%s)", path.c_str(), priv->generator->info().id.c_str());
+  priv->renderer = std::make_unique<gan::FrameRenderer>(std::move(generator));
+  GST_INFO_OBJECT(self, "loaded %s (%s)", path.c_str(),
+                  priv->renderer->generator().info().id.c_str());
   priv->have_info = false;
   priv->n_frames = priv->accum_frames = 0;
   priv->accum_rtime = priv->running_time = 0;
-  priv->cache.clear();
   priv->tags_sent = false;
   return TRUE;
 }
 
 static gboolean gst_gan_gen_stop(GstBaseSrc *bsrc) {
   GstGanGenPrivate *priv = GST_GAN_GEN(bsrc)->priv;
-  priv->generator.reset();
-  priv->cache.clear();
+  priv->renderer.reset();
   priv->have_info = false;
   return TRUE;
 }
@@ -344,9 +337,9 @@ static GstCaps *gst_gan_gen_fixate(GstBaseSrc *bsrc, GstCaps *caps) {
   const Settings s = gst_gan_gen_settings(self);
   // Native size: the model's image, tiled rows x columns.
   gint width = 28, height = 28;
-  if (self->priv->generator) {
-    width = static_cast<gint>(self->priv->generator->info().config.width);
-    height = static_cast<gint>(self->priv->generator->info().config.height);
+  if (self->priv->renderer) {
+    width = static_cast<gint>(self->priv->renderer->generator().info().config.width);
+    height = static_cast<gint>(self->priv->renderer->generator().info().config.height);
   }
   caps = gst_caps_make_writable(caps);
   GstStructure *structure = gst_caps_get_structure(caps, 0);
@@ -407,9 +400,12 @@ static gboolean gst_gan_gen_decide_allocation(GstBaseSrc *bsrc, GstQuery *query)
     pool = gst_video_buffer_pool_new();
   GstStructure *config = gst_buffer_pool_get_config(pool);
   gst_buffer_pool_config_set_params(config, caps, size, min, max);
-  if (gst_query_find_allocation_meta(query, GST_VIDEO_META_API_TYPE, NULL))
+  const gboolean video_meta = gst_query_find_allocation_meta(query, GST_VIDEO_META_API_TYPE, NULL);
+  if (video_meta)
     gst_buffer_pool_config_add_option(config, GST_BUFFER_POOL_OPTION_VIDEO_META);
   gst_buffer_pool_set_config(pool, config);
+  GST_DEBUG_OBJECT(bsrc, "%s pool %" GST_PTR_FORMAT ": size %u, min %u, max %u, video meta %d",
+                   update ? "downstream's" : "own", pool, size, min, max, video_meta);
   if (update)
     gst_query_set_nth_allocation_pool(query, 0, pool, size, min, max);
   else
@@ -500,45 +496,30 @@ static void gst_gan_gen_get_times(GstBaseSrc *bsrc, GstBuffer *buffer, GstClockT
   }
 }
 
-// The generator output of frame n: computed with the frames after it in one batch.
-static const std::vector<float> &gst_gan_gen_frame(GstGanGen *self, const Settings &s, guint64 n) {
-  GstGanGenPrivate *priv = self->priv;
-  if (!s.same_frames(priv->cached_for)) {
-    priv->cache.clear();
-    priv->cached_for = s;
-  }
-  priv->cache.erase(priv->cache.begin(), priv->cache.lower_bound(n)); // played or skipped
-  auto it = priv->cache.find(n);
-  if (it != priv->cache.end())
-    return it->second;
-  priv->cache.clear(); // a seek elsewhere
-
-  gan::Generator &g = *priv->generator;
-  const int64_t tiles = static_cast<int64_t>(s.rows) * s.columns;
-  const int64_t batch = std::max<guint>(1, s.batch_size);
-  const int64_t latent = g.info().config.latent;
-  gan::StreamSettings stream{s.seed, core_motion(s.motion), s.walk_frames, tiles};
-  std::vector<float> z(static_cast<size_t>(batch * tiles * latent));
-  g.frame_latents(stream, n, batch, z.data());
-  std::vector<float> images(static_cast<size_t>(batch * tiles * g.image_floats()));
-  g.generate_from_latents(z.data(), batch * tiles, images.data());
-  const size_t per_frame = static_cast<size_t>(tiles * g.image_floats());
-  for (int64_t f = 0; f < batch; ++f)
-    priv->cache[n + static_cast<guint64>(f)].assign(images.begin() + f * per_frame,
-                                                    images.begin() + (f + 1) * per_frame);
-  return priv->cache[n];
+// What a frame's pixels depend on, for the core's renderer.
+static gan::RenderSettings gst_gan_gen_render_settings(const Settings &s) {
+  gan::RenderSettings r;
+  r.seed = s.seed;
+  r.motion = core_motion(s.motion);
+  r.walk_frames = s.walk_frames;
+  r.rows = s.rows;
+  r.columns = s.columns;
+  r.scaling = core_scaling(s.scaling);
+  r.batch_size = std::max<guint>(1, s.batch_size);
+  return r;
 }
 
 static guint32 gst_gan_gen_payload(GstGanGen *self, const Settings &s) {
-  return s.watermark_payload ? s.watermark_payload
-                             : gan::watermark_payload_for(self->priv->generator->info().id);
+  return s.watermark_payload
+             ? s.watermark_payload
+             : gan::watermark_payload_for(self->priv->renderer->generator().info().id);
 }
 
 // Provenance in standard tags: the IPTC digital source type (as C2PA and IPTC photo metadata
 // name it) and the model. Matroska/WebM muxers write comment and artist into files;
 // description, keywords and application-name reach the muxers that have fields for them.
 static void gst_gan_gen_send_tags(GstGanGen *self, const Settings &s) {
-  const gan::ModelInfo &info = self->priv->generator->info();
+  const gan::ModelInfo &info = self->priv->renderer->generator().info();
   char payload[16];
   g_snprintf(payload, sizeof payload, "0x%08x", gst_gan_gen_payload(self, s));
   const std::string comment =
@@ -571,16 +552,17 @@ static GstFlowReturn gst_gan_gen_fill(GstPushSrc *psrc, GstBuffer *buffer) {
   const guint32 payload = gst_gan_gen_payload(self, s);
   bool watermarked = false;
   try {
-    const std::vector<float> &tiles = gst_gan_gen_frame(self, s, n);
     GstGanFrameMap map(&priv->info, buffer, GST_MAP_WRITE);
     if (!map.mapped) {
       GST_ELEMENT_ERROR(self, RESOURCE, WRITE, (NULL), ("cannot map the output buffer"));
       return GST_FLOW_ERROR;
     }
-    const gan::ModelConfig &c = priv->generator->info().config;
     const gan::FrameView view = gst_gan_frame_view(&map.frame, priv->format);
-    gan::render_mosaic(tiles.data(), static_cast<int64_t>(s.rows) * s.columns, c.channels, c.height,
-                       c.width, s.rows, s.columns, core_scaling(s.scaling), view);
+    const int64_t made = priv->renderer->render(gst_gan_gen_render_settings(s), n, view);
+    if (made > 0)
+      GST_DEBUG_OBJECT(self,
+                       "generated frames %" G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT " in one batch",
+                       n, n + static_cast<guint64>(made) - 1);
     if (s.watermark) {
       if (!priv->watermark || priv->watermark->key() != s.watermark_key)
         priv->watermark = std::make_unique<gan::Watermark>(s.watermark_key);
@@ -599,8 +581,8 @@ static GstFlowReturn gst_gan_gen_fill(GstPushSrc *psrc, GstBuffer *buffer) {
     gst_gan_gen_send_tags(self, s);
     priv->tags_sent = true;
   }
-  GstGanSyntheticMeta *meta =
-      gst_buffer_add_gan_synthetic_meta(buffer, priv->generator->info().id.c_str(), s.seed, n);
+  GstGanSyntheticMeta *meta = gst_buffer_add_gan_synthetic_meta(
+      buffer, priv->renderer->generator().info().id.c_str(), s.seed, n);
   if (meta && watermarked) {
     meta->watermarked = TRUE;
     meta->watermark_payload = payload;
@@ -622,6 +604,11 @@ static GstFlowReturn gst_gan_gen_fill(GstPushSrc *psrc, GstBuffer *buffer) {
   }
   if (n == 0)
     GST_BUFFER_FLAG_SET(buffer, GST_BUFFER_FLAG_DISCONT);
+  GST_LOG_OBJECT(self,
+                 "frame %" G_GUINT64_FORMAT ", pts %" GST_TIME_FORMAT ", duration %" GST_TIME_FORMAT
+                 ", watermarked %d",
+                 n, GST_TIME_ARGS(GST_BUFFER_PTS(buffer)),
+                 GST_TIME_ARGS(GST_BUFFER_DURATION(buffer)), watermarked);
   return GST_FLOW_OK;
 }
 

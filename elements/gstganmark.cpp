@@ -134,7 +134,10 @@ static GstFlowReturn gst_gan_mark_transform_frame_ip(GstVideoFilter *filter, Gst
   try {
     if (!priv->watermark || priv->watermark->key() != key)
       priv->watermark = std::make_unique<gan::Watermark>(key);
-    priv->watermark->embed(gst_gan_frame_view(frame, priv->format), payload);
+    const bool marked = priv->watermark->embed(gst_gan_frame_view(frame, priv->format), payload);
+    GST_LOG_OBJECT(self, "frame %" GST_TIME_FORMAT ": %s",
+                   GST_TIME_ARGS(GST_BUFFER_PTS(frame->buffer)),
+                   marked ? "marked" : "too small to mark");
   } catch (const gan::Error &e) {
     gst_gan_post_error(GST_ELEMENT(self), "Could not watermark a frame", e);
     return GST_FLOW_ERROR;

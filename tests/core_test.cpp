@@ -8,6 +8,7 @@
 #include "gan/nets.h"
 #include "gan/runtime.h"
 #include "gan/trainer.h"
+#include "gan/weights.h"
 
 #include <torch/script.h>
 
@@ -364,10 +365,7 @@ def forward(self, z):
   EXPECT_EQ(g->info().format, "torchscript");
   // The id names the module and its exact bytes (FNV-1a 64), never the path it was read from.
   const std::vector<uint8_t> bytes = gan_test::read_bytes(path);
-  char checksum[17];
-  std::snprintf(checksum, sizeof checksum, "%016llx",
-                static_cast<unsigned long long>(gan::fnv1a64(bytes.data(), bytes.size())));
-  EXPECT_EQ(g->info().id, "tiny:" + std::string(checksum, 12));
+  EXPECT_EQ(g->info().id, "tiny:" + gan::fnv1a64_hex(bytes.data(), bytes.size()).substr(0, 12));
   EXPECT_EQ(g->info().config.latent, 16);
   EXPECT_EQ(g->image_floats(), 16);
   std::vector<float> z(32), out(32);

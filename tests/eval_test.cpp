@@ -9,6 +9,7 @@
 #include "gan/nets.h"
 #include "gan/runtime.h"
 #include "gan/supervised.h"
+#include "gan/weights.h"
 
 #include <algorithm>
 #include <numeric>

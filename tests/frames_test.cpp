@@ -3,6 +3,7 @@
 
 #include "test_util.h"
 
+#include "gan/frame_renderer.h"
 #include "gan/frames.h"
 #include "gan/preprocess.h"
 
@@ -148,3 +149,46 @@ TEST(Preprocess, ResizeAveragesAndTilesKeepNativePixels) {
 }
 
 } // namespace
+
+// The renderer: frame n is the same whatever the batch and the order frames are asked in, and a
+// static stream runs the generator once.
+TEST(FrameRenderer, FramesDependOnTheirIndexOnlyAndStillsAreMadeOnce) {
+  gan_test::TempDir dir;
+  gan_test::save_untrained_mlp(dir.file("g.gan"), 3, 6, 10);
+  auto render = [&](gan::FrameRenderer &r, const gan::RenderSettings &s, uint64_t n,
+                    int64_t *made = nullptr) {
+    std::vector<uint8_t> rgb(50 * 40 * 3);
+    gan::FrameView v;
+    v.format = gan::PixelFormat::Rgb;
+    v.width = 50, v.height = 40;
+    v.planes[0] = rgb.data();
+    v.strides[0] = 150;
+    const int64_t m = r.render(s, n, v);
+    if (made)
+      *made = m;
+    return rgb;
+  };
+  gan::FrameRenderer one(gan::Generator::load(dir.file("g.gan")));
+  gan::FrameRenderer batched(gan::Generator::load(dir.file("g.gan")));
+  gan::RenderSettings s;
+  s.seed = 9, s.rows = 2, s.columns = 3, s.motion = gan::Motion::Random;
+  gan::RenderSettings b = s;
+  b.batch_size = 4;
+  int64_t made = 0;
+  EXPECT_EQ(render(one, s, 5), render(batched, b, 5, &made));
+  EXPECT_EQ(made, 4); // frames 5..8 in one batch
+  EXPECT_EQ(render(one, s, 7), render(batched, b, 7, &made));
+  EXPECT_EQ(made, 0);                                         // from the cache
+  EXPECT_EQ(render(one, s, 2), render(batched, b, 2, &made)); // a seek back
+  EXPECT_EQ(made, 4);
+  EXPECT_NE(render(one, s, 2), render(one, s, 3));
+
+  gan::RenderSettings still = b;
+  still.motion = gan::Motion::Static;
+  const auto first = render(batched, still, 0, &made);
+  EXPECT_EQ(made, 1);
+  for (uint64_t n : {1u, 40u, 3u}) {
+    EXPECT_EQ(render(batched, still, n, &made), first);
+    EXPECT_EQ(made, 0) << "frame " << n;
+  }
+}

@@ -5,8 +5,6 @@
 
 #include "test_util.h"
 
-#include "gan/trainer.h"
-
 #include <gst/app/gstappsink.h>
 #include <gst/check/gstharness.h>
 #include <gst/gst.h>
@@ -20,19 +18,6 @@ struct Frame {
   GstClockTime duration = GST_CLOCK_TIME_NONE;
   guint64 offset = GST_BUFFER_OFFSET_NONE;
 };
-
-// A freshly initialised (untrained) mlp GAN file of the given image shape: as deterministic
-// as a trained model for the elements' purposes, and instant to make.
-inline void save_untrained_mlp(const std::string &path, int64_t channels, int64_t height,
-                               int64_t width) {
-  gan::TrainOptions o;
-  o.config = {"mlp", 16, channels, height, width};
-  o.batch_size = 4;
-  gan::ImageSet data = pattern_images(8, height, width, 1);
-  data.channels = channels;
-  data.pixels.resize(data.pixels.size() * static_cast<size_t>(channels), 77);
-  gan::Trainer(o, data).save_model(path);
-}
 
 inline Frame to_frame(GstBuffer *buffer) {
   Frame f;

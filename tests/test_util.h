@@ -3,6 +3,7 @@
 
 #include "gan/dataset.h"
 #include "gan/error.h"
+#include "gan/trainer.h"
 
 #include <gtest/gtest.h>
 
@@ -74,6 +75,19 @@ inline gan::ImageSet pattern_images(int64_t count, int64_t height, int64_t width
             static_cast<uint8_t>(base + noise);
       }
   return set;
+}
+
+// A freshly initialised (untrained) mlp GAN file of the given image shape: as deterministic
+// as a trained model for the elements' purposes, and instant to make.
+inline void save_untrained_mlp(const std::string &path, int64_t channels, int64_t height,
+                               int64_t width) {
+  gan::TrainOptions o;
+  o.config = {"mlp", 16, channels, height, width};
+  o.batch_size = 4;
+  gan::ImageSet data = pattern_images(8, height, width, 1);
+  data.channels = channels;
+  data.pixels.resize(data.pixels.size() * static_cast<size_t>(channels), 77);
+  gan::Trainer(o, data).save_model(path);
 }
 
 } // namespace gan_test

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <csetjmp>
 #include <cstdio>
+#include <memory>
 #include <vector>
 
 #include <jpeglib.h>
@@ -46,26 +47,31 @@ void jpeg_roundtrip(ImageRef im, int quality) {
     for (int64_t c = 0; c < im.channels; ++c)
       interleaved[static_cast<size_t>(p * im.channels + c)] = im.pixels[c * hw + p];
 
-  unsigned char *encoded = nullptr;
-  unsigned long encoded_size = 0;
+  // Everything the error path reads lives on the heap: automatic variables changed between
+  // setjmp and longjmp have indeterminate values after the jump.
+  struct State {
+    unsigned char *encoded = nullptr;
+    unsigned long encoded_size = 0;
+    bool enc_made = false, dec_made = false;
+  };
+  const auto state = std::make_unique<State>();
   JpegError err;
   jpeg_compress_struct enc;
   jpeg_decompress_struct dec;
   enc.err = jpeg_std_error(&err.mgr);
   dec.err = &err.mgr;
   err.mgr.error_exit = on_jpeg_error;
-  bool enc_made = false, dec_made = false;
   if (setjmp(err.jump)) {
-    if (enc_made)
+    if (state->enc_made)
       jpeg_destroy_compress(&enc);
-    if (dec_made)
+    if (state->dec_made)
       jpeg_destroy_decompress(&dec);
-    std::free(encoded);
+    std::free(state->encoded);
     throw Error(ErrorCode::InvalidArgument, "JPEG round trip failed");
   }
   jpeg_create_compress(&enc);
-  enc_made = true;
-  jpeg_mem_dest(&enc, &encoded, &encoded_size);
+  state->enc_made = true;
+  jpeg_mem_dest(&enc, &state->encoded, &state->encoded_size);
   enc.image_width = static_cast<JDIMENSION>(im.width);
   enc.image_height = static_cast<JDIMENSION>(im.height);
   enc.input_components = static_cast<int>(im.channels);
@@ -79,11 +85,11 @@ void jpeg_roundtrip(ImageRef im, int quality) {
   }
   jpeg_finish_compress(&enc);
   jpeg_destroy_compress(&enc);
-  enc_made = false;
+  state->enc_made = false;
 
   jpeg_create_decompress(&dec);
-  dec_made = true;
-  jpeg_mem_src(&dec, encoded, encoded_size);
+  state->dec_made = true;
+  jpeg_mem_src(&dec, state->encoded, state->encoded_size);
   jpeg_read_header(&dec, TRUE);
   dec.out_color_space = im.channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
   jpeg_start_decompress(&dec);
@@ -93,7 +99,9 @@ void jpeg_roundtrip(ImageRef im, int quality) {
   }
   jpeg_finish_decompress(&dec);
   jpeg_destroy_decompress(&dec);
-  std::free(encoded);
+  state->dec_made = false;
+  std::free(state->encoded);
+  state->encoded = nullptr;
 
   for (int64_t p = 0; p < hw; ++p)
     for (int64_t c = 0; c < im.channels; ++c)

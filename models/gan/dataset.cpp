@@ -2,7 +2,7 @@
 #include "gan/dataset.h"
 
 #include "gan/error.h"
-#include "gan/model_file.h"
+#include "gan/hash.h"
 
 #include <zlib.h>
 

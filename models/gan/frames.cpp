@@ -2,6 +2,7 @@
 #include "gan/frames.h"
 
 #include "gan/error.h"
+#include "gan/pixels.h"
 #include "gan/resample.h"
 
 #include <algorithm>
@@ -62,15 +63,94 @@ struct Rgb {
   uint8_t r, g, b;
 };
 
-// BT.601, limited range.
-uint8_t luma(const Rgb &p) {
-  return round_to_byte(16.0f + (65.481f * p.r + 128.553f * p.g + 24.966f * p.b) / 255.0f);
+// Step 1: the mosaic as an RGB canvas, each image scaled into its cell. Cells split the frame
+// as evenly as integers allow; gray images become R = G = B.
+std::vector<Rgb> paint_canvas(const float *images, int64_t count, int64_t channels, int64_t h,
+                              int64_t w, int64_t rows, int64_t columns, Scaling scaling, int64_t fw,
+                              int64_t fh) {
+  std::vector<Rgb> canvas(static_cast<size_t>(fw * fh));
+  std::vector<float> plane(static_cast<size_t>(h * w));
+  for (int64_t t = 0; t < count; ++t) {
+    const int64_t r = t / columns, c = t % columns;
+    const int64_t x0 = c * fw / columns, x1 = (c + 1) * fw / columns;
+    const int64_t y0 = r * fh / rows, y1 = (r + 1) * fh / rows;
+    if (x1 <= x0 || y1 <= y0)
+      continue; // more cells than pixels: this cell has no area
+    for (int64_t ch = 0; ch < 3; ++ch) {
+      if (ch < channels) {
+        const float *src = images + (t * channels + ch) * h * w;
+        for (int64_t i = 0; i < h * w; ++i)
+          plane[static_cast<size_t>(i)] = (std::clamp(src[i], -1.0f, 1.0f) + 1.0f) * 127.5f;
+      }
+      const Sampler s{plane.data(),
+                      w,
+                      h,
+                      static_cast<double>(w) / static_cast<double>(x1 - x0),
+                      static_cast<double>(h) / static_cast<double>(y1 - y0),
+                      scaling};
+      for (int64_t y = y0; y < y1; ++y)
+        for (int64_t x = x0; x < x1; ++x) {
+          Rgb &px = canvas[static_cast<size_t>(y * fw + x)];
+          if (ch < channels) {
+            const uint8_t v = round_to_byte(s.sample(x - x0, y - y0));
+            (ch == 0 ? px.r : ch == 1 ? px.g : px.b) = v;
+          } else {
+            (ch == 1 ? px.g : px.b) = px.r; // gray: R = G = B
+          }
+        }
+    }
+  }
+  return canvas;
 }
-uint8_t chroma_u(double r, double g, double b) {
-  return round_to_byte(static_cast<float>(128.0 + (-37.797 * r - 74.203 * g + 112.0 * b) / 255.0));
+
+// Step 2a: a packed format, laid out by packed_layout; a fourth byte (alpha or padding) is 255.
+void write_packed(const std::vector<Rgb> &canvas, int64_t channels, const FrameView &frame) {
+  const PackedLayout l = packed_layout(frame.format);
+  const int filler = 6 - l.r - l.g - l.b; // the byte of a 4-byte pixel that is not R, G or B
+  for (int64_t y = 0; y < frame.height; ++y) {
+    uint8_t *row = frame.planes[0] + y * frame.strides[0];
+    const Rgb *src = canvas.data() + y * frame.width;
+    for (int64_t x = 0; x < frame.width; ++x) {
+      const Rgb &p = src[x];
+      uint8_t *d = row + x * l.size;
+      if (l.size == 1) {
+        d[0] = channels == 1 ? p.r : round_to_byte(bt601_luma(p.r, p.g, p.b));
+        continue;
+      }
+      d[l.r] = p.r, d[l.g] = p.g, d[l.b] = p.b;
+      if (l.size == 4)
+        d[filler] = 255;
+    }
+  }
 }
-uint8_t chroma_v(double r, double g, double b) {
-  return round_to_byte(static_cast<float>(128.0 + (112.0 * r - 93.786 * g - 18.214 * b) / 255.0));
+
+// Step 2b: YUV 4:2:0, limited range: full-resolution luma, chroma averaged over each 2x2 block
+// (odd edges clamp).
+void write_yuv420(const std::vector<Rgb> &canvas, const FrameView &frame) {
+  const int64_t fw = frame.width, fh = frame.height;
+  for (int64_t y = 0; y < fh; ++y) {
+    uint8_t *row = frame.planes[0] + y * frame.strides[0];
+    for (int64_t x = 0; x < fw; ++x) {
+      const Rgb &p = canvas[static_cast<size_t>(y * fw + x)];
+      row[x] = limited_luma(p.r, p.g, p.b);
+    }
+  }
+  const int64_t cw = (fw + 1) / 2, chh = (fh + 1) / 2;
+  for (int64_t y = 0; y < chh; ++y)
+    for (int64_t x = 0; x < cw; ++x) {
+      double r = 0, g = 0, b = 0;
+      int n = 0;
+      for (int64_t j = 0; j < 2; ++j)
+        for (int64_t i = 0; i < 2; ++i) {
+          const int64_t sx = std::min(2 * x + i, fw - 1), sy = std::min(2 * y + j, fh - 1);
+          const Rgb &p = canvas[static_cast<size_t>(sy * fw + sx)];
+          r += p.r, g += p.g, b += p.b, ++n;
+        }
+      r /= n, g /= n, b /= n;
+      const ChromaSite site = chroma_site(frame, x, y);
+      *site.cb = limited_cb(r, g, b);
+      *site.cr = limited_cr(r, g, b);
+    }
 }
 
 } // namespace
@@ -104,106 +184,14 @@ void render_mosaic(const float *images, int64_t count, int64_t channels, int64_t
                    int64_t rows, int64_t columns, Scaling scaling, const FrameView &frame) {
   if (count != rows * columns || count < 1 || (channels != 1 && channels != 3) || h < 1 || w < 1)
     throw Error(ErrorCode::InvalidArgument, "render_mosaic: images do not fill the mosaic");
-  const int64_t fw = frame.width, fh = frame.height;
-  if (fw < 1 || fh < 1 || !frame.planes[0])
+  if (frame.width < 1 || frame.height < 1 || !frame.planes[0])
     throw Error(ErrorCode::InvalidArgument, "render_mosaic: empty frame");
-
-  // The whole mosaic as an RGB canvas first; the format conversion below is then one pass.
-  std::vector<Rgb> canvas(static_cast<size_t>(fw * fh));
-  std::vector<float> plane(static_cast<size_t>(h * w));
-  for (int64_t t = 0; t < count; ++t) {
-    const int64_t r = t / columns, c = t % columns;
-    const int64_t x0 = c * fw / columns, x1 = (c + 1) * fw / columns;
-    const int64_t y0 = r * fh / rows, y1 = (r + 1) * fh / rows;
-    if (x1 <= x0 || y1 <= y0)
-      continue; // more cells than pixels: this cell has no area
-    for (int64_t ch = 0; ch < 3; ++ch) {
-      if (ch < channels) {
-        const float *src = images + (t * channels + ch) * h * w;
-        for (int64_t i = 0; i < h * w; ++i)
-          plane[static_cast<size_t>(i)] = (std::clamp(src[i], -1.0f, 1.0f) + 1.0f) * 127.5f;
-      }
-      const Sampler s{plane.data(),
-                      w,
-                      h,
-                      static_cast<double>(w) / static_cast<double>(x1 - x0),
-                      static_cast<double>(h) / static_cast<double>(y1 - y0),
-                      scaling};
-      for (int64_t y = y0; y < y1; ++y)
-        for (int64_t x = x0; x < x1; ++x) {
-          Rgb &px = canvas[static_cast<size_t>(y * fw + x)];
-          if (ch < channels) {
-            const uint8_t v = round_to_byte(s.sample(x - x0, y - y0));
-            (ch == 0 ? px.r : ch == 1 ? px.g : px.b) = v;
-          } else {
-            (ch == 1 ? px.g : px.b) = px.r; // gray: R = G = B
-          }
-        }
-    }
-  }
-
-  const int size = packed_pixel_size(frame.format);
-  for (int64_t y = 0; y < fh && size > 0; ++y) {
-    uint8_t *row = frame.planes[0] + y * frame.strides[0];
-    const Rgb *src = canvas.data() + y * fw;
-    for (int64_t x = 0; x < fw; ++x) {
-      const Rgb &p = src[x];
-      uint8_t *d = row + x * size;
-      switch (frame.format) {
-      case PixelFormat::Gray8:
-        d[0] = channels == 1 ? p.r : round_to_byte(0.299f * p.r + 0.587f * p.g + 0.114f * p.b);
-        break;
-      case PixelFormat::Rgb:
-        d[0] = p.r, d[1] = p.g, d[2] = p.b;
-        break;
-      case PixelFormat::Bgr:
-        d[0] = p.b, d[1] = p.g, d[2] = p.r;
-        break;
-      case PixelFormat::Rgba:
-      case PixelFormat::Rgbx:
-        d[0] = p.r, d[1] = p.g, d[2] = p.b, d[3] = 255;
-        break;
-      case PixelFormat::Bgra:
-      case PixelFormat::Bgrx:
-        d[0] = p.b, d[1] = p.g, d[2] = p.r, d[3] = 255;
-        break;
-      case PixelFormat::Xrgb:
-        d[0] = 255, d[1] = p.r, d[2] = p.g, d[3] = p.b;
-        break;
-      default:
-        break;
-      }
-    }
-  }
-  if (size > 0)
-    return;
-
-  // YUV 4:2:0: full-resolution luma, chroma averaged over each 2x2 block (odd edges clamp).
-  for (int64_t y = 0; y < fh; ++y) {
-    uint8_t *row = frame.planes[0] + y * frame.strides[0];
-    for (int64_t x = 0; x < fw; ++x)
-      row[x] = luma(canvas[static_cast<size_t>(y * fw + x)]);
-  }
-  const int64_t cw = (fw + 1) / 2, chh = (fh + 1) / 2;
-  for (int64_t y = 0; y < chh; ++y)
-    for (int64_t x = 0; x < cw; ++x) {
-      double r = 0, g = 0, b = 0;
-      int n = 0;
-      for (int64_t j = 0; j < 2; ++j)
-        for (int64_t i = 0; i < 2; ++i) {
-          const int64_t sx = std::min(2 * x + i, fw - 1), sy = std::min(2 * y + j, fh - 1);
-          const Rgb &p = canvas[static_cast<size_t>(sy * fw + sx)];
-          r += p.r, g += p.g, b += p.b, ++n;
-        }
-      r /= n, g /= n, b /= n;
-      if (frame.format == PixelFormat::I420) {
-        frame.planes[1][y * frame.strides[1] + x] = chroma_u(r, g, b);
-        frame.planes[2][y * frame.strides[2] + x] = chroma_v(r, g, b);
-      } else { // NV12: interleaved UV
-        frame.planes[1][y * frame.strides[1] + 2 * x] = chroma_u(r, g, b);
-        frame.planes[1][y * frame.strides[1] + 2 * x + 1] = chroma_v(r, g, b);
-      }
-    }
+  const std::vector<Rgb> canvas = paint_canvas(images, count, channels, h, w, rows, columns,
+                                               scaling, frame.width, frame.height);
+  if (is_yuv420(frame.format))
+    write_yuv420(canvas, frame);
+  else
+    write_packed(canvas, channels, frame);
 }
 
 } // namespace gan

@@ -8,6 +8,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <string>
 
 namespace gan {
 
@@ -21,6 +23,13 @@ inline uint64_t fnv1a64(const void *data, size_t size, uint64_t h = kFnv1a64Offs
     h *= 0x100000001b3ULL;
   }
   return h;
+}
+
+// The same as 16 lowercase hex digits (model checksums, ids, dataset fingerprints).
+inline std::string fnv1a64_hex(const void *data, size_t size) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(fnv1a64(data, size)));
+  return buf;
 }
 
 // SplitMix64 (Steele, Lea & Flood 2014): the golden-ratio step, then the finaliser. Calling it

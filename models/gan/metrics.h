@@ -5,9 +5,21 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <utility>
 
 namespace gan {
+
+// Rows 0..n-1 in chunks [first, last) of at most kMetricChunk, so no [N, M] distance matrix
+// is ever whole.
+constexpr int64_t kMetricChunk = 500;
+template <typename Fn> void for_chunks(int64_t n, Fn fn) {
+  for (int64_t first = 0; first < n; first += kMetricChunk)
+    fn(first, std::min(n, first + kMetricChunk));
+}
+
+// The q-quantile (0..1) of a 1-D tensor.
+double quantile_of(const torch::Tensor &v, double q);
 
 // Fréchet distance between Gaussians fitted to two feature sets (the FID formula):
 // |mu_a - mu_b|^2 + Tr(S_a + S_b - 2 (S_a S_b)^(1/2)), in float64.

@@ -131,13 +131,6 @@ size_t dtype_size(DType d) {
   return 1;
 }
 
-std::string fnv1a64_hex(const uint8_t *data, size_t size) {
-  const uint64_t h = fnv1a64(data, size);
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
-}
-
 const TensorEntry *ModelFile::find(const std::string &name) const {
   for (const TensorEntry &e : tensors)
     if (e.name == name)

@@ -53,6 +53,4 @@ ModelFile read_model_file(const std::string &path);
 // Fills in file.checksum.
 void write_model_file(const std::string &path, ModelFile &file);
 
-std::string fnv1a64_hex(const uint8_t *data, size_t size);
-
 } // namespace gan

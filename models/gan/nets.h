@@ -2,10 +2,10 @@
 #pragma once
 
 // The architectures, in LibTorch. Internal to the core, the CLI and the tests: element code
-// uses the torch-free facades in runtime.h.
+// uses the torch-free facades in runtime.h. Their deployment form is in inference_form.h, their
+// weights' storage in weights.h.
 
 #include "gan/config.h"
-#include "gan/model_file.h"
 
 #include <torch/torch.h>
 
@@ -51,37 +51,5 @@ Gan build_gan(const ModelConfig &config);
 // upsampling leaves), two strided blocks, global average pooling (any size >= 8x8), one logit
 // per image, positive = fake.
 ImageModule build_detector(const ModelConfig &config);
-
-// Parameters and buffers under "<prefix>.<name>".
-void store_module(ModelFile &file, const std::string &prefix, const torch::nn::Module &module);
-// Throws Error(ConfigMismatch) when a tensor is missing, extra, or of another shape or dtype.
-void load_module(const ModelFile &file, const std::string &prefix, torch::nn::Module &module);
-
-void store_tensor(ModelFile &file, const std::string &name, const torch::Tensor &t);
-torch::Tensor load_tensor(const ModelFile &file, const std::string &name); // Corrupt if absent
-
-// A "gan" model file holding both networks.
-ModelFile gan_to_file(const Gan &gan, const Provenance &provenance);
-// Accepts "gan" files and training checkpoints. Throws WrongKind for other kinds.
-Gan gan_from_file(const ModelFile &file);
-
-// Single-network files: kind "classifier" (attribute "classes") and kind "detector".
-ModelFile classifier_to_file(const Classifier &net, const ModelConfig &config, int64_t classes,
-                             const Provenance &provenance);
-Classifier classifier_from_file(const ModelFile &file);
-ModelFile detector_to_file(const ImageModule &net, const ModelConfig &config,
-                           const Provenance &provenance);
-ImageModule detector_from_file(const ModelFile &file);
-
-// The latent for sample `index` of stream `seed`: a pure function of both, so any subset of a
-// stream can be computed in any order or batch size.
-torch::Tensor latents(uint64_t seed, uint64_t first_index, int64_t n, int64_t latent);
-
-// A generator's torch RNG for a purpose: seed mixed with a stream tag and a counter.
-at::Generator make_rng(uint64_t seed, uint64_t stream, uint64_t counter);
-
-// [-1, 1] float images -> uint8 [N, C, H, W] with round-to-nearest, and back.
-torch::Tensor to_uint8(const torch::Tensor &images);
-torch::Tensor from_uint8(const torch::Tensor &pixels);
 
 } // namespace gan

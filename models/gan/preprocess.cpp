@@ -2,6 +2,7 @@
 #include "gan/preprocess.h"
 
 #include "gan/error.h"
+#include "gan/pixels.h"
 #include "gan/resample.h"
 
 #include <algorithm>
@@ -16,8 +17,6 @@ struct RgbPlanes {
   int64_t width = 0, height = 0;
   std::vector<float> r, g, b;
 };
-
-float from_limited_luma(int y) { return std::clamp((y - 16) * 255.0f / 219.0f, 0.0f, 255.0f); }
 
 RgbPlanes read_rgb(const FrameView &f) {
   RgbPlanes p;
@@ -35,20 +34,10 @@ RgbPlanes read_rgb(const FrameView &f) {
         const uint8_t *px = row + x * layout.size;
         r = px[layout.r], g = px[layout.g], b = px[layout.b];
       } else {
-        const float yy = (row[x] - 16) * 255.0f / 219.0f;
-        const int64_t cx = x / 2, cy = y / 2;
-        float u, v;
-        if (f.format == PixelFormat::I420) {
-          u = f.planes[1][cy * f.strides[1] + cx];
-          v = f.planes[2][cy * f.strides[2] + cx];
-        } else {
-          u = f.planes[1][cy * f.strides[1] + 2 * cx];
-          v = f.planes[1][cy * f.strides[1] + 2 * cx + 1];
-        }
-        u = (u - 128) * 255.0f / 224.0f, v = (v - 128) * 255.0f / 224.0f;
-        r = yy + 1.402f * v;
-        g = yy - 0.344136f * u - 0.714136f * v;
-        b = yy + 1.772f * u;
+        const ChromaSite c = chroma_site(f, x / 2, y / 2);
+        const RgbFloat rgb = rgb_from_ycbcr(full_range_luma(row[x]), full_range_chroma(*c.cb),
+                                            full_range_chroma(*c.cr));
+        r = rgb.r, g = rgb.g, b = rgb.b;
       }
       p.r[i] = std::clamp(r, 0.0f, 255.0f);
       p.g[i] = std::clamp(g, 0.0f, 255.0f);
@@ -68,10 +57,10 @@ std::vector<float> read_gray(const FrameView &f, const RgbPlanes *rgb) {
       const size_t i = static_cast<size_t>(y * f.width + x);
       if (f.format == PixelFormat::Gray8)
         out[i] = row[x];
-      else if (f.format == PixelFormat::I420 || f.format == PixelFormat::Nv12)
-        out[i] = from_limited_luma(row[x]);
+      else if (is_yuv420(f.format))
+        out[i] = std::clamp(full_range_luma(row[x]), 0.0f, 255.0f);
       else
-        out[i] = 0.299f * rgb->r[i] + 0.587f * rgb->g[i] + 0.114f * rgb->b[i];
+        out[i] = bt601_luma(rgb->r[i], rgb->g[i], rgb->b[i]);
     }
   }
   return out;
@@ -122,7 +111,7 @@ int64_t frame_to_inputs(const FrameView &f, Preprocess mode, int64_t channels, i
   if (f.width < 1 || f.height < 1 || !f.planes[0] || (channels != 1 && channels != 3) || h < 1 ||
       w < 1)
     throw Error(ErrorCode::InvalidArgument, "frame_to_inputs: bad frame or model shape");
-  const bool yuv = f.format == PixelFormat::I420 || f.format == PixelFormat::Nv12;
+  const bool yuv = is_yuv420(f.format);
   RgbPlanes rgb;
   if (channels == 3 || (!yuv && f.format != PixelFormat::Gray8))
     rgb = read_rgb(f);

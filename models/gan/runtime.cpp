@@ -3,8 +3,10 @@
 
 #include "gan/error.h"
 #include "gan/hash.h"
+#include "gan/latents.h"
 #include "gan/model_file.h"
 #include "gan/nets.h"
+#include "gan/weights.h"
 
 #include <torch/script.h>
 
@@ -44,7 +46,7 @@ constexpr uintmax_t kMaxTorchScriptBytes = uintmax_t{4} << 30;
 
 struct LoadedScript {
   torch::jit::Module module;
-  uint64_t checksum = 0; // FNV-1a 64 of the file's bytes: names the exact weights
+  std::string checksum; // FNV-1a 64 of the file's bytes (hex): names the exact weights
 };
 
 // Reads the file whole (a regular file of bounded size: never a FIFO or a device), then
@@ -63,7 +65,7 @@ LoadedScript load_torchscript(const std::string &path) {
   if (static_cast<uintmax_t>(in.gcount()) != size)
     throw Error(ErrorCode::Truncated, "could not read all of '" + path + "'");
   LoadedScript loaded;
-  loaded.checksum = fnv1a64(bytes.data(), bytes.size());
+  loaded.checksum = fnv1a64_hex(bytes.data(), bytes.size());
   try {
     std::istringstream stream(std::move(bytes));
     loaded.module = torch::jit::load(stream, torch::kCPU);
@@ -75,12 +77,6 @@ LoadedScript load_torchscript(const std::string &path) {
                                           torch_message(e));
   }
   return loaded;
-}
-
-std::string hex12(uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
-  return std::string(buf, 12);
 }
 
 // An optional attribute of the module, by type; a present attribute of the wrong type is an
@@ -180,7 +176,7 @@ ModelInfo torchscript_info(const LoadedScript &script, const std::string &path,
                 "TorchScript generator '" + path + "': any_size is for detectors");
   info.provenance.dataset = str_attribute(script.module, "dataset");
   const std::string name = str_attribute(script.module, "name");
-  info.id = (name.empty() ? "torchscript" : name) + ":" + hex12(script.checksum);
+  info.id = (name.empty() ? "torchscript" : name) + ":" + script.checksum.substr(0, 12);
   return info;
 }
 

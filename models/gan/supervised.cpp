@@ -3,7 +3,10 @@
 
 #include "gan/augment.h"
 #include "gan/error.h"
+#include "gan/image_tensors.h"
+#include "gan/latents.h"
 #include "gan/nets.h"
+#include "gan/weights.h"
 
 #include <algorithm>
 #include <chrono>

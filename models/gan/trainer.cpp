@@ -2,8 +2,11 @@
 #include "gan/trainer.h"
 
 #include "gan/error.h"
+#include "gan/image_tensors.h"
+#include "gan/latents.h"
 #include "gan/model_file.h"
 #include "gan/nets.h"
+#include "gan/weights.h"
 
 #include <cstdio>
 #include <cstring>

@@ -3,6 +3,7 @@
 
 #include "gan/error.h"
 #include "gan/hash.h"
+#include "gan/pixels.h"
 
 #include <algorithm>
 #include <cmath>
@@ -166,7 +167,7 @@ void Watermark::load_luma(const FrameView &f, int64_t w, int64_t h) {
     } else {
       for (int64_t x = 0; x < w; ++x) {
         const uint8_t *px = row + x * p.size;
-        out[x] = 0.299f * px[p.r] + 0.587f * px[p.g] + 0.114f * px[p.b];
+        out[x] = bt601_luma(px[p.r], px[p.g], px[p.b]);
       }
     }
   }
