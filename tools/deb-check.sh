@@ -45,7 +45,8 @@ in_root "$root" bash -euc '
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q > /dev/null
   apt-get install -y -q /tmp/gstreamer1.0-gan_*.deb /tmp/libgstgan-1.0-dev_*.deb \
-    gstreamer1.0-tools gstreamer1.0-plugins-base gcc libc6-dev pkg-config python3-gi \
+    gstreamer1.0-tools gstreamer1.0-plugins-base libgstreamer-plugins-base1.0-dev gcc libc6-dev \
+    pkg-config python3-gi \
     gir1.2-gstreamer-1.0 > /tmp/install.log 2>&1 || { tail -n 30 /tmp/install.log; exit 1; }
   echo "deb-check: installed; GST_PLUGIN_PATH=${GST_PLUGIN_PATH:-unset}"
   echo "deb-check: gst-inspect-1.0 gangen"
