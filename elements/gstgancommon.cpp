@@ -22,8 +22,17 @@ std::string gst_gan_shipped_model(const char *name) {
   return result;
 }
 
-void gst_gan_post_error(GstElement *element, const std::string &what, const gan::Error &e) {
-  const std::string debug = std::string(gan::error_code_name(e.code())) + ": " + e.what();
+std::string gst_gan_valid_utf8(const std::string &text) {
+  gchar *valid = g_utf8_make_valid(text.data(), static_cast<gssize>(text.size()));
+  std::string result = valid;
+  g_free(valid);
+  return result;
+}
+
+void gst_gan_post_error(GstElement *element, const std::string &what_in, const gan::Error &e) {
+  const std::string what = gst_gan_valid_utf8(what_in);
+  const std::string debug =
+      gst_gan_valid_utf8(std::string(gan::error_code_name(e.code())) + ": " + e.what());
   switch (e.code()) {
   case gan::ErrorCode::NotFound:
     GST_ELEMENT_ERROR(element, RESOURCE, NOT_FOUND, ("%s", what.c_str()), ("%s", debug.c_str()));
@@ -48,9 +57,10 @@ void gst_gan_post_error(GstElement *element, const std::string &what, const gan:
 void gst_gan_post_load_failure(GstElement *element, const char *role, const std::string &path,
                                const std::exception &error, bool fatal) {
   const auto *core = dynamic_cast<const gan::Error *>(&error);
-  const std::string what = std::string("Could not load ") + role + " model '" + path + "'";
-  const std::string debug =
-      core ? std::string(gan::error_code_name(core->code())) + ": " + error.what() : error.what();
+  const std::string what =
+      gst_gan_valid_utf8(std::string("Could not load ") + role + " model '" + path + "'");
+  const std::string debug = gst_gan_valid_utf8(
+      core ? std::string(gan::error_code_name(core->code())) + ": " + error.what() : error.what());
   if (!fatal)
     GST_ELEMENT_WARNING(element, RESOURCE, OPEN_READ, ("%s; keeping the current one", what.c_str()),
                         ("%s", debug.c_str()));

@@ -19,6 +19,10 @@
 // tree that was never installed).
 std::string gst_gan_shipped_model(const char *name);
 
+// `text` with every invalid UTF-8 sequence replaced: GStreamer drops a message's text that is
+// not UTF-8, and a hostile file's name or header can put any byte into an error.
+std::string gst_gan_valid_utf8(const std::string &text);
+
 // Posts GST_ELEMENT_ERROR for a core error at start/load time: missing file ->
 // RESOURCE/NOT_FOUND, unreadable or corrupt -> RESOURCE/OPEN_READ, bad settings ->
 // RESOURCE/SETTINGS, inference -> STREAM/FAILED. `what` goes into the user message.

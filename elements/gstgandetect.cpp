@@ -8,7 +8,7 @@
  * Every frame gets a #GstGanDetectMeta and, with #GstGanDetect:post-messages, an element
  * message named "gandetect" with timestamp, stream-time, running-time, duration, frame,
  * fake-probability, logit, is-fake, decided-by, inferred, age, model-id, watermark-read,
- * watermark-found, watermark-payload and watermark-confidence. At EOS a "gandetect-summary"
+ * watermark-found, watermark-payload and watermark-score. At EOS a "gandetect-summary"
  * message gives frames, fake-frames, watermarked-frames, mean and max fake probability.
  *
  * Two witnesses, side by side: the learned detector (a probability, that ages as generators
@@ -50,9 +50,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <thread>
 #include <vector>
 
 GST_DEBUG_CATEGORY_STATIC(gst_gan_detect_debug);
@@ -124,7 +127,8 @@ struct Result {
 // A frame waiting for its result (only while its batch fills).
 struct Pending {
   GstBuffer *buffer = nullptr;
-  guint64 frame = 0;
+  guint64 frame = 0; // the stream's frame: the buffer's OFFSET when set, else the count
+  guint64 count = 0; // frames this element has seen since start or flush
   bool infer = false;
   int64_t first_input = 0; // with infer: where its inputs start in the batch
   int64_t inputs = 0;
@@ -173,12 +177,20 @@ struct GstGanDetectPrivate {
   bool have_info = false;
   std::deque<Pending> queue;
   std::vector<float> inputs;
-  int64_t input_height = 0, input_width = 0; // of the inputs waiting in `inputs`
-  std::unique_ptr<gan::Watermark> watermark; // for the key it was made with
+  std::shared_ptr<gan::Detector> batch_detector; // the model the waiting inputs were made for
+  std::string failure;                           // the last inference failure warned about
+  int64_t input_height = 0, input_width = 0;     // of the inputs waiting in `inputs`
+  std::unique_ptr<gan::Watermark> watermark;     // for the key it was made with
   gan::WatermarkVote vote;
   guint64 next_frame = 0;
   Result last;
   guint last_age = 0;
+  // Hot swaps load on this thread, off the streaming and the application threads; the latest
+  // request wins. Guarded by `lock`.
+  std::thread loader;
+  std::condition_variable loader_wake;
+  std::optional<Settings> load_request;
+  bool loader_quit = false;
   // summary
   guint64 summary_frames = 0, summary_fake = 0, summary_watermarked = 0;
   double summary_sum = 0, summary_max = 0;
@@ -236,6 +248,8 @@ static void gst_gan_detect_swap_model(GstGanDetect *self, const Settings &s) {
   const std::string id = fresh->info().id;
   {
     std::lock_guard<std::mutex> guard(self->priv->lock);
+    if (!self->priv->detector)
+      return; // stopped while the new model loaded
     self->priv->detector = std::move(fresh);
   }
   GST_INFO_OBJECT(self, "swapped in detector %s (%s)", id.c_str(), path.c_str());
@@ -247,22 +261,43 @@ static void gst_gan_detect_swap_model(GstGanDetect *self, const Settings &s) {
                                                 NULL)));
 }
 
+static void gst_gan_detect_loader(GstGanDetect *self) {
+  GstGanDetectPrivate *priv = self->priv;
+  std::unique_lock<std::mutex> lock(priv->lock);
+  for (;;) {
+    priv->loader_wake.wait(lock, [&] { return priv->loader_quit || priv->load_request; });
+    if (priv->loader_quit)
+      return;
+    const Settings s = *priv->load_request;
+    priv->load_request.reset();
+    lock.unlock();
+    gst_gan_detect_swap_model(self, s);
+    lock.lock();
+  }
+}
+
+// Asks the loader thread for the model `s` names (call with the lock held).
+static void gst_gan_detect_request_swap(GstGanDetect *self, const Settings &s) {
+  GstGanDetectPrivate *priv = self->priv;
+  priv->load_request = s;
+  if (!priv->loader.joinable())
+    priv->loader = std::thread(gst_gan_detect_loader, self);
+  priv->loader_wake.notify_one();
+}
+
 static void gst_gan_detect_set_property(GObject *object, guint prop_id, const GValue *value,
                                         GParamSpec *pspec) {
   GstGanDetect *self = GST_GAN_DETECT(object);
   if (prop_id == PROP_MODEL || prop_id == PROP_MODEL_DESCRIPTION) {
     const gchar *text = g_value_get_string(value);
-    bool running;
-    Settings settings;
-    {
-      std::lock_guard<std::mutex> guard(self->priv->lock);
-      (prop_id == PROP_MODEL ? self->priv->settings.model
-                             : self->priv->settings.model_description) = text ? text : "";
-      running = self->priv->detector != nullptr;
-      settings = self->priv->settings;
-    }
-    if (running) // hot swap: the stream keeps the old model until the new one is ready
-      gst_gan_detect_swap_model(self, settings);
+    std::lock_guard<std::mutex> guard(self->priv->lock);
+    (prop_id == PROP_MODEL ? self->priv->settings.model : self->priv->settings.model_description) =
+        text ? text : "";
+    // Hot swap: the stream keeps the old model until the new one has loaded and passed its
+    // probe, on the loader thread (a slow or blocking file holds neither the application nor
+    // the stream).
+    if (self->priv->detector)
+      gst_gan_detect_request_swap(self, self->priv->settings);
     return;
   }
   std::lock_guard<std::mutex> guard(self->priv->lock);
@@ -383,6 +418,7 @@ static void gst_gan_detect_clear_queue(GstGanDetectPrivate *priv) {
     gst_buffer_unref(p.buffer);
   priv->queue.clear();
   priv->inputs.clear();
+  priv->batch_detector.reset();
 }
 
 static gboolean gst_gan_detect_start(GstBaseTransform *trans) {
@@ -408,8 +444,24 @@ static gboolean gst_gan_detect_start(GstBaseTransform *trans) {
   return TRUE;
 }
 
+// Ends the loader thread (waiting for a load under way: model files are bounded regular files),
+// on the application's thread while the element is still alive.
+static void gst_gan_detect_stop_loader(GstGanDetectPrivate *priv) {
+  {
+    std::lock_guard<std::mutex> guard(priv->lock);
+    priv->loader_quit = true;
+  }
+  priv->loader_wake.notify_one();
+  if (priv->loader.joinable())
+    priv->loader.join();
+  std::lock_guard<std::mutex> guard(priv->lock);
+  priv->loader_quit = false;
+  priv->load_request.reset();
+}
+
 static gboolean gst_gan_detect_stop(GstBaseTransform *trans) {
   GstGanDetectPrivate *priv = GST_GAN_DETECT(trans)->priv;
+  gst_gan_detect_stop_loader(priv);
   gst_gan_detect_clear_queue(priv);
   std::lock_guard<std::mutex> guard(priv->lock);
   priv->detector.reset();
@@ -469,25 +521,30 @@ static void gst_gan_detect_post_latency_if_changed(GstGanDetect *self) {
 // frame its result: its own, or the last one before it (stale).
 static bool gst_gan_detect_run_batch(GstGanDetect *self) {
   GstGanDetectPrivate *priv = self->priv;
-  std::shared_ptr<gan::Detector> detector;
-  {
-    std::lock_guard<std::mutex> guard(priv->lock);
-    detector = priv->detector;
-  }
+  // The model the inputs were made for, even if another was swapped in since.
+  const std::shared_ptr<gan::Detector> detector = std::move(priv->batch_detector);
+  priv->batch_detector.reset();
   const int64_t image =
       detector ? detector->info().config.channels * priv->input_height * priv->input_width : 0;
   const int64_t n = image > 0 ? static_cast<int64_t>(priv->inputs.size()) / image : 0;
   std::vector<float> logits(static_cast<size_t>(n));
+  bool scored = n > 0;
   if (n > 0) {
     const auto t0 = std::chrono::steady_clock::now();
     try {
       detector->score(priv->inputs.data(), n, priv->input_height, priv->input_width, logits.data());
-    } catch (const gan::Error &e) {
-      gst_gan_post_error(GST_ELEMENT(self), "Detector inference failed", e);
-      return false;
     } catch (const std::exception &e) {
-      GST_ELEMENT_ERROR(self, STREAM, FAILED, ("Detector inference failed"), ("%s", e.what()));
-      return false;
+      // A model that fails while the stream runs does not stop it: the frames carry the last
+      // result (not inferred), and the failure is posted as a warning (again when it changes).
+      scored = false;
+      if (priv->failure != e.what()) {
+        priv->failure = e.what();
+        const std::string what = gst_gan_valid_utf8(e.what());
+        GST_ELEMENT_WARNING(self, STREAM, FAILED,
+                            ("Detector '%s' failed; frames pass with the last result",
+                             detector->info().path.c_str()),
+                            ("%s", what.c_str()));
+      }
     }
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -504,7 +561,7 @@ static bool gst_gan_detect_run_batch(GstGanDetect *self) {
   for (Pending &p : priv->queue) {
     if (p.result.valid)
       continue;
-    if (p.infer && p.inputs > 0 && p.first_input + p.inputs <= n) {
+    if (scored && p.infer && p.inputs > 0 && p.first_input + p.inputs <= n) {
       double sum = 0;
       for (int64_t i = 0; i < p.inputs; ++i)
         sum += logits[static_cast<size_t>(p.first_input + i)];
@@ -518,6 +575,8 @@ static bool gst_gan_detect_run_batch(GstGanDetect *self) {
       p.age = ++priv->last_age;
     }
   }
+  if (scored)
+    priv->failure.clear();
   gst_gan_detect_post_latency_if_changed(self);
   return true;
 }
@@ -532,10 +591,13 @@ static bool gst_gan_detect_prepare_inputs(GstGanDetect *self, const Settings &s,
   // A model that takes any size sees the frame at its own size.
   const int64_t h = info.description.any_size ? view.height : c.height;
   const int64_t w = info.description.any_size ? view.width : c.width;
-  if (priv->inputs.empty())
-    priv->input_height = h, priv->input_width = w;
-  else if ((h != priv->input_height || w != priv->input_width) && !gst_gan_detect_run_batch(self))
-    return false; // (another size cannot join this batch: it ran first)
+  // Inputs of another size or for another model (swapped in meanwhile) cannot join the
+  // waiting batch: it runs first.
+  if (!priv->inputs.empty() &&
+      (h != priv->input_height || w != priv->input_width || detector != priv->batch_detector) &&
+      !gst_gan_detect_run_batch(self))
+    return false;
+  priv->batch_detector = detector;
   p.first_input = static_cast<int64_t>(priv->inputs.size()) / (c.channels * h * w);
   priv->input_height = h, priv->input_width = w;
   try {
@@ -602,14 +664,15 @@ static GstFlowReturn gst_gan_detect_submit_input_buffer(GstBaseTransform *trans,
   }
   Pending p;
   p.buffer = input;
-  p.frame = priv->next_frame++;
+  p.count = priv->next_frame++;
+  p.frame = GST_BUFFER_OFFSET_IS_VALID(input) ? GST_BUFFER_OFFSET(input) : p.count;
   // Every interval-th frame is inferred, and any frame that would otherwise have no result
   // to carry (the first one, the first after a flush).
   bool inferred_pending = false;
   for (const Pending &q : priv->queue)
     inferred_pending = inferred_pending || (q.infer && !q.result.valid);
   p.infer =
-      p.frame % std::max<guint>(1, s.interval) == 0 || (!priv->last.valid && !inferred_pending);
+      p.count % std::max<guint>(1, s.interval) == 0 || (!priv->last.valid && !inferred_pending);
   const bool read_mark =
       !s.watermark_key.empty() &&
       gan::watermark_fits(GST_VIDEO_INFO_WIDTH(&priv->info), GST_VIDEO_INFO_HEIGHT(&priv->info));
@@ -687,7 +750,7 @@ static void gst_gan_detect_annotate(GstGanDetect *self, const Settings &s, Pendi
     meta->decided_by = decided_by;
     meta->watermark_found = marked;
     meta->watermark_payload = marked ? p.watermark.payload : 0;
-    meta->watermark_confidence = p.watermark.confidence;
+    meta->watermark_score = p.watermark.score;
   }
   gst_gan_detect_add_analytics_meta(p.buffer, is_fake && marked ? 1.0 : probability);
   priv->summary_frames++;
@@ -699,10 +762,14 @@ static void gst_gan_detect_annotate(GstGanDetect *self, const Settings &s, Pendi
     return;
   GstBaseTransform *trans = GST_BASE_TRANSFORM(self);
   const GstClockTime pts = GST_BUFFER_PTS(p.buffer);
+  // Segment functions only on a TIME segment (a BYTES or DEFAULT one has no such times).
+  const bool time_segment = trans->segment.format == GST_FORMAT_TIME;
   const GstClockTime stream_time =
-      gst_segment_to_stream_time(&trans->segment, GST_FORMAT_TIME, pts);
+      time_segment ? gst_segment_to_stream_time(&trans->segment, GST_FORMAT_TIME, pts)
+                   : GST_CLOCK_TIME_NONE;
   const GstClockTime running_time =
-      gst_segment_to_running_time(&trans->segment, GST_FORMAT_TIME, pts);
+      time_segment ? gst_segment_to_running_time(&trans->segment, GST_FORMAT_TIME, pts)
+                   : GST_CLOCK_TIME_NONE;
   GstStructure *st = gst_structure_new(
       "gandetect", "timestamp", G_TYPE_UINT64, pts, "stream-time", G_TYPE_UINT64, stream_time,
       "running-time", G_TYPE_UINT64, running_time, "duration", G_TYPE_UINT64,
@@ -711,8 +778,8 @@ static void gst_gan_detect_annotate(GstGanDetect *self, const Settings &s, Pendi
       is_fake, "decided-by", G_TYPE_STRING, decided_by, "inferred", G_TYPE_BOOLEAN, p.age == 0,
       "age", G_TYPE_UINT, p.age, "model-id", G_TYPE_STRING, model_id.c_str(), "watermark-read",
       G_TYPE_BOOLEAN, p.watermark_read, "watermark-found", G_TYPE_BOOLEAN, marked,
-      "watermark-payload", G_TYPE_UINT, marked ? p.watermark.payload : 0u, "watermark-confidence",
-      G_TYPE_DOUBLE, p.watermark.confidence, NULL);
+      "watermark-payload", G_TYPE_UINT, marked ? p.watermark.payload : 0u, "watermark-score",
+      G_TYPE_DOUBLE, p.watermark.score, NULL);
   gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), st));
 }
 
@@ -773,6 +840,7 @@ static gboolean gst_gan_detect_sink_event(GstBaseTransform *trans, GstEvent *eve
   }
   case GST_EVENT_GAP:
   case GST_EVENT_SEGMENT:
+  case GST_EVENT_CAPS:          // frames held under the old caps go out before the new caps
     gst_gan_detect_drain(self); // keep buffers ahead of the events that follow them
     break;
   case GST_EVENT_FLUSH_STOP:

@@ -416,6 +416,36 @@ static gboolean gst_gan_gen_decide_allocation(GstBaseSrc *bsrc, GstQuery *query)
 
 static gboolean gst_gan_gen_is_seekable(GstBaseSrc *) { return TRUE; }
 
+// Reverse playback is not served: such a seek is refused before basesrc flushes anything, so
+// the stream goes on untouched (basesrc would flush first and only then fail in do_seek).
+static gboolean gst_gan_gen_refuses_seek(GstElement *element, GstEvent *event) {
+  if (GST_EVENT_TYPE(event) != GST_EVENT_SEEK)
+    return FALSE;
+  gdouble rate;
+  gst_event_parse_seek(event, &rate, NULL, NULL, NULL, NULL, NULL, NULL);
+  if (rate >= 0)
+    return FALSE;
+  GST_WARNING_OBJECT(element, "refusing a seek at rate %f: reverse playback is not supported",
+                     rate);
+  return TRUE;
+}
+
+// Seeks that travel upstream through the pads (a pipeline seek).
+static gboolean gst_gan_gen_event(GstBaseSrc *bsrc, GstEvent *event) {
+  if (gst_gan_gen_refuses_seek(GST_ELEMENT(bsrc), event))
+    return FALSE;
+  return GST_BASE_SRC_CLASS(parent_class)->event(bsrc, event);
+}
+
+// Seeks sent to the element itself.
+static gboolean gst_gan_gen_send_event(GstElement *element, GstEvent *event) {
+  if (gst_gan_gen_refuses_seek(element, event)) {
+    gst_event_unref(event);
+    return FALSE;
+  }
+  return GST_ELEMENT_CLASS(parent_class)->send_event(element, event);
+}
+
 static gboolean gst_gan_gen_do_seek(GstBaseSrc *bsrc, GstSegment *segment) {
   GstGanGenPrivate *priv = GST_GAN_GEN(bsrc)->priv;
   if (segment->rate < 0) {
@@ -787,6 +817,8 @@ static void gst_gan_gen_class_init(GstGanGenClass *klass) {
   bsrc_class->decide_allocation = GST_DEBUG_FUNCPTR(gst_gan_gen_decide_allocation);
   bsrc_class->is_seekable = GST_DEBUG_FUNCPTR(gst_gan_gen_is_seekable);
   bsrc_class->do_seek = GST_DEBUG_FUNCPTR(gst_gan_gen_do_seek);
+  bsrc_class->event = GST_DEBUG_FUNCPTR(gst_gan_gen_event);
+  element_class->send_event = GST_DEBUG_FUNCPTR(gst_gan_gen_send_event);
   bsrc_class->query = GST_DEBUG_FUNCPTR(gst_gan_gen_query);
   bsrc_class->get_times = GST_DEBUG_FUNCPTR(gst_gan_gen_get_times);
   psrc_class->fill = GST_DEBUG_FUNCPTR(gst_gan_gen_fill);

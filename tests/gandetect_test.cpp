@@ -310,17 +310,18 @@ TEST_F(GanDetectTest, ModelSwapsWhilePlayingAndABadModelKeepsTheOld) {
   GstElement *element = gst_harness_find_element(h, "gandetect");
   GstBus *bus = gst_bus_new();
   gst_element_set_bus(element, bus);
+  // The new model loads on gandetect's loader thread; it is in place once the element says so.
   g_object_set(element, "model", dir_->file("detector.gan").c_str(), NULL);
-  const std::string after = push_pull();
-  EXPECT_EQ(after.rfind("detector:", 0), 0u) << after;
-  GstMessage *changed = gst_bus_pop_filtered(bus, GST_MESSAGE_ELEMENT);
+  GstMessage *changed = gst_bus_timed_pop_filtered(bus, 30 * GST_SECOND, GST_MESSAGE_ELEMENT);
   ASSERT_NE(changed, nullptr);
   EXPECT_TRUE(
       gst_structure_has_name(gst_message_get_structure(changed), "gandetect-model-changed"));
   gst_message_unref(changed);
+  const std::string after = push_pull();
+  EXPECT_EQ(after.rfind("detector:", 0), 0u) << after;
 
   g_object_set(element, "model", dir_->file("missing.gan").c_str(), NULL);
-  GstMessage *warning = gst_bus_pop_filtered(bus, GST_MESSAGE_WARNING);
+  GstMessage *warning = gst_bus_timed_pop_filtered(bus, 30 * GST_SECOND, GST_MESSAGE_WARNING);
   ASSERT_NE(warning, nullptr);
   gst_message_unref(warning);
   EXPECT_EQ(push_pull(), after); // the stream goes on with the detector it had

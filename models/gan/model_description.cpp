@@ -18,6 +18,8 @@ namespace {
 using nlohmann::json;
 
 constexpr uintmax_t kMaxDescriptionBytes = 1 << 20;
+// A declared input beyond this is refused: a 3x4096x4096 input would crawl on every frame.
+constexpr int64_t kMaxInputSide = 2048;
 
 [[noreturn]] void bad(const std::string &source, const std::string &what) {
   throw Error(ErrorCode::InvalidArgument, "model description " + source + ": " + what);
@@ -140,14 +142,14 @@ void apply_description_json(const std::string &text, const std::string &source,
       if (d.channels == 2)
         bad(source, "'channels' must be 1 or 3");
     } else if (key == "height") {
-      d.height = positive_int(v, "height", 4096, source);
+      d.height = positive_int(v, "height", kMaxInputSide, source);
     } else if (key == "width") {
-      d.width = positive_int(v, "width", 4096, source);
+      d.width = positive_int(v, "width", kMaxInputSide, source);
     } else if (key == "size") {
       if (!v.is_array() || v.size() != 2)
         bad(source, "'size' must be [height, width]");
-      d.height = positive_int(v[0], "size", 4096, source);
-      d.width = positive_int(v[1], "size", 4096, source);
+      d.height = positive_int(v[0], "size", kMaxInputSide, source);
+      d.width = positive_int(v[1], "size", kMaxInputSide, source);
     } else if (key == "any_size") {
       if (!v.is_boolean())
         bad(source, "'any_size' must be true or false");

@@ -24,9 +24,28 @@ namespace gan {
 
 namespace {
 
+// Models are read from regular files only: a FIFO would block the reader forever and a device
+// (/dev/zero, /dev/urandom) would never end. A missing path is left to the model-file reader,
+// which says so precisely.
+void require_regular_file(const std::string &path) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (!ec && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status))
+    throw Error(
+        ErrorCode::WrongKind,
+        "'" + path + "' is not a regular file (" +
+            (std::filesystem::is_directory(status) ? "a directory" : "a FIFO, socket or device") +
+            "): model files are read from regular files only");
+}
+
 // TorchScript files are zip archives; anything else is read as a gst-gan model file, whose
 // reader reports missing, truncated or foreign files precisely.
 bool is_zip_file(const std::string &path) {
+  // Only regular files are opened: a FIFO would block, a device would never end. Anything
+  // else goes to the model-file reader, which says precisely what it is.
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    return false;
   std::ifstream in(path, std::ios::binary);
   char magic[4] = {};
   in.read(magic, sizeof magic);
@@ -217,6 +236,36 @@ void check_output(const torch::Tensor &out, const std::vector<int64_t> &want,
                                           ", expected " + c10::str(c10::IntArrayRef(want)));
 }
 
+// NaN or infinity in a result is an error, reported, never a silent score or a black frame.
+void check_finite(const torch::Tensor &out, const std::string &who) {
+  if (!torch::isfinite(out).all().item<bool>())
+    throw Error(ErrorCode::Inference, who + " returned non-finite values (NaN or infinity)");
+}
+
+// Weights with NaN or infinity make nothing but NaN: refused when the model loads.
+void check_finite_weights(const std::vector<torch::Tensor> &tensors, const std::string &path) {
+  for (const torch::Tensor &t : tensors)
+    if (t.is_floating_point() && !torch::isfinite(t).all().item<bool>())
+      throw Error(ErrorCode::Corrupt,
+                  "'" + path + "' holds weights that are not finite (NaN or infinity)");
+}
+
+std::vector<torch::Tensor> module_tensors(const torch::nn::Module &m) {
+  std::vector<torch::Tensor> out = m.parameters();
+  for (const torch::Tensor &b : m.buffers())
+    out.push_back(b);
+  return out;
+}
+
+std::vector<torch::Tensor> script_tensors(const torch::jit::Module &m) {
+  std::vector<torch::Tensor> out;
+  for (const torch::Tensor &p : m.parameters())
+    out.push_back(p);
+  for (const torch::Tensor &b : m.buffers())
+    out.push_back(b);
+  return out;
+}
+
 // The description's per-channel affine as [1, C, 1, 1] tensors.
 std::pair<torch::Tensor, torch::Tensor> affine_tensors(const ModelDescription &d,
                                                        int64_t channels) {
@@ -238,13 +287,16 @@ struct Generator::Impl {
   std::optional<torch::jit::Module> jit; // TorchScript
   torch::Tensor scale, shift;            // TorchScript: the output's description, inverted
 
+  std::string who() const { return "generator '" + info.path + "'"; }
+
   torch::Tensor forward(const torch::Tensor &z) {
     c10::InferenceMode guard; // thread-local: taken on the calling (streaming) thread
     const auto &c = info.config;
     const std::vector<int64_t> want{z.size(0), c.channels, c.height, c.width};
     if (!jit) {
-      torch::Tensor out = run_forward([&] { return net->forward(z); }, "generator");
-      check_output(out, want, "generator");
+      torch::Tensor out = run_forward([&] { return net->forward(z); }, who());
+      check_output(out, want, who());
+      check_finite(out, who());
       return out.contiguous();
     }
     const bool nchw = info.description.latent_shape == LatentShape::Nchw;
@@ -256,9 +308,10 @@ struct Generator::Impl {
             throw std::runtime_error("forward returned a " + r.tagKind() + ", not a Tensor");
           return r.toTensor();
         },
-        "generator");
+        who());
     torch::Tensor out = result.toTensor();
-    check_output(out, want, "generator");
+    check_output(out, want, who());
+    check_finite(out, who());
     out = out.reshape(want);
     if (!info.description.is_identity()) {
       out = (out - shift) / scale;
@@ -307,17 +360,20 @@ void refuse_description(const std::string &path, const std::string &description)
 
 std::unique_ptr<Generator> Generator::load(const std::string &path,
                                            const std::string &description) {
+  require_regular_file(path);
   auto impl = std::make_unique<Impl>();
   if (!is_zip_file(path)) {
     refuse_description(path, description);
     ModelFile file = read_model_file(path);
     Gan gan = gan_from_file(file);
+    check_finite_weights(module_tensors(*gan.generator), path);
     gan.generator->eval();
     gan.generator->prepare_for_inference();
     impl->net = gan.generator;
     impl->info = gst_gan_info(file, path);
   } else {
     LoadedScript script = load_torchscript(path);
+    check_finite_weights(script_tensors(script.module), path);
     impl->info = torchscript_info(script, path, description, /*generator=*/true);
     impl->jit = std::move(script.module);
     std::tie(impl->scale, impl->shift) =
@@ -404,13 +460,16 @@ struct Detector::Impl {
   std::optional<torch::jit::Module> jit;
   torch::Tensor scale, shift; // TorchScript: the input's description
 
+  std::string who() const { return "detector '" + info.path + "'"; }
+
   // x: [n, C, H, W] in [-1, 1], RGB; returns n fake logits.
   torch::Tensor forward(torch::Tensor x) {
     c10::InferenceMode guard;
     const int64_t n = x.size(0);
     if (!jit) {
-      torch::Tensor out = run_forward([&] { return fake_sign * net->forward(x); }, "detector");
-      check_output(out, {n}, "detector");
+      torch::Tensor out = run_forward([&] { return fake_sign * net->forward(x); }, who());
+      check_output(out, {n}, who());
+      check_finite(out, who());
       return out.reshape({n}).contiguous();
     }
     const ModelDescription &d = info.description;
@@ -425,8 +484,10 @@ struct Detector::Impl {
             throw std::runtime_error("forward returned a " + r.tagKind() + ", not a Tensor");
           return r.toTensor();
         },
-        "detector");
-    return fake_logits(out, n);
+        who());
+    const torch::Tensor logits = fake_logits(out, n);
+    check_finite(logits, who());
+    return logits;
   }
 
   // The module's output as fake logits, as its description says it speaks.
@@ -435,16 +496,16 @@ struct Detector::Impl {
     const bool pairs = out.dim() == 2 && out.size(0) == n && out.size(1) == 2;
     torch::Tensor v;
     if (d.output == OutputKind::Softmax || (d.output == OutputKind::Probability && pairs)) {
-      check_output(out, {n, 2}, "detector");
+      check_output(out, {n, 2}, who());
       if (!pairs)
-        throw Error(ErrorCode::Inference, "detector returned a tensor of shape " +
+        throw Error(ErrorCode::Inference, who() + " returned a tensor of shape " +
                                               c10::str(out.sizes()) + ", expected [" +
                                               std::to_string(n) + ", 2] (two classes)");
       if (d.output == OutputKind::Softmax)
         return (out.select(1, d.fake_class) - out.select(1, 1 - d.fake_class)).contiguous();
       v = out.select(1, d.fake_class);
     } else {
-      check_output(out, {n}, "detector");
+      check_output(out, {n}, who());
       v = out.reshape({n});
     }
     if (d.output == OutputKind::Probability) {
@@ -466,6 +527,7 @@ Detector::Detector(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Detector::~Detector() = default;
 
 std::unique_ptr<Detector> Detector::load(const std::string &path, const std::string &description) {
+  require_regular_file(path);
   auto impl = std::make_unique<Impl>();
   if (!is_zip_file(path)) {
     refuse_description(path, description);
@@ -477,11 +539,13 @@ std::unique_ptr<Detector> Detector::load(const std::string &path, const std::str
       impl->net = gan_from_file(file).discriminator;
       impl->fake_sign = -1.0f;
     }
+    check_finite_weights(module_tensors(*impl->net), path);
     impl->net->eval();
     impl->net->prepare_for_inference();
     impl->info = gst_gan_info(file, path);
   } else {
     LoadedScript script = load_torchscript(path);
+    check_finite_weights(script_tensors(script.module), path);
     impl->info = torchscript_info(script, path, description, /*generator=*/false);
     impl->jit = std::move(script.module);
     std::tie(impl->scale, impl->shift) =

@@ -124,7 +124,6 @@ WatermarkVerdict decide(const WatermarkReading &reading, const std::string &key)
   v.check_errors = __builtin_popcountll(crc24(v.payload) ^ check);
   v.checksum_ok = v.check_errors == 0;
   v.score = (sum_squares - kWatermarkBits) / std::sqrt(2.0 * kWatermarkBits);
-  v.confidence = 0.5 * std::erfc(-v.score / std::sqrt(2.0));
   v.found = every_bit_read && v.checksum_ok;
   return v;
 }

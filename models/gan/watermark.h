@@ -46,10 +46,12 @@ struct WatermarkReading {
 struct WatermarkVerdict {
   bool found = false;
   bool checksum_ok = false;
-  int check_errors = 0;  // check bits that differ from the CRC-24 of the read payload (0..24)
-  uint32_t payload = 0;  // the decoded payload (meaningful when found)
-  double score = 0;      // z statistic of sum |correlation|: about N(0, 1) without a mark
-  double confidence = 0; // 1 - P(an unmarked frame scores >= score), normal approximation
+  int check_errors = 0; // check bits that differ from the CRC-24 of the read payload (0..24)
+  uint32_t payload = 0; // the decoded payload (meaningful when found)
+  // The signal energy as a z statistic: about N(0, 1) on an unmarked frame (so one in ten
+  // unmarked frames scores above 1.28), far above on a marked one. A measure of how strongly
+  // the mark reads, not a probability: the decision below does not use it.
+  double score = 0;
 };
 
 // The decision rule: decode each bit by the sign of its correlation; the mark is found when

@@ -31,12 +31,11 @@ int run_watermark(const WatermarkArgs &a) {
     return 0;
   }
   const gan::WatermarkVerdict v = gan_tools::read_watermark_png(a.in, a.key);
-  std::printf("%s\n", nlohmann::json{{"found", v.found},
-                                     {"payload", v.found ? v.payload : 0},
-                                     {"confidence", v.confidence},
-                                     {"score", v.score}}
-                          .dump()
-                          .c_str());
+  std::printf(
+      "%s\n",
+      nlohmann::json{{"found", v.found}, {"payload", v.found ? v.payload : 0}, {"score", v.score}}
+          .dump()
+          .c_str());
   return 0;
 }
 

@@ -97,7 +97,7 @@ static gboolean detect_meta_init(GstMeta *meta, gpointer params, GstBuffer *buff
   m->decided_by = "detector";
   m->watermark_found = FALSE;
   m->watermark_payload = 0;
-  m->watermark_confidence = 0;
+  m->watermark_score = 0;
   return TRUE;
 }
 
@@ -121,7 +121,7 @@ static gboolean detect_meta_transform(GstBuffer *dest, GstMeta *meta, GstBuffer 
   d->decided_by = m->decided_by;
   d->watermark_found = m->watermark_found;
   d->watermark_payload = m->watermark_payload;
-  d->watermark_confidence = m->watermark_confidence;
+  d->watermark_score = m->watermark_score;
   return TRUE;
 }
 

@@ -53,7 +53,9 @@ typedef struct {
  * @watermark_found: gst-gan's watermark was read under the element's key (on this frame or
  *   by the vote over the last watermark-window frames)
  * @watermark_payload: the recovered 32-bit payload (when @watermark_found)
- * @watermark_confidence: 1 - the probability that an unmarked frame reads this strongly
+ * @watermark_score: how strongly the mark reads: a z statistic, about N(0, 1) on unmarked
+ *   frames, far above on marked ones; a measure, not a probability (the verdict is
+ *   @watermark_found, whose false-alarm rate is 2^-24)
  *
  * gandetect's verdict, on every frame it passes.
  */
@@ -68,7 +70,7 @@ typedef struct {
   const gchar *decided_by;
   gboolean watermark_found;
   guint32 watermark_payload;
-  gdouble watermark_confidence;
+  gdouble watermark_score;
 } GstGanDetectMeta;
 
 /**
