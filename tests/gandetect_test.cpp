@@ -4,6 +4,7 @@
 // telling generated from real Fashion-MNIST frames.
 
 #include "gst_util.h"
+#include "torch_util.h"
 
 #include "gan/supervised.h"
 
@@ -435,16 +436,8 @@ TEST(GanDetectShipped, GeneratedFramesScoreAboveRealOnes) {
 // A classifier exported from torchvision (no gst-gan attributes) with its description in a
 // sidecar: gandetect feeds it exactly what Python's ToTensor + Normalize make of the frame.
 TEST_F(GanDetectTest, TorchvisionStyleDetectorScoresAsInPython) {
-  torch::jit::Module m("Classifier");
-  m.define(R"(
-def forward(self, x):
-    r = x[:, 0].mean([1, 2])
-    g = x[:, 1].mean([1, 2])
-    b = x[:, 2].mean([1, 2])
-    return torch.stack([r, 2.0 * g + b], 1)
-)");
   const std::string model = dir_->file("classifier.pt");
-  m.save(model);
+  gan_test::save_two_class_classifier(model);
   std::ofstream(model + ".json") << R"({"size": [16, 16], "range": "0..1",
     "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225], "output": "softmax"})";
   std::ofstream(dir_->file("override.json")) << R"({"mean": 0.5, "std": 0.25})";

@@ -55,6 +55,29 @@ protected:
 
 TempDir *Robustness::dir_ = nullptr;
 
+// gandetect on 8x8 GRAY8 frames in a harness, its messages on a bus of the test's own.
+struct DetectHarness {
+  GstHarness *h;
+  GstElement *det;
+  GstBus *bus;
+  explicit DetectHarness(const std::string &properties) {
+    h = gst_harness_new_parse(
+        ("gandetect post-messages=false watermark-key=\"\" " + properties).c_str());
+    gst_harness_set_src_caps_str(h, "video/x-raw,format=GRAY8,width=8,height=8,framerate=30/1");
+    det = gst_harness_find_element(h, "gandetect");
+    bus = gst_bus_new();
+    gst_element_set_bus(det, bus);
+  }
+  ~DetectHarness() {
+    gst_element_set_bus(det, NULL);
+    gst_object_unref(bus);
+    gst_object_unref(det);
+    gst_harness_teardown(h);
+  }
+  DetectHarness(const DetectHarness &) = delete;
+  DetectHarness &operator=(const DetectHarness &) = delete;
+};
+
 GstBuffer *gray_frame(guint8 value, guint64 n) {
   GstBuffer *b = gst_buffer_new_allocate(NULL, 64, NULL);
   gst_buffer_memset(b, 0, value, 64);
@@ -87,15 +110,10 @@ TEST_F(Robustness, NonRegularModelFilesAreRefusedAtOnce) {
 // A hot swap never holds the application's thread, and a model that cannot be read keeps the
 // stream on the model it had.
 TEST_F(Robustness, HotSwapsDoNotBlockTheCallerOrTheStream) {
-  GstHarness *h = gst_harness_new_parse(
-      ("gandetect post-messages=false watermark-key=\"\" model=" + dir_->file("a.gan")).c_str());
-  gst_harness_set_src_caps_str(h, "video/x-raw,format=GRAY8,width=8,height=8,framerate=30/1");
-  GstElement *det = gst_harness_find_element(h, "gandetect");
-  GstBus *bus = gst_bus_new();
-  gst_element_set_bus(det, bus);
+  DetectHarness d("model=" + dir_->file("a.gan"));
   auto model_of_next_frame = [&](guint64 n) {
-    EXPECT_EQ(gst_harness_push(h, gray_frame(90, n)), GST_FLOW_OK);
-    GstBuffer *out = gst_harness_pull(h);
+    EXPECT_EQ(gst_harness_push(d.h, gray_frame(90, n)), GST_FLOW_OK);
+    GstBuffer *out = gst_harness_pull(d.h);
     const GstGanDetectMeta *m = gst_buffer_get_gan_detect_meta(out);
     std::string id = m ? m->model_id : "";
     gst_buffer_unref(out);
@@ -104,17 +122,13 @@ TEST_F(Robustness, HotSwapsDoNotBlockTheCallerOrTheStream) {
   const std::string a = model_of_next_frame(0);
   for (const std::string &bad : {dir_->file("fifo.gan"), std::string("/dev/zero")}) {
     const auto t0 = std::chrono::steady_clock::now();
-    g_object_set(det, "model", bad.c_str(), NULL);
+    g_object_set(d.det, "model", bad.c_str(), NULL);
     EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(500)) << bad;
-    GstMessage *warning = gst_bus_timed_pop_filtered(bus, 20 * GST_SECOND, GST_MESSAGE_WARNING);
+    GstMessage *warning = gst_bus_timed_pop_filtered(d.bus, 20 * GST_SECOND, GST_MESSAGE_WARNING);
     ASSERT_NE(warning, nullptr) << bad;
     gst_message_unref(warning);
     EXPECT_EQ(model_of_next_frame(1), a);
   }
-  gst_element_set_bus(det, NULL);
-  gst_object_unref(bus);
-  gst_object_unref(det);
-  gst_harness_teardown(h);
 }
 
 // A swap to a model that loads but cannot run is refused after its probe: the old one stays,
@@ -127,33 +141,24 @@ TEST_F(Robustness, ModelsThatFailTheirProbeAreNotSwappedIn) {
       script_detector("tuple.pt", "    y = x.mean([1, 2, 3])\n    return (y, y)\n");
   const std::string empty = script_detector("empty.pt", "    return x[:0].mean([1, 2, 3])\n");
   const std::string nan = script_detector("nan.pt", "    return x.mean([1, 2, 3]) / 0.0 * 0.0\n");
-  GstHarness *h = gst_harness_new_parse(
-      ("gandetect post-messages=false watermark-key=\"\" model=" + dir_->file("a.gan")).c_str());
-  gst_harness_set_src_caps_str(h, "video/x-raw,format=GRAY8,width=8,height=8,framerate=30/1");
-  GstElement *det = gst_harness_find_element(h, "gandetect");
-  GstBus *bus = gst_bus_new();
-  gst_element_set_bus(det, bus);
-  ASSERT_EQ(gst_harness_push(h, gray_frame(40, 0)), GST_FLOW_OK);
-  GstBuffer *first = gst_harness_pull(h);
+  DetectHarness d("model=" + dir_->file("a.gan"));
+  ASSERT_EQ(gst_harness_push(d.h, gray_frame(40, 0)), GST_FLOW_OK);
+  GstBuffer *first = gst_harness_pull(d.h);
   const std::string a = gst_buffer_get_gan_detect_meta(first)->model_id;
   gst_buffer_unref(first);
   for (const std::string &bad : {throws, float64, tuple, empty, nan}) {
-    g_object_set(det, "model", bad.c_str(), NULL);
+    g_object_set(d.det, "model", bad.c_str(), NULL);
     GstMessage *m = gst_bus_timed_pop_filtered(
-        bus, 20 * GST_SECOND,
+        d.bus, 20 * GST_SECOND,
         static_cast<GstMessageType>(GST_MESSAGE_WARNING | GST_MESSAGE_ELEMENT));
     ASSERT_NE(m, nullptr) << bad;
     EXPECT_EQ(GST_MESSAGE_TYPE(m), GST_MESSAGE_WARNING) << bad;
     gst_message_unref(m);
-    ASSERT_EQ(gst_harness_push(h, gray_frame(40, 1)), GST_FLOW_OK);
-    GstBuffer *out = gst_harness_pull(h);
+    ASSERT_EQ(gst_harness_push(d.h, gray_frame(40, 1)), GST_FLOW_OK);
+    GstBuffer *out = gst_harness_pull(d.h);
     EXPECT_EQ(gst_buffer_get_gan_detect_meta(out)->model_id, a) << bad;
     gst_buffer_unref(out);
   }
-  gst_element_set_bus(det, NULL);
-  gst_object_unref(bus);
-  gst_object_unref(det);
-  gst_harness_teardown(h);
 }
 
 // A model that passes its probe but fails on real frames does not stop a live stream: every
@@ -175,41 +180,31 @@ TEST_F(Robustness, AModelFailingWhilePlayingWarnsAndFramesFlow) {
 // made for, and carry its id.
 TEST_F(Robustness, FramesQueuedAcrossASwapKeepTheirModel) {
   auto ids_and_logits = [&](bool swap) {
-    GstHarness *h =
-        gst_harness_new_parse(("gandetect post-messages=false watermark-key=\"\" batch-size=4 "
-                               "batch-timeout=100000000000 model=" +
-                               dir_->file("a.gan"))
-                                  .c_str());
-    gst_harness_set_src_caps_str(h, "video/x-raw,format=GRAY8,width=8,height=8,framerate=30/1");
-    GstElement *det = gst_harness_find_element(h, "gandetect");
-    GstBus *bus = gst_bus_new();
-    gst_element_set_bus(det, bus);
+    DetectHarness d("batch-size=4 batch-timeout=100000000000 model=" + dir_->file("a.gan"));
     for (guint64 n = 0; n < 2; ++n)
-      EXPECT_EQ(gst_harness_push(h, gray_frame(static_cast<guint8>(30 + 50 * n), n)), GST_FLOW_OK);
+      EXPECT_EQ(gst_harness_push(d.h, gray_frame(static_cast<guint8>(30 + 50 * n), n)),
+                GST_FLOW_OK);
     if (swap) {
-      g_object_set(det, "model", dir_->file("b.gan").c_str(), NULL);
-      GstMessage *m = gst_bus_timed_pop_filtered(bus, 20 * GST_SECOND, GST_MESSAGE_ELEMENT);
+      g_object_set(d.det, "model", dir_->file("b.gan").c_str(), NULL);
+      GstMessage *m = gst_bus_timed_pop_filtered(d.bus, 20 * GST_SECOND, GST_MESSAGE_ELEMENT);
       EXPECT_NE(m, nullptr);
       if (m)
         gst_message_unref(m);
     }
     for (guint64 n = 2; n < 4; ++n)
-      EXPECT_EQ(gst_harness_push(h, gray_frame(static_cast<guint8>(30 + 50 * n), n)), GST_FLOW_OK);
+      EXPECT_EQ(gst_harness_push(d.h, gray_frame(static_cast<guint8>(30 + 50 * n), n)),
+                GST_FLOW_OK);
     std::vector<std::pair<std::string, double>> out;
     while (out.size() < 4) {
-      GstBuffer *b = gst_harness_try_pull(h);
+      GstBuffer *b = gst_harness_try_pull(d.h);
       if (!b) {
-        gst_harness_push_event(h, gst_event_new_eos());
-        b = gst_harness_pull(h);
+        gst_harness_push_event(d.h, gst_event_new_eos());
+        b = gst_harness_pull(d.h);
       }
       const GstGanDetectMeta *m = gst_buffer_get_gan_detect_meta(b);
       out.emplace_back(m->model_id, m->logit);
       gst_buffer_unref(b);
     }
-    gst_element_set_bus(det, NULL);
-    gst_object_unref(bus);
-    gst_object_unref(det);
-    gst_harness_teardown(h);
     return out;
   };
   const auto plain = ids_and_logits(false);

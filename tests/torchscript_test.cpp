@@ -3,6 +3,7 @@
 // they make, checked against what a Python user computes (torchvision's ToTensor + Normalize,
 // a DCGAN fed [N, Z, 1, 1] latents).
 #include "test_util.h"
+#include "torch_util.h"
 
 #include "gan/error.h"
 #include "gan/hash.h"
@@ -26,19 +27,9 @@ namespace {
 const std::array<double, 3> kMean{0.485, 0.456, 0.406}; // torchvision's ImageNet statistics
 const std::array<double, 3> kStd{0.229, 0.224, 0.225};
 
-// A classifier as torchvision exports it: no gst-gan attributes at all, two-class logits
-// [N, 2] (class 1 = fake) from the normalised input.
 std::string save_classifier(const TempDir &dir, const std::string &name) {
-  torch::jit::Module m("Classifier");
-  m.define(R"(
-def forward(self, x):
-    r = x[:, 0].mean([1, 2])
-    g = x[:, 1].mean([1, 2])
-    b = x[:, 2].mean([1, 2])
-    return torch.stack([r, 2.0 * g + b], 1)
-)");
   const std::string path = dir.file(name);
-  m.save(path);
+  gan_test::save_two_class_classifier(path);
   return path;
 }
 
