@@ -49,6 +49,15 @@ std::unique_ptr<Model> gst_gan_load_model(GstElement *element, const char *role,
   return nullptr;
 }
 
+// The elements' property flags: read-write (settable while PLAYING, or up to READY) and
+// read-only, with static strings.
+constexpr GParamFlags GST_GAN_PARAM_RW_PLAYING = static_cast<GParamFlags>(
+    G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
+constexpr GParamFlags GST_GAN_PARAM_RW_READY =
+    static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+constexpr GParamFlags GST_GAN_PARAM_RO =
+    static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
 // FALSE for formats the core does not draw or read.
 gboolean gst_gan_pixel_format(GstVideoFormat format, gan::PixelFormat *out);
 

@@ -903,10 +903,6 @@ static void gst_gan_detect_class_init(GstGanDetectClass *klass) {
   gobject_class->get_property = gst_gan_detect_get_property;
   gobject_class->finalize = gst_gan_detect_finalize;
 
-  const GParamFlags rw = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
-  const GParamFlags rw_playing = static_cast<GParamFlags>(rw | GST_PARAM_MUTABLE_PLAYING);
-  const GParamFlags ro = static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-
   /**
    * GstGanDetect:model:
    *
@@ -920,7 +916,7 @@ static void gst_gan_detect_class_init(GstGanDetectClass *klass) {
       g_param_spec_string("model", "Model",
                           "Detector model file (gst-gan detector or GAN, or TorchScript); NULL: "
                           "the shipped Fashion-MNIST detector",
-                          DEFAULT_MODEL, rw_playing));
+                          DEFAULT_MODEL, GST_GAN_PARAM_RW_PLAYING));
   /**
    * GstGanDetect:model-description:
    *
@@ -937,46 +933,47 @@ static void gst_gan_detect_class_init(GstGanDetectClass *klass) {
       g_param_spec_string("model-description", "Model description",
                           "How a TorchScript detector wants its input (JSON text or file); "
                           "overrides its attributes and its .json sidecar",
-                          DEFAULT_MODEL_DESCRIPTION, rw_playing));
-  g_object_class_install_property(
-      gobject_class, PROP_PREPROCESS,
-      g_param_spec_enum("preprocess", "Preprocess", "How a frame becomes the model's input",
-                        GST_TYPE_GAN_DETECT_PREPROCESS, DEFAULT_PREPROCESS, rw_playing));
+                          DEFAULT_MODEL_DESCRIPTION, GST_GAN_PARAM_RW_PLAYING));
+  g_object_class_install_property(gobject_class, PROP_PREPROCESS,
+                                  g_param_spec_enum("preprocess", "Preprocess",
+                                                    "How a frame becomes the model's input",
+                                                    GST_TYPE_GAN_DETECT_PREPROCESS,
+                                                    DEFAULT_PREPROCESS, GST_GAN_PARAM_RW_PLAYING));
   g_object_class_install_property(
       gobject_class, PROP_MAX_TILES,
       g_param_spec_uint("max-tiles", "Max tiles", "Most tiles scored per frame (preprocess=tiles)",
-                        1, 4096, DEFAULT_MAX_TILES, rw_playing));
+                        1, 4096, DEFAULT_MAX_TILES, GST_GAN_PARAM_RW_PLAYING));
   g_object_class_install_property(
       gobject_class, PROP_THRESHOLD,
-      g_param_spec_double("threshold", "Threshold",
-                          "Fake probability at or above which a frame is judged fake", 0.0, 1.0,
-                          DEFAULT_THRESHOLD,
-                          static_cast<GParamFlags>(rw_playing | GST_PARAM_CONTROLLABLE)));
+      g_param_spec_double(
+          "threshold", "Threshold", "Fake probability at or above which a frame is judged fake",
+          0.0, 1.0, DEFAULT_THRESHOLD,
+          static_cast<GParamFlags>(GST_GAN_PARAM_RW_PLAYING | GST_PARAM_CONTROLLABLE)));
   g_object_class_install_property(
       gobject_class, PROP_POST_MESSAGES,
       g_param_spec_boolean("post-messages", "Post messages",
                            "Post a \"gandetect\" element message for every frame",
-                           DEFAULT_POST_MESSAGES, rw_playing));
+                           DEFAULT_POST_MESSAGES, GST_GAN_PARAM_RW_PLAYING));
   g_object_class_install_property(
       gobject_class, PROP_INFERENCE_INTERVAL,
       g_param_spec_uint("inference-interval", "Inference interval",
                         "Infer every Nth frame; the others carry the last result, marked stale", 1,
-                        G_MAXUINT, DEFAULT_INFERENCE_INTERVAL, rw_playing));
+                        G_MAXUINT, DEFAULT_INFERENCE_INTERVAL, GST_GAN_PARAM_RW_PLAYING));
   g_object_class_install_property(
       gobject_class, PROP_BATCH_SIZE,
       g_param_spec_uint("batch-size", "Batch size",
                         "Frames scored per forward pass (order and timestamps are kept)", 1, 256,
-                        DEFAULT_BATCH_SIZE, rw_playing));
+                        DEFAULT_BATCH_SIZE, GST_GAN_PARAM_RW_PLAYING));
   g_object_class_install_property(
       gobject_class, PROP_BATCH_TIMEOUT,
       g_param_spec_uint64("batch-timeout", "Batch timeout",
                           "Score a partial batch once its oldest frame is this much older, in "
                           "stream time, than the newest (ns)",
-                          0, G_MAXUINT64, DEFAULT_BATCH_TIMEOUT, rw_playing));
+                          0, G_MAXUINT64, DEFAULT_BATCH_TIMEOUT, GST_GAN_PARAM_RW_PLAYING));
   g_object_class_install_property(
       gobject_class, PROP_ACTION,
       g_param_spec_enum("action", "Action", "What to do with frames judged fake",
-                        GST_TYPE_GAN_DETECT_ACTION, DEFAULT_ACTION, rw_playing));
+                        GST_TYPE_GAN_DETECT_ACTION, DEFAULT_ACTION, GST_GAN_PARAM_RW_PLAYING));
   /**
    * GstGanDetect:watermark-key:
    *
@@ -987,7 +984,7 @@ static void gst_gan_detect_class_init(GstGanDetectClass *klass) {
       gobject_class, PROP_WATERMARK_KEY,
       g_param_spec_string("watermark-key", "Watermark key",
                           "Key of the watermark to read (empty: do not read watermarks)",
-                          gan::kWatermarkDefaultKey, rw_playing));
+                          gan::kWatermarkDefaultKey, GST_GAN_PARAM_RW_PLAYING));
   /**
    * GstGanDetect:watermark-window:
    *
@@ -1000,23 +997,23 @@ static void gst_gan_detect_class_init(GstGanDetectClass *klass) {
       gobject_class, PROP_WATERMARK_WINDOW,
       g_param_spec_uint("watermark-window", "Watermark window",
                         "Frames whose watermark readings are summed (1: each frame alone)", 1,
-                        10000, DEFAULT_WATERMARK_WINDOW, rw_playing));
+                        10000, DEFAULT_WATERMARK_WINDOW, GST_GAN_PARAM_RW_PLAYING));
   g_object_class_install_property(gobject_class, PROP_FRAMES_PROCESSED,
                                   g_param_spec_uint64("frames-processed", "Frames processed",
                                                       "Frames seen since start", 0, G_MAXUINT64, 0,
-                                                      ro));
+                                                      GST_GAN_PARAM_RO));
   g_object_class_install_property(gobject_class, PROP_FRAMES_INFERRED,
                                   g_param_spec_uint64("frames-inferred", "Frames inferred",
                                                       "Frames the detector ran on since start", 0,
-                                                      G_MAXUINT64, 0, ro));
+                                                      G_MAXUINT64, 0, GST_GAN_PARAM_RO));
   g_object_class_install_property(gobject_class, PROP_MEAN_INFERENCE_TIME,
                                   g_param_spec_double("mean-inference-time", "Mean inference time",
                                                       "Mean detector time per inferred frame (ms)",
-                                                      0, G_MAXDOUBLE, 0, ro));
+                                                      0, G_MAXDOUBLE, 0, GST_GAN_PARAM_RO));
   g_object_class_install_property(gobject_class, PROP_THROUGHPUT,
                                   g_param_spec_double("throughput", "Throughput",
                                                       "Frames per second through the element", 0,
-                                                      G_MAXDOUBLE, 0, ro));
+                                                      G_MAXDOUBLE, 0, GST_GAN_PARAM_RO));
 
   gst_element_class_set_static_metadata(
       element_class, "GAN frame authenticity analyzer", "Filter/Analyzer/Video",

@@ -657,9 +657,6 @@ static void gst_gan_gen_class_init(GstGanGenClass *klass) {
   gobject_class->get_property = gst_gan_gen_get_property;
   gobject_class->finalize = gst_gan_gen_finalize;
 
-  const GParamFlags rw = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
-  const GParamFlags rw_playing = static_cast<GParamFlags>(rw | GST_PARAM_MUTABLE_PLAYING);
-
   /**
    * GstGanGen:model:
    *
@@ -672,7 +669,7 @@ static void gst_gan_gen_class_init(GstGanGenClass *klass) {
       g_param_spec_string("model", "Model",
                           "Generator model file (gst-gan or TorchScript); NULL: the shipped "
                           "Fashion-MNIST DCGAN",
-                          DEFAULT_MODEL, static_cast<GParamFlags>(rw | GST_PARAM_MUTABLE_READY)));
+                          DEFAULT_MODEL, GST_GAN_PARAM_RW_READY));
   /**
    * GstGanGen:model-description:
    *
@@ -687,7 +684,7 @@ static void gst_gan_gen_class_init(GstGanGenClass *klass) {
       g_param_spec_string("model-description", "Model description",
                           "How a TorchScript generator speaks (JSON text or file); overrides "
                           "its attributes and its .json sidecar",
-                          NULL, static_cast<GParamFlags>(rw | GST_PARAM_MUTABLE_READY)));
+                          NULL, GST_GAN_PARAM_RW_READY));
   /**
    * GstGanGen:seed:
    *
@@ -695,7 +692,8 @@ static void gst_gan_gen_class_init(GstGanGenClass *klass) {
    */
   g_object_class_install_property(gobject_class, PROP_SEED,
                                   g_param_spec_uint64("seed", "Seed", "Seed of the latent stream",
-                                                      0, G_MAXUINT64, DEFAULT_SEED, rw_playing));
+                                                      0, G_MAXUINT64, DEFAULT_SEED,
+                                                      GST_GAN_PARAM_RW_PLAYING));
   /**
    * GstGanGen:motion:
    *
@@ -704,16 +702,16 @@ static void gst_gan_gen_class_init(GstGanGenClass *klass) {
   g_object_class_install_property(
       gobject_class, PROP_MOTION,
       g_param_spec_enum("motion", "Motion", "How the picture changes from frame to frame",
-                        GST_TYPE_GAN_GEN_MOTION, DEFAULT_MOTION, rw_playing));
+                        GST_TYPE_GAN_GEN_MOTION, DEFAULT_MOTION, GST_GAN_PARAM_RW_PLAYING));
   /**
    * GstGanGen:walk-frames:
    *
    * With motion=walk, frames from one key latent to the next.
    */
-  g_object_class_install_property(gobject_class, PROP_WALK_FRAMES,
-                                  g_param_spec_uint("walk-frames", "Walk frames",
-                                                    "Frames between key latents (motion=walk)", 1,
-                                                    1000000, DEFAULT_WALK_FRAMES, rw_playing));
+  g_object_class_install_property(
+      gobject_class, PROP_WALK_FRAMES,
+      g_param_spec_uint("walk-frames", "Walk frames", "Frames between key latents (motion=walk)", 1,
+                        1000000, DEFAULT_WALK_FRAMES, GST_GAN_PARAM_RW_PLAYING));
   /**
    * GstGanGen:rows:
    *
@@ -722,7 +720,7 @@ static void gst_gan_gen_class_init(GstGanGenClass *klass) {
   g_object_class_install_property(gobject_class, PROP_ROWS,
                                   g_param_spec_uint("rows", "Rows",
                                                     "Mosaic rows of independent samples", 1, 64,
-                                                    DEFAULT_ROWS, rw_playing));
+                                                    DEFAULT_ROWS, GST_GAN_PARAM_RW_PLAYING));
   /**
    * GstGanGen:columns:
    *
@@ -731,7 +729,7 @@ static void gst_gan_gen_class_init(GstGanGenClass *klass) {
   g_object_class_install_property(gobject_class, PROP_COLUMNS,
                                   g_param_spec_uint("columns", "Columns",
                                                     "Mosaic columns of independent samples", 1, 64,
-                                                    DEFAULT_COLUMNS, rw_playing));
+                                                    DEFAULT_COLUMNS, GST_GAN_PARAM_RW_PLAYING));
   /**
    * GstGanGen:batch-size:
    *
@@ -740,17 +738,17 @@ static void gst_gan_gen_class_init(GstGanGenClass *klass) {
   g_object_class_install_property(gobject_class, PROP_BATCH_SIZE,
                                   g_param_spec_uint("batch-size", "Batch size",
                                                     "Frames computed per forward pass", 1, 256,
-                                                    DEFAULT_BATCH_SIZE, rw_playing));
+                                                    DEFAULT_BATCH_SIZE, GST_GAN_PARAM_RW_PLAYING));
   /**
    * GstGanGen:is-live:
    *
    * Act as a live source: frames are timestamped with the running time and pushed in real
    * time; answers the latency query with one frame duration.
    */
-  g_object_class_install_property(
-      gobject_class, PROP_IS_LIVE,
-      g_param_spec_boolean("is-live", "Is live", "Whether to act as a live source", DEFAULT_IS_LIVE,
-                           static_cast<GParamFlags>(rw | GST_PARAM_MUTABLE_READY)));
+  g_object_class_install_property(gobject_class, PROP_IS_LIVE,
+                                  g_param_spec_boolean("is-live", "Is live",
+                                                       "Whether to act as a live source",
+                                                       DEFAULT_IS_LIVE, GST_GAN_PARAM_RW_READY));
   /**
    * GstGanGen:timestamp-offset:
    *
@@ -761,7 +759,7 @@ static void gst_gan_gen_class_init(GstGanGenClass *klass) {
       g_param_spec_int64("timestamp-offset", "Timestamp offset",
                          "An offset added to timestamps set on buffers (in ns)", 0,
                          (G_MAXLONG == G_MAXINT64) ? G_MAXINT64 : (G_MAXLONG * GST_SECOND - 1),
-                         DEFAULT_TIMESTAMP_OFFSET, rw_playing));
+                         DEFAULT_TIMESTAMP_OFFSET, GST_GAN_PARAM_RW_PLAYING));
   /**
    * GstGanGen:scaling:
    *
@@ -770,7 +768,7 @@ static void gst_gan_gen_class_init(GstGanGenClass *klass) {
   g_object_class_install_property(
       gobject_class, PROP_SCALING,
       g_param_spec_enum("scaling", "Scaling", "Interpolation from model size to cell size",
-                        GST_TYPE_GAN_SCALING, DEFAULT_SCALING, rw_playing));
+                        GST_TYPE_GAN_SCALING, DEFAULT_SCALING, GST_GAN_PARAM_RW_PLAYING));
   /**
    * GstGanGen:watermark:
    *
@@ -781,7 +779,7 @@ static void gst_gan_gen_class_init(GstGanGenClass *klass) {
       gobject_class, PROP_WATERMARK,
       g_param_spec_boolean("watermark", "Watermark",
                            "Embed an invisible watermark in frames of at least 128x128",
-                           DEFAULT_WATERMARK, rw_playing));
+                           DEFAULT_WATERMARK, GST_GAN_PARAM_RW_PLAYING));
   /**
    * GstGanGen:watermark-key:
    *
@@ -792,7 +790,7 @@ static void gst_gan_gen_class_init(GstGanGenClass *klass) {
       gobject_class, PROP_WATERMARK_KEY,
       g_param_spec_string("watermark-key", "Watermark key",
                           "Secret key of the watermark (the default one is public)",
-                          gan::kWatermarkDefaultKey, rw_playing));
+                          gan::kWatermarkDefaultKey, GST_GAN_PARAM_RW_PLAYING));
   /**
    * GstGanGen:watermark-payload:
    *
@@ -802,7 +800,7 @@ static void gst_gan_gen_class_init(GstGanGenClass *klass) {
       gobject_class, PROP_WATERMARK_PAYLOAD,
       g_param_spec_uint("watermark-payload", "Watermark payload",
                         "32-bit payload of the watermark (0: derived from the model id)", 0,
-                        G_MAXUINT32, DEFAULT_WATERMARK_PAYLOAD, rw_playing));
+                        G_MAXUINT32, DEFAULT_WATERMARK_PAYLOAD, GST_GAN_PARAM_RW_PLAYING));
 
   gst_element_class_set_static_metadata(
       element_class, "GAN video source", "Source/Video",

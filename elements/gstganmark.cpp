@@ -159,8 +159,6 @@ static void gst_gan_mark_class_init(GstGanMarkClass *klass) {
   gobject_class->get_property = gst_gan_mark_get_property;
   gobject_class->finalize = gst_gan_mark_finalize;
 
-  const GParamFlags rw_playing = static_cast<GParamFlags>(
-      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
   /**
    * GstGanMark:watermark-key:
    *
@@ -171,16 +169,16 @@ static void gst_gan_mark_class_init(GstGanMarkClass *klass) {
       gobject_class, PROP_WATERMARK_KEY,
       g_param_spec_string("watermark-key", "Watermark key",
                           "Secret key of the watermark (the default one is public)",
-                          gan::kWatermarkDefaultKey, rw_playing));
+                          gan::kWatermarkDefaultKey, GST_GAN_PARAM_RW_PLAYING));
   /**
    * GstGanMark:watermark-payload:
    *
    * The 32 bits the mark carries (an id of the source, the labeller, the model...).
    */
-  g_object_class_install_property(gobject_class, PROP_WATERMARK_PAYLOAD,
-                                  g_param_spec_uint("watermark-payload", "Watermark payload",
-                                                    "32-bit payload of the watermark", 0,
-                                                    G_MAXUINT32, DEFAULT_PAYLOAD, rw_playing));
+  g_object_class_install_property(
+      gobject_class, PROP_WATERMARK_PAYLOAD,
+      g_param_spec_uint("watermark-payload", "Watermark payload", "32-bit payload of the watermark",
+                        0, G_MAXUINT32, DEFAULT_PAYLOAD, GST_GAN_PARAM_RW_PLAYING));
 
   gst_element_class_set_static_metadata(
       element_class, "GAN provenance watermark", "Filter/Effect/Video",
