@@ -21,6 +21,8 @@ packages=(
   libcli11-dev libcairo2-dev fonts-dejavu-core
   # data and tests (python3-gi: the Python GI example, run as a test)
   dataset-fashion-mnist libgtest-dev python3-gi gir1.2-gstreamer-1.0
+  # the natural field GAN's photographs (models/natural-photos.tsv lists which are used)
+  mate-backgrounds gnome-backgrounds plasma-workspace-wallpapers
 )
 
 if [ "${1:-}" = "--bench" ]; then packages+=(python3-torch python3-numpy); fi
