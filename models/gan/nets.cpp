@@ -2,6 +2,7 @@
 #include "gan/nets.h"
 
 #include "gan/error.h"
+#include "gan/field_nets.h"
 #include "gan/hash.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -262,22 +263,6 @@ struct DetectorImpl : ImageModuleImpl {
   std::shared_ptr<FoldedSequential> plan;
 };
 
-// The DCGAN paper's initialisation: conv weights N(0, 0.02), BatchNorm scale N(1, 0.02).
-void dcgan_init(torch::nn::Module &module) {
-  torch::NoGradGuard no_grad;
-  for (auto &m : module.modules(/*include_self=*/false)) {
-    const std::string name = m->name();
-    if (name.find("Conv") != std::string::npos) {
-      for (auto &p : m->named_parameters(false))
-        if (p.key() == "weight")
-          p.value().normal_(0.0, 0.02);
-    } else if (name.find("BatchNorm") != std::string::npos) {
-      m->named_parameters(false)["weight"].normal_(1.0, 0.02);
-      m->named_parameters(false)["bias"].zero_();
-    }
-  }
-}
-
 DType dtype_of(const torch::Tensor &t) {
   switch (t.scalar_type()) {
   case torch::kFloat32:
@@ -312,6 +297,21 @@ std::string shape_text(c10::IntArrayRef shape) {
 }
 
 } // namespace
+
+void dcgan_init(torch::nn::Module &module) {
+  torch::NoGradGuard no_grad;
+  for (auto &m : module.modules(/*include_self=*/false)) {
+    const std::string name = m->name();
+    if (name.find("Conv") != std::string::npos) {
+      for (auto &p : m->named_parameters(false))
+        if (p.key() == "weight")
+          p.value().normal_(0.0, 0.02);
+    } else if (name.find("BatchNorm") != std::string::npos) {
+      m->named_parameters(false)["weight"].normal_(1.0, 0.02);
+      m->named_parameters(false)["bias"].zero_();
+    }
+  }
+}
 
 ClassifierImpl::ClassifierImpl(const ModelConfig &c, int64_t classes)
     : body(nn::Conv2d(nn::Conv2dOptions(c.channels, 32, 3).padding(1).bias(false)),
@@ -382,6 +382,8 @@ Gan build_gan(const ModelConfig &config) {
   validate_config(config);
   if (!is_gan_arch(config.arch))
     throw Error(ErrorCode::InvalidArgument, "'" + config.arch + "' is not a GAN architecture");
+  if (config.arch == "field")
+    return build_field_gan(config);
   Gan gan;
   gan.config = config;
   if (config.arch == "mlp") {
@@ -479,6 +481,20 @@ torch::Tensor latents(uint64_t seed, uint64_t first_index, int64_t n, int64_t la
   for (int64_t i = 0; i < n; ++i)
     z[i].normal_(0.0, 1.0, make_rng(seed, kLatentStream, first_index + static_cast<uint64_t>(i)));
   return z;
+}
+
+torch::Tensor training_noise(const ModelConfig &config, int64_t n, at::Generator &rng) {
+  if (config.arch == "field")
+    return field_noise(config, n, rng);
+  return torch::randn({n, config.latent}, rng);
+}
+
+torch::Tensor sample_latents(const ModelConfig &config, uint64_t seed, uint64_t first_index,
+                             int64_t n) {
+  if (config.arch == "field")
+    return field_latents(seed, first_index, n, config.latent, field_cells(config.height),
+                         field_cells(config.width));
+  return latents(seed, first_index, n, config.latent);
 }
 
 torch::Tensor to_uint8(const torch::Tensor &images) {

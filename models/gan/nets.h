@@ -47,6 +47,9 @@ TORCH_MODULE(Classifier);
 // reproducible weights). Throws Error on an invalid config.
 Gan build_gan(const ModelConfig &config);
 
+// The DCGAN paper's initialisation: conv weights N(0, 0.02), BatchNorm scale N(1, 0.02).
+void dcgan_init(torch::nn::Module &module);
+
 // The real-vs-fake detector: stride-1 first layer (keeps the pixel-level evidence that
 // upsampling leaves), two strided blocks, global average pooling (any size >= 8x8), one logit
 // per image, positive = fake.
@@ -76,6 +79,14 @@ ImageModule detector_from_file(const ModelFile &file);
 // The latent for sample `index` of stream `seed`: a pure function of both, so any subset of a
 // stream can be computed in any order or batch size.
 torch::Tensor latents(uint64_t seed, uint64_t first_index, int64_t n, int64_t latent);
+
+// A generator's input for n training samples, drawn from rng: z [n, latent] for the vector
+// architectures, a latent field for "field" (gan/field_nets.h).
+torch::Tensor training_noise(const ModelConfig &config, int64_t n, at::Generator &rng);
+// A generator's input for samples first_index .. first_index + n - 1 of stream `seed`, at the
+// config's image size: latents() or field_latents().
+torch::Tensor sample_latents(const ModelConfig &config, uint64_t seed, uint64_t first_index,
+                             int64_t n);
 
 // A generator's torch RNG for a purpose: seed mixed with a stream tag and a counter.
 at::Generator make_rng(uint64_t seed, uint64_t stream, uint64_t counter);
