@@ -69,40 +69,70 @@ std::string bus_error(GstElement *pipeline) {
   return text;
 }
 
-// Appends frames from the pipeline's "gan_sink" to `set` (CHW order); returns frames taken.
-int64_t pull(GstElement *pipeline, gan::ImageSet &set, int64_t max_frames,
-             const std::string &what) {
-  GstPtr sink(gst_bin_get_by_name(GST_BIN(pipeline), "gan_sink"));
-  Running running{pipeline};
+void start(GstElement *pipeline, const std::string &what) {
   if (gst_element_set_state(pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
     const std::string err = bus_error(pipeline);
     throw Error(ErrorCode::InvalidArgument,
                 what + ": cannot start" + (err.empty() ? "" : ": " + err));
   }
+}
+
+// The next sample of `sink`, or nullptr at EOS. Short waits with a bus check between them: an
+// upstream error ends the wait at once.
+GstSample *next_sample(GstElement *pipeline, GstElement *sink, const std::string &what) {
+  GstSample *sample = nullptr;
+  for (int waited_ms = 0; !sample; waited_ms += 50) {
+    sample = gst_app_sink_try_pull_sample(GST_APP_SINK(sink), 50 * GST_MSECOND);
+    if (sample || gst_app_sink_is_eos(GST_APP_SINK(sink)))
+      break;
+    const std::string err = bus_error(pipeline);
+    if (!err.empty() || waited_ms > 30000)
+      throw Error(ErrorCode::InvalidArgument,
+                  what + ": " + (err.empty() ? "no frame within 30 s" : err));
+  }
+  return sample;
+}
+
+// A mapped video frame of a sample, unmapped and unreffed whichever way the caller leaves.
+class MappedSample {
+public:
+  MappedSample(GstSample *sample, const std::string &what) : sample_(sample) {
+    GstVideoInfo info;
+    mapped_ = gst_video_info_from_caps(&info, gst_sample_get_caps(sample)) &&
+              gst_video_frame_map(&frame_, &info, gst_sample_get_buffer(sample), GST_MAP_READ);
+    if (!mapped_) {
+      gst_sample_unref(sample_);
+      throw Error(ErrorCode::InvalidArgument, what + ": cannot map a frame");
+    }
+  }
+  ~MappedSample() {
+    gst_video_frame_unmap(&frame_);
+    gst_sample_unref(sample_);
+  }
+  MappedSample(const MappedSample &) = delete;
+  MappedSample &operator=(const MappedSample &) = delete;
+  const GstVideoFrame &frame() const { return frame_; }
+
+private:
+  GstSample *sample_;
+  GstVideoFrame frame_;
+  bool mapped_ = false;
+};
+
+// Appends frames from the pipeline's "gan_sink" to `set` (CHW order); returns frames taken.
+int64_t pull(GstElement *pipeline, gan::ImageSet &set, int64_t max_frames,
+             const std::string &what) {
+  GstPtr sink(gst_bin_get_by_name(GST_BIN(pipeline), "gan_sink"));
+  Running running{pipeline};
+  start(pipeline, what);
   int64_t taken = 0;
   const int64_t hw = set.height * set.width;
   while (max_frames == 0 || taken < max_frames) {
-    // Short waits with a bus check between them: an upstream error ends the wait at once.
-    GstSample *sample = nullptr;
-    for (int waited_ms = 0; !sample; waited_ms += 50) {
-      sample = gst_app_sink_try_pull_sample(GST_APP_SINK(sink.get()), 50 * GST_MSECOND);
-      if (sample || gst_app_sink_is_eos(GST_APP_SINK(sink.get())))
-        break;
-      const std::string err = bus_error(pipeline);
-      if (!err.empty() || waited_ms > 30000)
-        throw Error(ErrorCode::InvalidArgument,
-                    what + ": " + (err.empty() ? "no frame within 30 s" : err));
-    }
+    GstSample *sample = next_sample(pipeline, sink.get(), what);
     if (!sample)
       break; // EOS
-    GstVideoInfo info;
-    GstVideoFrame frame;
-    const bool ok = gst_video_info_from_caps(&info, gst_sample_get_caps(sample)) &&
-                    gst_video_frame_map(&frame, &info, gst_sample_get_buffer(sample), GST_MAP_READ);
-    if (!ok) {
-      gst_sample_unref(sample);
-      throw Error(ErrorCode::InvalidArgument, what + ": cannot map a frame");
-    }
+    const MappedSample mapped(sample, what);
+    const GstVideoFrame &frame = mapped.frame();
     const size_t base = set.pixels.size();
     set.pixels.resize(base + static_cast<size_t>(set.channels * hw));
     const auto *src = static_cast<const uint8_t *>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 0));
@@ -113,8 +143,6 @@ int64_t pull(GstElement *pipeline, gan::ImageSet &set, int64_t max_frames,
         for (int64_t c = 0; c < set.channels; ++c)
           set.pixels[base + c * hw + y * set.width + x] = row[x * set.channels + c];
     }
-    gst_video_frame_unmap(&frame);
-    gst_sample_unref(sample);
     ++set.count;
     ++taken;
   }
@@ -177,6 +205,48 @@ gan::ImageSet load_pipeline(const std::string &description, int64_t channels, in
   if (set.count == 0)
     throw Error(ErrorCode::InvalidArgument, "pipeline '" + description + "' gave no frame");
   return set;
+}
+
+} // namespace gan_tools
+
+namespace gan_tools {
+
+std::vector<gan::Photo> load_photos(const std::vector<gan::PhotoEntry> &manifest,
+                                    gan::PhotoSplit split, int64_t max_side) {
+  std::vector<gan::Photo> photos;
+  for (const gan::PhotoEntry &e : manifest) {
+    if (e.split != split)
+      continue;
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(e.path, ec))
+      throw Error(ErrorCode::NotFound, "photo '" + e.path + "' does not exist");
+    // Native size: the core brings it to the working resolution with an area average.
+    GstPtr pipeline = parse("filesrc name=gan_src ! decodebin ! videoconvert ! "
+                            "video/x-raw,format=RGB ! appsink name=gan_sink sync=false "
+                            "max-buffers=1");
+    GstPtr src(gst_bin_get_by_name(GST_BIN(pipeline.get()), "gan_src"));
+    GstPtr sink(gst_bin_get_by_name(GST_BIN(pipeline.get()), "gan_sink"));
+    g_object_set(src.get(), "location", e.path.c_str(), nullptr);
+    const std::string what = "'" + e.path + "'";
+    Running running{pipeline.get()};
+    start(pipeline.get(), what);
+    GstSample *sample = next_sample(pipeline.get(), sink.get(), what);
+    if (!sample)
+      throw Error(ErrorCode::InvalidArgument, what + " gave no image");
+    const MappedSample mapped(sample, what);
+    const GstVideoFrame &frame = mapped.frame();
+    gan::FrameView view;
+    view.format = gan::PixelFormat::Rgb;
+    view.width = GST_VIDEO_FRAME_WIDTH(&frame);
+    view.height = GST_VIDEO_FRAME_HEIGHT(&frame);
+    view.planes[0] = static_cast<uint8_t *>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 0));
+    view.strides[0] = GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0);
+    photos.push_back(gan::fit_photo(e.path, view, max_side));
+  }
+  if (photos.empty())
+    throw Error(ErrorCode::InvalidArgument,
+                std::string("the manifest names no ") + gan::photo_split_name(split) + " photo");
+  return photos;
 }
 
 } // namespace gan_tools

@@ -4,9 +4,11 @@
 // Training data through GStreamer: any image GStreamer decodes, any pipeline it can run.
 
 #include "gan/dataset.h"
+#include "gan/photos.h"
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace gan_tools {
 
@@ -19,5 +21,12 @@ gan::ImageSet load_image_folder(const std::string &dir, int64_t channels, int64_
 // (0 = until EOS). Throws gan::Error with the pipeline's own error text.
 gan::ImageSet load_pipeline(const std::string &description, int64_t channels, int64_t height,
                             int64_t width, int64_t max_frames);
+
+// The photos of a manifest with the given split, each decoded once (anything GStreamer decodes)
+// and area-averaged down to its working resolution (longest side at most max_side). Throws
+// gan::Error: NotFound for a missing file, InvalidArgument for one that does not decode or
+// when no photo has the split.
+std::vector<gan::Photo> load_photos(const std::vector<gan::PhotoEntry> &manifest,
+                                    gan::PhotoSplit split, int64_t max_side);
 
 } // namespace gan_tools

@@ -32,12 +32,15 @@ const char *error_code_name(ErrorCode code) {
   return "unknown";
 }
 
-bool is_gan_arch(const std::string &arch) { return arch == "mlp" || arch == "dcgan"; }
+bool is_gan_arch(const std::string &arch) {
+  return arch == "mlp" || arch == "dcgan" || arch == "field";
+}
 
 void validate_config(const ModelConfig &c) {
   if (!is_gan_arch(c.arch) && c.arch != "classifier" && c.arch != "detector")
     throw Error(ErrorCode::UnknownArchitecture,
-                "unknown architecture '" + c.arch + "' (known: mlp, dcgan, classifier, detector)");
+                "unknown architecture '" + c.arch +
+                    "' (known: mlp, dcgan, field, classifier, detector)");
   // Bounds keep a hostile header from asking for absurd allocations.
   if (is_gan_arch(c.arch) ? (c.latent < 1 || c.latent > 4096) : c.latent != 0)
     throw Error(ErrorCode::InvalidArgument,
@@ -48,6 +51,12 @@ void validate_config(const ModelConfig &c) {
     throw Error(ErrorCode::InvalidArgument, "height and width must be in [1, 1024]");
   if ((c.arch == "dcgan" || c.arch == "classifier") && (c.height != 28 || c.width != 28))
     throw Error(ErrorCode::InvalidArgument, "the " + c.arch + " architecture is 28x28 only");
+  // The field generator paints 8 pixels per latent cell; its PatchGAN discriminator needs 32.
+  if (c.arch == "field" && (c.height % 8 || c.width % 8 || c.height < 32 || c.width < 32 ||
+                            c.latent < 2 || c.latent % 2))
+    throw Error(ErrorCode::InvalidArgument, "the field architecture trains on patches whose "
+                                            "sides are multiples of 8 and at least 32, with an "
+                                            "even latent size (local and global halves)");
   if (c.arch == "detector" && (c.height < 8 || c.width < 8))
     throw Error(ErrorCode::InvalidArgument, "the detector needs images of at least 8x8");
   if (c.arch == "mlp" && c.channels * c.height * c.width > 65536)

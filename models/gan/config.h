@@ -9,10 +9,10 @@ namespace gan {
 
 // The architecture and the shape of what it makes: enough to rebuild the networks.
 struct ModelConfig {
-  std::string arch = "dcgan"; // "mlp", "dcgan", "classifier" or "detector"
-  int64_t latent = 100;       // size of the noise vector z
+  std::string arch = "dcgan"; // "mlp", "dcgan", "field", "classifier" or "detector"
+  int64_t latent = 100;       // size of the noise vector z (field: channels of the latent field)
   int64_t channels = 1;
-  int64_t height = 28;
+  int64_t height = 28; // field: the training patch size (it paints any size)
   int64_t width = 28;
 
   bool operator==(const ModelConfig &o) const {
@@ -31,8 +31,8 @@ struct Provenance {
   std::map<std::string, double> metrics;
 };
 
-// GAN architectures ("mlp", "dcgan") have a generator and a discriminator; "classifier" and
-// "detector" are single networks (latent 0).
+// GAN architectures ("mlp", "dcgan", "field") have a generator and a discriminator; "classifier"
+// and "detector" are single networks (latent 0).
 bool is_gan_arch(const std::string &arch);
 
 // Throws Error(UnknownArchitecture) or Error(InvalidArgument) when the config cannot be built.

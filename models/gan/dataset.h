@@ -23,6 +23,23 @@ struct ImageSet {
   std::string fingerprint() const;
 };
 
+// Where the trainer draws its real images from, one batch per step. A batch is a pure function
+// of (seed, step, n), so a run repeats exactly and a resumed run continues where it stopped.
+// An ImageSet is one (shuffled per epoch); PatchSampler (gan/photos.h) is another.
+class TrainingImages {
+public:
+  virtual ~TrainingImages() = default;
+  virtual int64_t channels() const = 0;
+  virtual int64_t height() const = 0;
+  virtual int64_t width() const = 0;
+  // How many images make one epoch (the trainer's grids and checkpoints follow epochs).
+  virtual int64_t epoch_images() const = 0;
+  virtual std::string source() const = 0;      // for provenance
+  virtual std::string fingerprint() const = 0; // a resume checks it sees the same data
+  // The real images of training step `step`: floats [n, channels, height, width] in [-1, 1].
+  virtual void batch(uint64_t seed, int64_t step, int64_t n, float *out) = 0;
+};
+
 // IDX files (raw or gzip). Throws Error: NotFound, WrongKind (bad magic / not uint8 images),
 // Truncated, Corrupt (damaged gzip stream, absurd dimensions).
 ImageSet read_idx_images(const std::string &path);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "gan/latents.h"
 
+#include "gan/field_nets.h"
 #include "gan/hash.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -18,6 +19,20 @@ torch::Tensor latents(uint64_t seed, uint64_t first_index, int64_t n, int64_t la
   for (int64_t i = 0; i < n; ++i)
     z[i].normal_(0.0, 1.0, make_rng(seed, kLatentStream, first_index + static_cast<uint64_t>(i)));
   return z;
+}
+
+torch::Tensor training_noise(const ModelConfig &config, int64_t n, at::Generator &rng) {
+  if (config.arch == "field")
+    return field_noise(config, n, rng);
+  return torch::randn({n, config.latent}, rng);
+}
+
+torch::Tensor sample_latents(const ModelConfig &config, uint64_t seed, uint64_t first_index,
+                             int64_t n) {
+  if (config.arch == "field")
+    return field_latents(seed, first_index, n, config.latent, field_cells(config.height),
+                         field_cells(config.width));
+  return latents(seed, first_index, n, config.latent);
 }
 
 } // namespace gan

@@ -2,6 +2,7 @@
 #include "gan/nets.h"
 
 #include "gan/error.h"
+#include "gan/field_nets.h"
 #include "gan/inference_form.h"
 
 #include <array>
@@ -113,7 +114,8 @@ struct DetectorImpl : ImageModuleImpl {
   std::shared_ptr<FoldedSequential> plan;
 };
 
-// The DCGAN paper's initialisation: conv weights N(0, 0.02), BatchNorm scale N(1, 0.02).
+} // namespace
+
 void dcgan_init(torch::nn::Module &module) {
   torch::NoGradGuard no_grad;
   for (auto &m : module.modules(/*include_self=*/false)) {
@@ -128,8 +130,6 @@ void dcgan_init(torch::nn::Module &module) {
     }
   }
 }
-
-} // namespace
 
 ClassifierImpl::ClassifierImpl(const ModelConfig &c, int64_t classes)
     : body(nn::Conv2d(nn::Conv2dOptions(c.channels, 32, 3).padding(1).bias(false)),
@@ -159,6 +159,8 @@ Gan build_gan(const ModelConfig &config) {
   validate_config(config);
   if (!is_gan_arch(config.arch))
     throw Error(ErrorCode::InvalidArgument, "'" + config.arch + "' is not a GAN architecture");
+  if (config.arch == "field")
+    return build_field_gan(config);
   Gan gan;
   gan.config = config;
   if (config.arch == "mlp") {

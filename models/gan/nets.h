@@ -47,6 +47,9 @@ TORCH_MODULE(Classifier);
 // reproducible weights). Throws Error on an invalid config.
 Gan build_gan(const ModelConfig &config);
 
+// The DCGAN paper's initialisation: conv weights N(0, 0.02), BatchNorm scale N(1, 0.02).
+void dcgan_init(torch::nn::Module &module);
+
 // The real-vs-fake detector: stride-1 first layer (keeps the pixel-level evidence that
 // upsampling leaves), two strided blocks, global average pooling (any size >= 8x8), one logit
 // per image, positive = fake.

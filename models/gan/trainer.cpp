@@ -2,6 +2,7 @@
 #include "gan/trainer.h"
 
 #include "gan/error.h"
+#include "gan/field_nets.h"
 #include "gan/image_tensors.h"
 #include "gan/latents.h"
 #include "gan/model_file.h"
@@ -52,20 +53,57 @@ int64_t parse_int(const ModelFile &f, const std::string &key) {
   throw Error(ErrorCode::Corrupt, "checkpoint attribute '" + key + "' is not an integer");
 }
 
-void validate_options(const TrainOptions &o, const ImageSet &data) {
+// An ImageSet as training data: a fresh permutation of its images every epoch.
+class ShuffledImages final : public TrainingImages {
+public:
+  explicit ShuffledImages(const ImageSet &set)
+      : source_(set.source), fingerprint_(set.fingerprint()),
+        pixels_(torch::from_blob(const_cast<uint8_t *>(set.pixels.data()),
+                                 {set.count, set.channels, set.height, set.width}, torch::kUInt8)
+                    .clone()) {
+    if (set.count < 1)
+      throw Error(ErrorCode::InvalidArgument, "the training data holds no images");
+  }
+  int64_t channels() const override { return pixels_.size(1); }
+  int64_t height() const override { return pixels_.size(2); }
+  int64_t width() const override { return pixels_.size(3); }
+  int64_t epoch_images() const override { return pixels_.size(0); }
+  std::string source() const override { return source_; }
+  std::string fingerprint() const override { return fingerprint_; }
+
+  void batch(uint64_t seed, int64_t step, int64_t n, float *out) override {
+    const int64_t steps_per_epoch = pixels_.size(0) / n;
+    const int64_t epoch = step / steps_per_epoch;
+    if (epoch != perm_epoch_) {
+      auto rng = make_rng(seed, kShuffleStream, static_cast<uint64_t>(epoch));
+      perm_ = torch::randperm(pixels_.size(0), rng, torch::kInt64);
+      perm_epoch_ = epoch;
+    }
+    const int64_t first = (step % steps_per_epoch) * n;
+    const torch::Tensor images =
+        from_uint8(pixels_.index_select(0, perm_.slice(0, first, first + n)));
+    std::memcpy(out, images.data_ptr<float>(), images.nbytes());
+  }
+
+private:
+  std::string source_, fingerprint_;
+  torch::Tensor pixels_; // uint8 [N, C, H, W], converted per batch without per-image copies
+  int64_t perm_epoch_ = -1;
+  torch::Tensor perm_;
+};
+
+void validate_options(const TrainOptions &o, const TrainingImages &data) {
   validate_config(o.config);
-  if (data.count < 1)
-    throw Error(ErrorCode::InvalidArgument, "the training data holds no images");
-  if (data.channels != o.config.channels || data.height != o.config.height ||
-      data.width != o.config.width)
+  if (data.channels() != o.config.channels || data.height() != o.config.height ||
+      data.width() != o.config.width)
     throw Error(ErrorCode::InvalidArgument,
-                "the data's images are " + std::to_string(data.channels) + "x" +
-                    std::to_string(data.height) + "x" + std::to_string(data.width) +
+                "the data's images are " + std::to_string(data.channels()) + "x" +
+                    std::to_string(data.height()) + "x" + std::to_string(data.width()) +
                     " (CxHxW) but the model makes " + std::to_string(o.config.channels) + "x" +
                     std::to_string(o.config.height) + "x" + std::to_string(o.config.width));
-  if (o.batch_size < 1 || o.batch_size > data.count)
-    throw Error(ErrorCode::InvalidArgument,
-                "batch size must be in [1, number of images = " + std::to_string(data.count) + "]");
+  if (o.batch_size < 1 || o.batch_size > data.epoch_images())
+    throw Error(ErrorCode::InvalidArgument, "batch size must be in [1, images per epoch = " +
+                                                std::to_string(data.epoch_images()) + "]");
   if (!(o.lr > 0) || !(o.beta1 >= 0 && o.beta1 < 1) || !(o.beta2 >= 0 && o.beta2 < 1))
     throw Error(ErrorCode::InvalidArgument, "learning rate must be > 0 and betas in [0, 1)");
   if (!(o.label_smoothing >= 0 && o.label_smoothing < 0.5))
@@ -129,54 +167,38 @@ void load_adam(const ModelFile &f, const std::string &prefix, torch::optim::Adam
 struct Trainer::Impl {
   TrainOptions options;
   std::string data_source;
-  std::string data_fingerprint;
-  torch::Tensor data; // uint8 [N, C, H, W], converted per batch without per-image copies
+  std::shared_ptr<TrainingImages> data;
   Gan gan;
   torch::optim::Adam opt_g;
   torch::optim::Adam opt_d;
   int64_t steps_done = 0;
-  int64_t perm_epoch = -1;
-  torch::Tensor perm;
   std::vector<StepStats> history;
 
-  Impl(const TrainOptions &o, const ImageSet &set, Gan g)
-      : options(o), data_source(set.source), data_fingerprint(set.fingerprint()),
-        data(torch::from_blob(const_cast<uint8_t *>(set.pixels.data()),
-                              {set.count, set.channels, set.height, set.width}, torch::kUInt8)
-                 .clone()),
-        gan(std::move(g)), opt_g(make_adam(*gan.generator, o)),
-        opt_d(make_adam(*gan.discriminator, o)) {
+  Impl(const TrainOptions &o, std::shared_ptr<TrainingImages> images, Gan g)
+      : options(o), data_source(images->source()), data(std::move(images)), gan(std::move(g)),
+        opt_g(make_adam(*gan.generator, o)), opt_d(make_adam(*gan.discriminator, o)) {
     gan.generator->train();
     gan.discriminator->train();
   }
 
-  int64_t steps_per_epoch() const { return data.size(0) / options.batch_size; }
-
-  torch::Tensor batch(int64_t step) {
-    const int64_t epoch = step / steps_per_epoch();
-    if (epoch != perm_epoch) {
-      auto rng = make_rng(options.seed, kShuffleStream, static_cast<uint64_t>(epoch));
-      perm = torch::randperm(data.size(0), rng, torch::kInt64);
-      perm_epoch = epoch;
-    }
-    const int64_t first = (step % steps_per_epoch()) * options.batch_size;
-    return from_uint8(data.index_select(0, perm.slice(0, first, first + options.batch_size)));
-  }
+  int64_t steps_per_epoch() const { return data->epoch_images() / options.batch_size; }
 
   StepStats step() {
     const int64_t b = options.batch_size;
-    const torch::Tensor real = batch(steps_done);
+    const ModelConfig &c = options.config;
+    const torch::Tensor real = torch::empty({b, c.channels, c.height, c.width});
+    data->batch(options.seed, steps_done, b, real.data_ptr<float>());
     auto rng = make_rng(options.seed, kNoiseStream, static_cast<uint64_t>(steps_done));
-    const torch::Tensor z = torch::randn({b, options.config.latent}, rng);
-    const torch::Tensor real_target = torch::full({b}, 1.0 - options.label_smoothing);
-    const torch::Tensor fake_target = torch::zeros({b});
-    const torch::Tensor ones = torch::ones({b});
+    const torch::Tensor z = training_noise(c, b, rng);
 
-    // Discriminator: real -> 1 (smoothed), generated -> 0.
+    // Discriminator: real -> 1 (smoothed), generated -> 0; a patch discriminator's every logit.
     opt_d.zero_grad();
     const torch::Tensor fake = gan.generator->forward(z);
     const torch::Tensor d_real = gan.discriminator->forward(real);
     const torch::Tensor d_fake = gan.discriminator->forward(fake.detach());
+    const torch::Tensor real_target = torch::full_like(d_real, 1.0 - options.label_smoothing);
+    const torch::Tensor fake_target = torch::zeros_like(d_fake);
+    const torch::Tensor ones = torch::ones_like(d_fake);
     const torch::Tensor d_loss = F::binary_cross_entropy_with_logits(d_real, real_target) +
                                  F::binary_cross_entropy_with_logits(d_fake, fake_target);
     d_loss.backward();
@@ -203,15 +225,27 @@ struct Trainer::Impl {
 
 Trainer::Trainer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-Trainer::Trainer(const TrainOptions &options, const ImageSet &data) {
-  validate_options(options, data);
+std::shared_ptr<TrainingImages> shuffled_images(const ImageSet &set) {
+  return std::make_shared<ShuffledImages>(set);
+}
+
+Trainer::Trainer(const TrainOptions &options, const ImageSet &data)
+    : Trainer(options, shuffled_images(data)) {}
+
+Trainer::Trainer(const TrainOptions &options, std::shared_ptr<TrainingImages> data) {
+  validate_options(options, *data);
   torch::manual_seed(options.seed); // initial weights come from the global RNG
-  impl_ = std::make_unique<Impl>(options, data, build_gan(options.config));
+  impl_ = std::make_unique<Impl>(options, std::move(data), build_gan(options.config));
 }
 
 Trainer::~Trainer() = default;
 
 std::unique_ptr<Trainer> Trainer::resume(const std::string &checkpoint, const ImageSet &data) {
+  return resume(checkpoint, shuffled_images(data));
+}
+
+std::unique_ptr<Trainer> Trainer::resume(const std::string &checkpoint,
+                                         std::shared_ptr<TrainingImages> data) {
   const ModelFile f = read_model_file(checkpoint);
   if (f.kind != "checkpoint")
     throw Error(ErrorCode::WrongKind,
@@ -224,13 +258,13 @@ std::unique_ptr<Trainer> Trainer::resume(const std::string &checkpoint, const Im
   o.beta1 = parse_double(f, "beta1");
   o.beta2 = parse_double(f, "beta2");
   o.label_smoothing = parse_double(f, "label_smoothing");
-  validate_options(o, data);
-  if (f.attribute("data_fingerprint") != data.fingerprint())
+  validate_options(o, *data);
+  if (f.attribute("data_fingerprint") != data->fingerprint())
     throw Error(ErrorCode::InvalidArgument, "'" + checkpoint + "' was trained on other data (" +
                                                 f.attribute("data_fingerprint") +
                                                 "); resume needs the same data");
 
-  auto impl = std::make_unique<Impl>(o, data, gan_from_file(f));
+  auto impl = std::make_unique<Impl>(o, std::move(data), gan_from_file(f));
   impl->data_source = f.provenance.dataset;
   impl->steps_done = parse_int(f, "steps_done");
   load_adam(f, "opt.generator", impl->opt_g);
@@ -273,7 +307,7 @@ void Trainer::save_checkpoint(const std::string &path) const {
   f.attributes["beta1"] = exact(m.options.beta1);
   f.attributes["beta2"] = exact(m.options.beta2);
   f.attributes["label_smoothing"] = exact(m.options.label_smoothing);
-  f.attributes["data_fingerprint"] = m.data_fingerprint;
+  f.attributes["data_fingerprint"] = m.data->fingerprint();
   store_adam(f, "opt.generator", m.opt_g);
   store_adam(f, "opt.discriminator", m.opt_d);
   torch::Tensor h = torch::empty({static_cast<int64_t>(m.history.size()), 4});
@@ -289,9 +323,23 @@ void Trainer::sample(uint64_t seed, int64_t n, float *out) {
   c10::InferenceMode guard;
   auto &g = *impl_->gan.generator;
   g.eval();
-  const torch::Tensor images = g.forward(latents(seed, 0, n, impl_->options.config.latent));
+  const torch::Tensor images = g.forward(sample_latents(impl_->options.config, seed, 0, n));
   g.train();
   std::memcpy(out, images.data_ptr<float>(), images.nbytes());
+}
+
+void Trainer::paint(uint64_t seed, uint64_t index, int64_t height, int64_t width, float *out) {
+  const ModelConfig &c = impl_->options.config;
+  if (c.arch != "field")
+    throw Error(ErrorCode::InvalidArgument, "only field architectures paint any size; '" + c.arch +
+                                                "' makes " + std::to_string(c.height) + "x" +
+                                                std::to_string(c.width) + " images");
+  c10::InferenceMode guard;
+  auto &g = *impl_->gan.generator;
+  g.eval();
+  const torch::Tensor image = paint_field_images(g, c, seed, index, 1, height, width);
+  g.train();
+  std::memcpy(out, image.data_ptr<float>(), image.nbytes());
 }
 
 } // namespace gan

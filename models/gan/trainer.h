@@ -28,17 +28,23 @@ struct TrainOptions {
 
 struct StepStats {
   int64_t step = 0; // 1-based index of the step just taken
-  float d_loss = 0; // BCE(D(x), real) + BCE(D(G(z)), 0)
-  float g_loss = 0; // BCE(D(G(z)), 1)
+  float d_loss = 0; // BCE(D(x), real) + BCE(D(G(z)), 0), averaged over a patch
+  float g_loss = 0; // BCE(D(G(z)), 1)                    discriminator's logits
   float d_real = 0; // mean sigmoid(D(x)) before the D step
   float d_fake = 0; // mean sigmoid(D(G(z))) before the D step
 };
 
+// An ImageSet as training data: reshuffled every epoch (a permutation per epoch from the seed).
+std::shared_ptr<TrainingImages> shuffled_images(const ImageSet &set);
+
 class Trainer {
 public:
   // Throws Error(InvalidArgument) when the data does not fit the config or options are bad.
-  Trainer(const TrainOptions &options, const ImageSet &data);
+  Trainer(const TrainOptions &options, std::shared_ptr<TrainingImages> data);
+  Trainer(const TrainOptions &options, const ImageSet &data); // shuffled_images(data)
   // Continues a checkpoint; the data must be the data the run started with (fingerprinted).
+  static std::unique_ptr<Trainer> resume(const std::string &checkpoint,
+                                         std::shared_ptr<TrainingImages> data);
   static std::unique_ptr<Trainer> resume(const std::string &checkpoint, const ImageSet &data);
   ~Trainer();
   Trainer(const Trainer &) = delete;
@@ -58,8 +64,11 @@ public:
   void save_checkpoint(const std::string &path) const;
 
   // n images from the current generator in eval mode (float [n, C, H, W] in [-1, 1]),
-  // latents from gan::latents(seed, 0, n).
+  // latents from gan::sample_latents(config, seed, 0, n).
   void sample(uint64_t seed, int64_t n, float *out);
+  // Field architectures paint any size: image `index` of stream `seed` at height x width
+  // (float [C, height, width]). Throws Error(InvalidArgument) for the vector architectures.
+  void paint(uint64_t seed, uint64_t index, int64_t height, int64_t width, float *out);
 
   struct Impl;
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// gst-gan train: a GAN from Fashion-MNIST, an image folder or a GStreamer pipeline.
+// gst-gan train: a GAN from Fashion-MNIST, an image folder, a GStreamer pipeline, or patches of
+// colour photographs.
 
 #include "cli/command.h"
 
@@ -8,6 +9,7 @@
 #include "sources.h"
 
 #include "gan/error.h"
+#include "gan/photos.h"
 #include "gan/threads.h"
 #include "gan/trainer.h"
 
@@ -35,8 +37,15 @@ struct TrainArgs {
   std::string idx;
   std::string images;
   std::string pipeline;
+  std::string photos; // a manifest (.tsv) or a folder
   int64_t max_frames = 0;
-  int64_t channels = 1, height = 28, width = 28, latent = 100;
+  int64_t channels = 1, height = 28, width = 28;
+  int64_t latent = 0; // 0: the architecture's default
+  gan::PatchOptions patch;
+  int64_t working_size = 1024;
+  int validation_percent = 15;
+  int64_t grid_every = 0;
+  int64_t frame_width = 320, frame_height = 240;
   std::string out = "run";
   std::string resume;
   int64_t epochs = 1;
@@ -49,17 +58,37 @@ struct TrainArgs {
   int64_t grid = 64;
 };
 
-gan::ImageSet load_data(const TrainArgs &a) {
+// Patches of the training photos of a manifest, or of a folder split by file name.
+std::shared_ptr<gan::TrainingImages> load_photo_patches(const TrainArgs &a) {
+  std::error_code ec;
+  const bool folder = fs::is_directory(a.photos, ec);
+  const std::vector<gan::PhotoEntry> manifest =
+      folder ? gan::photo_folder_manifest(a.photos, a.validation_percent)
+             : gan::read_photo_manifest(a.photos);
+  std::vector<gan::Photo> photos =
+      gan_tools::load_photos(manifest, gan::PhotoSplit::Train, a.working_size);
+  const size_t count = photos.size();
+  return std::make_shared<gan::PatchSampler>(std::move(photos), a.patch,
+                                             "photos:" + a.photos + " (" + std::to_string(count) +
+                                                 " training photos, working size " +
+                                                 std::to_string(a.working_size) + ")");
+}
+
+std::shared_ptr<gan::TrainingImages> load_data(const TrainArgs &a) {
+  if (!a.photos.empty())
+    return load_photo_patches(a);
   if (!a.images.empty())
-    return gan_tools::load_image_folder(a.images, a.channels, a.height, a.width);
+    return gan::shuffled_images(
+        gan_tools::load_image_folder(a.images, a.channels, a.height, a.width));
   if (!a.pipeline.empty())
-    return gan_tools::load_pipeline(a.pipeline, a.channels, a.height, a.width, a.max_frames);
+    return gan::shuffled_images(
+        gan_tools::load_pipeline(a.pipeline, a.channels, a.height, a.width, a.max_frames));
   const std::string path =
       a.idx.empty() ? gan::default_fashion_mnist_dir() + "/train-images-idx3-ubyte.gz" : a.idx;
   gan::ImageSet set = gan::read_idx_images(path);
   if (a.idx.empty())
     set.source = "fashion-mnist train (" + path + ")";
-  return set;
+  return gan::shuffled_images(set);
 }
 
 void write_losses_csv(const std::string &path, const std::vector<gan::StepStats> &history) {
@@ -76,7 +105,23 @@ void write_grid(gan::Trainer &t, const std::string &path, int64_t n) {
   const auto &c = t.options().config;
   std::vector<float> images(static_cast<size_t>(n * c.channels * c.height * c.width));
   t.sample(/*seed=*/0, n, images.data());
-  gan_tools::write_image_grid(path, images.data(), n, c.channels, c.height, c.width, 8, 2);
+  gan_tools::write_image_grid(path, images.data(), n, c.channels, c.height, c.width, 8,
+                              c.height >= 64 ? 1 : 2);
+}
+
+// A field model's whole frame (image 0 of stream 0), painted at the frame size.
+void write_frame(gan::Trainer &t, const std::string &path, int64_t height, int64_t width) {
+  const auto &c = t.options().config;
+  std::vector<float> frame(static_cast<size_t>(c.channels * height * width));
+  t.paint(/*seed=*/0, /*index=*/0, height, width, frame.data());
+  gan_tools::write_image_grid(path, frame.data(), 1, c.channels, height, width, 1, 1);
+}
+
+// Sample grids (and a field model's frame) named after the epoch or the step.
+void write_samples(gan::Trainer &t, const TrainArgs &a, const std::string &tag) {
+  write_grid(t, a.out + "/samples-" + tag + ".png", a.grid);
+  if (t.options().config.arch == "field")
+    write_frame(t, a.out + "/frame-" + tag + ".png", a.frame_height, a.frame_width);
 }
 
 // Threads per workload, from bench/train_threads.sh on the 2-core machine: dcgan trains 1.49x
@@ -92,11 +137,11 @@ int run_train(const TrainArgs &a) {
   if (!gan::blas_is_optimized())
     std::fprintf(stderr, "warning: the reference BLAS is ~20x slower than OpenBLAS here\n");
 
-  const gan::ImageSet data = load_data(a);
-  std::fprintf(stderr, "data: %lld images %lldx%lldx%lld from %s\n",
-               static_cast<long long>(data.count), static_cast<long long>(data.channels),
-               static_cast<long long>(data.height), static_cast<long long>(data.width),
-               data.source.c_str());
+  const std::shared_ptr<gan::TrainingImages> data = load_data(a);
+  std::fprintf(stderr, "data: %lld images per epoch, %lldx%lldx%lld, from %s\n",
+               static_cast<long long>(data->epoch_images()),
+               static_cast<long long>(data->channels()), static_cast<long long>(data->height()),
+               static_cast<long long>(data->width()), data->source().c_str());
 
   std::unique_ptr<gan::Trainer> trainer;
   if (!a.resume.empty()) {
@@ -105,7 +150,8 @@ int run_train(const TrainArgs &a) {
                  static_cast<long long>(trainer->steps_done()));
   } else {
     gan::TrainOptions o;
-    o.config = {a.arch, a.latent, data.channels, data.height, data.width};
+    const int64_t latent = a.latent > 0 ? a.latent : a.arch == "field" ? 64 : 100;
+    o.config = {a.arch, latent, data->channels(), data->height(), data->width()};
     o.batch_size = a.batch_size;
     o.seed = a.seed;
     o.lr = a.lr;
@@ -136,12 +182,13 @@ int run_train(const TrainArgs &a) {
     const gan::StepStats s = trainer->step();
     train_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     progress.update(s, train_seconds);
-    if (s.step % spe == 0) {
-      char name[64];
-      std::snprintf(name, sizeof name, "/samples-epoch-%03lld.png",
-                    static_cast<long long>(s.step / spe));
-      write_grid(*trainer, a.out + name, a.grid);
-    }
+    char tag[64] = "";
+    if (a.grid_every > 0 && s.step % a.grid_every == 0)
+      std::snprintf(tag, sizeof tag, "step-%07lld", static_cast<long long>(s.step));
+    else if (a.grid_every == 0 && s.step % spe == 0)
+      std::snprintf(tag, sizeof tag, "epoch-%03lld", static_cast<long long>(s.step / spe));
+    if (tag[0])
+      write_samples(*trainer, a, tag);
     if (s.step % a.checkpoint_every == 0 || s.step % spe == 0)
       trainer->save_checkpoint(checkpoint);
   }
@@ -156,6 +203,8 @@ int run_train(const TrainArgs &a) {
   }
   trainer->save_model(a.out + "/model.gan");
   write_grid(*trainer, a.out + "/samples.png", a.grid);
+  if (trainer->options().config.arch == "field")
+    write_frame(*trainer, a.out + "/frame.png", a.frame_height, a.frame_width);
 
   const int64_t images = (trainer->steps_done() - first) * trainer->options().batch_size;
   const double rate = train_seconds > 0 ? static_cast<double>(images) / train_seconds : 0;
@@ -184,8 +233,8 @@ Command add_train(CLI::App &app) {
   auto t = std::make_shared<TrainArgs>();
   CLI::App *train =
       app.add_subcommand("train", "train a GAN; writes model, checkpoint, grids, losses");
-  train->add_option("--arch", t->arch, "architecture")
-      ->check(CLI::IsMember({"mlp", "dcgan"}))
+  train->add_option("--arch", t->arch, "architecture (field: paints any size, for --photos)")
+      ->check(CLI::IsMember({"mlp", "dcgan", "field"}))
       ->capture_default_str();
   auto *idx = train->add_option(
       "--idx", t->idx, "IDX image file (.gz or raw); default: Debian's Fashion-MNIST training set");
@@ -193,8 +242,37 @@ Command add_train(CLI::App &app) {
   auto *pipeline = train->add_option("--pipeline", t->pipeline,
                                      "GStreamer pipeline description whose frames are the data, "
                                      "e.g. \"filesrc location=clip.mp4 ! decodebin\"");
-  idx->excludes(images)->excludes(pipeline);
-  images->excludes(pipeline);
+  auto *photos = train->add_option(
+      "--photos", t->photos,
+      "colour photographs cut into random patches: a manifest (.tsv, see "
+      "models/natural-photos.tsv; its train split) or a folder (split by file name)");
+  idx->excludes(images)->excludes(pipeline)->excludes(photos);
+  images->excludes(pipeline)->excludes(photos);
+  pipeline->excludes(photos);
+  train->add_option("--patch", t->patch.size, "with --photos: patch side in pixels")
+      ->check(CLI::Range(8, 1024))
+      ->capture_default_str();
+  train
+      ->add_option("--scale-min", t->patch.min_scale,
+                   "with --photos: smallest scale a patch shows its photo at")
+      ->check(CLI::Range(0.05, 4.0))
+      ->capture_default_str();
+  train
+      ->add_option("--scale-max", t->patch.max_scale,
+                   "with --photos: largest scale a patch shows its photo at")
+      ->check(CLI::Range(0.05, 4.0))
+      ->capture_default_str();
+  train->add_flag("--no-flip", "with --photos: no horizontal flips");
+  train
+      ->add_option("--working-size", t->working_size,
+                   "with --photos: photos are held at most this long (area-averaged once)")
+      ->check(CLI::Range(16, 16384))
+      ->capture_default_str();
+  train
+      ->add_option("--validation-percent", t->validation_percent,
+                   "with a --photos folder: about this share of its photos validate")
+      ->check(CLI::Range(0, 100))
+      ->capture_default_str();
   train
       ->add_option("--max-frames", t->max_frames,
                    "with --pipeline: stop after this many frames (0 = EOS)")
@@ -208,8 +286,10 @@ Command add_train(CLI::App &app) {
   train->add_option("--width", t->width, "with --images/--pipeline: image width")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
-  train->add_option("--latent", t->latent, "latent size")
-      ->check(CLI::Range(1, 4096))
+  train
+      ->add_option("--latent", t->latent,
+                   "latent size (field: channels of the latent field; 0 = 100, field 64)")
+      ->check(CLI::Range(0, 4096))
       ->capture_default_str();
   train->add_option("--out,-o", t->out, "output folder")->capture_default_str();
   train->add_option("--resume", t->resume, "continue from this checkpoint (its options win)");
@@ -249,7 +329,25 @@ Command add_train(CLI::App &app) {
   train->add_option("--grid", t->grid, "samples in each epoch's PNG grid")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
-  return {train, [t] { return run_train(*t); }};
+  train
+      ->add_option("--grid-every", t->grid_every,
+                   "steps between sample grids (0 = at each epoch's end)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  train->add_option("--frame-width", t->frame_width, "field models: width of the painted frame")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  train->add_option("--frame-height", t->frame_height, "field models: height of the painted frame")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  return {train, [t, train] {
+            t->patch.flip = train->count("--no-flip") == 0;
+            // Photographs are colour unless asked otherwise.
+            t->patch.channels = !t->photos.empty() && train->get_option("--channels")->count() == 0
+                                    ? 3
+                                    : t->channels;
+            return run_train(*t);
+          }};
 }
 
 } // namespace gan_cli

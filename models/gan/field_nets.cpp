@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "gan/field_nets.h"
+
+#include "gan/error.h"
+#include "gan/latents.h"
+
+namespace gan {
+
+namespace {
+
+namespace nn = torch::nn;
+
+// Channels of the generator's stages at 1/8, 1/4 and 1/2 of the image resolution, and of the
+// discriminator's strided convolutions.
+constexpr int64_t kG8 = 128, kG4 = 64, kG2 = 32;
+constexpr int64_t kD[] = {32, 64, 128, 256};
+
+nn::Conv2d conv(int64_t in, int64_t out, int64_t k, bool bias = false) {
+  return nn::Conv2d(nn::Conv2dOptions(in, out, k).bias(bias));
+}
+
+nn::Upsample nearest2x() {
+  return nn::Upsample(
+      nn::UpsampleOptions().scale_factor(std::vector<double>{2.0, 2.0}).mode(torch::kNearest));
+}
+
+// Upsampling, chosen for cost and artifacts (models/README.md): nearest-neighbour resize + 3x3
+// convolution from 1/8 to 1/2 resolution (every output pixel sees the same kernel, so no
+// checkerboard; Odena et al. 2016), and a sub-pixel convolution (3x3 convolution to 4 x C
+// channels + pixel shuffle; Shi et al. 2016) for the last 2x, where a convolution at full
+// resolution would cost most of the frame. Its four sub-pixel filters start identical (ICNR,
+// Aitken et al. 2017), i.e. as nearest-neighbour upsampling, so it starts free of the 2x2
+// pattern too.
+struct FieldGeneratorImpl : ImageModuleImpl {
+  explicit FieldGeneratorImpl(const ModelConfig &c)
+      : net(conv(c.latent, kG8, 3), nn::BatchNorm2d(kG8), nn::ReLU(true), nearest2x(),
+            conv(kG8, kG4, 3), nn::BatchNorm2d(kG4), nn::ReLU(true), nearest2x(), conv(kG4, kG2, 3),
+            nn::BatchNorm2d(kG2), nn::ReLU(true), conv(kG2, c.channels * 4, 3, /*bias=*/true),
+            nn::PixelShuffle(2), nn::Tanh()) {
+    register_module("net", net);
+  }
+  torch::Tensor forward(torch::Tensor field) override {
+    if (field.dim() != 4 || field.size(2) <= 2 * kFieldMargin || field.size(3) <= 2 * kFieldMargin)
+      throw Error(ErrorCode::InvalidArgument,
+                  "a field generator needs a field [N, latent, h, w] of more than " +
+                      std::to_string(2 * kFieldMargin) + " cells each way");
+    return net->forward(field);
+  }
+  nn::Sequential net;
+};
+
+// PatchGAN: four 4x4 stride-2 convolutions and a 3x3 one, one logit per 16x16 block of the
+// image, each seeing a 78x78 window. forward: [N, logits per image].
+struct FieldDiscriminatorImpl : ImageModuleImpl {
+  explicit FieldDiscriminatorImpl(const ModelConfig &c)
+      : net(nn::Conv2d(nn::Conv2dOptions(c.channels, kD[0], 4).stride(2).padding(1)),
+            nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2)),
+            nn::Conv2d(nn::Conv2dOptions(kD[0], kD[1], 4).stride(2).padding(1).bias(false)),
+            nn::BatchNorm2d(kD[1]), nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2)),
+            nn::Conv2d(nn::Conv2dOptions(kD[1], kD[2], 4).stride(2).padding(1).bias(false)),
+            nn::BatchNorm2d(kD[2]), nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2)),
+            nn::Conv2d(nn::Conv2dOptions(kD[2], kD[3], 4).stride(2).padding(1).bias(false)),
+            nn::BatchNorm2d(kD[3]), nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2)),
+            nn::Conv2d(nn::Conv2dOptions(kD[3], 1, 3).padding(1))) {
+    register_module("net", net);
+  }
+  torch::Tensor forward(torch::Tensor x) override { return net->forward(x).flatten(1); }
+  nn::Sequential net;
+};
+
+// ICNR: the sub-pixel convolution's 4 filters per output channel start as copies of one.
+void icnr_init(nn::Sequential &net) {
+  torch::NoGradGuard no_grad;
+  std::shared_ptr<nn::Conv2dImpl> last;
+  for (const auto &m : net->children())
+    if (auto c = std::dynamic_pointer_cast<nn::Conv2dImpl>(m))
+      last = c;
+  const int64_t out = last->weight.size(0) / 4;
+  last->weight.copy_(last->weight.slice(0, 0, out).repeat_interleave(4, 0));
+  last->bias.zero_();
+}
+
+// Convolution FLOPs of a Sequential on one input of this shape, by running it (no grad).
+double sequential_flops(nn::Sequential &net, int64_t c, int64_t h, int64_t w) {
+  torch::NoGradGuard no_grad;
+  const bool was_training = net->is_training();
+  net->eval();
+  torch::Tensor x = torch::zeros({1, c, h, w});
+  double flops = 0;
+  for (auto &m : *net) {
+    x = m.forward(x);
+    if (auto cv = std::dynamic_pointer_cast<nn::Conv2dImpl>(m.ptr())) {
+      const int64_t k = (*cv->options.kernel_size())[0] * (*cv->options.kernel_size())[1];
+      flops += 2.0 * static_cast<double>(x.numel() * cv->options.in_channels() * k);
+    }
+  }
+  net->train(was_training);
+  return flops;
+}
+
+} // namespace
+
+Gan build_field_gan(const ModelConfig &config) {
+  validate_config(config);
+  if (config.arch != "field")
+    throw Error(ErrorCode::InvalidArgument, "build_field_gan needs the field architecture");
+  Gan gan;
+  gan.config = config;
+  auto g = std::make_shared<FieldGeneratorImpl>(config);
+  auto d = std::make_shared<FieldDiscriminatorImpl>(config);
+  dcgan_init(*g);
+  dcgan_init(*d);
+  icnr_init(g->net);
+  gan.generator = g;
+  gan.discriminator = d;
+  return gan;
+}
+
+torch::Tensor field_noise(const ModelConfig &c, int64_t n, at::Generator &rng) {
+  const int64_t global = field_global_channels(c.latent), local = c.latent - global;
+  const int64_t fh = field_cells(c.height), fw = field_cells(c.width);
+  const torch::Tensor l = torch::randn({n, local, fh, fw}, rng);
+  const torch::Tensor g = torch::randn({n, global, 1, 1}, rng).expand({n, global, fh, fw});
+  return torch::cat({l, g}, 1);
+}
+
+torch::Tensor field_latents(uint64_t seed, uint64_t first_index, int64_t n, int64_t latent,
+                            int64_t fh, int64_t fw) {
+  constexpr uint64_t kFieldStream = 0x6669656c64ull; // "field"
+  const int64_t global = field_global_channels(latent), local = latent - global;
+  torch::Tensor z = torch::empty({n, latent, fh, fw});
+  for (int64_t i = 0; i < n; ++i) {
+    at::Generator rng = make_rng(seed, kFieldStream, first_index + static_cast<uint64_t>(i));
+    z[i].slice(0, 0, local).normal_(0.0, 1.0, rng);
+    const torch::Tensor g = torch::randn({global, 1, 1}, rng);
+    z[i].slice(0, local).copy_(g.expand({global, fh, fw}));
+  }
+  return z;
+}
+
+torch::Tensor paint_field_images(ImageModuleImpl &generator, const ModelConfig &config,
+                                 uint64_t seed, uint64_t first_index, int64_t n, int64_t height,
+                                 int64_t width) {
+  if (height < 1 || width < 1)
+    throw Error(ErrorCode::InvalidArgument, "cannot paint an empty image");
+  const torch::Tensor z =
+      field_latents(seed, first_index, n, config.latent, field_cells(height), field_cells(width));
+  return generator.forward(z).slice(2, 0, height).slice(3, 0, width).contiguous();
+}
+
+double field_generator_flops(const ModelConfig &config, int64_t height, int64_t width) {
+  FieldGeneratorImpl g(config);
+  const int64_t fh = field_cells(height), fw = field_cells(width);
+  // Per painted pixel, then scaled to the image asked for (the field paints up to 7 more).
+  const double painted = static_cast<double>(kFieldScale * (fh - 2 * kFieldMargin)) *
+                         static_cast<double>(kFieldScale * (fw - 2 * kFieldMargin));
+  return sequential_flops(g.net, config.latent, fh, fw) * static_cast<double>(height * width) /
+         painted;
+}
+
+double field_discriminator_flops(const ModelConfig &config, int64_t height, int64_t width) {
+  FieldDiscriminatorImpl d(config);
+  return sequential_flops(d.net, config.channels, height, width);
+}
+
+} // namespace gan

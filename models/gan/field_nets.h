@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#pragma once
+
+// The "field" architecture (Spatial GAN, Jetchev et al. 2016; PSGAN, Bergmann et al. 2017):
+// a fully convolutional generator whose input is a latent *field* [N, latent, fh, fw] instead of
+// one vector, so the same weights paint an image of any size, and a fully convolutional
+// (PatchGAN) discriminator that scores every ~78x78 window of an image.
+//
+// Generator: every convolution is unpadded ("valid"), so no pixel ever sees a border and a
+// field of fh x fw cells paints exactly kFieldScale * (fh - 2 * kFieldMargin) rows by
+// kFieldScale * (fw - 2 * kFieldMargin) columns. The generator commutes with translation:
+// the image of a cropped field is the same crop of the image of the whole field, everywhere
+// (up to float rounding), which makes frames of any size, and a panning field, one rule.
+//
+// Latent layout: the first latent - latent / 2 channels are local (drawn independently per
+// cell), the last latent / 2 are global (one draw per image, the same in every cell). Training
+// draws fields this way; a renderer may let the global channels vary slowly across a frame.
+
+#include "gan/nets.h"
+
+namespace gan {
+
+constexpr int64_t kFieldScale = 8;  // image pixels per field cell
+constexpr int64_t kFieldMargin = 2; // cells each side that the unpadded convolutions consume
+
+inline int64_t field_global_channels(int64_t latent) { return latent / 2; }
+// Cells a field needs along one axis to paint at least `pixels` pixels.
+inline int64_t field_cells(int64_t pixels) {
+  return (pixels + kFieldScale - 1) / kFieldScale + 2 * kFieldMargin;
+}
+
+// Fresh networks (weights from the global torch RNG, DCGAN initialisation).
+Gan build_field_gan(const ModelConfig &config);
+
+// Training fields for n images of the config's size: local channels i.i.d. N(0, 1) per cell,
+// global channels one N(0, 1) draw per image, broadcast.
+torch::Tensor field_noise(const ModelConfig &config, int64_t n, at::Generator &rng);
+
+// The field of image `index` of stream `seed`, fh x fw cells: a pure function of all of them.
+torch::Tensor field_latents(uint64_t seed, uint64_t first_index, int64_t n, int64_t latent,
+                            int64_t fh, int64_t fw);
+
+// Images of height x width (any size >= 1) from the generator in its current mode: fields of
+// field_latents(seed, first_index, n, ...) just large enough, painted, top-left crop.
+torch::Tensor paint_field_images(ImageModuleImpl &generator, const ModelConfig &config,
+                                 uint64_t seed, uint64_t first_index, int64_t n, int64_t height,
+                                 int64_t width);
+
+// Floating-point operations (2 x multiply-adds of the convolutions) of the generator painting
+// one height x width image, and of the discriminator scoring one.
+double field_generator_flops(const ModelConfig &config, int64_t height, int64_t width);
+double field_discriminator_flops(const ModelConfig &config, int64_t height, int64_t width);
+
+} // namespace gan
