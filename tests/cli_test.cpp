@@ -3,8 +3,10 @@
 
 #include "test_util.h"
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <torch/script.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -161,6 +163,53 @@ TEST(Cli, WatermarkEmbedsAndReadsPngs) {
   gan_test::write_bytes(dir.file("bad.png"), {1, 2, 3});
   r = run("watermark --in " + dir.file("bad.png"));
   EXPECT_EQ(r.status, 2) << r.output;
+}
+
+// Messages that say what is wrong and with which file, where they used to say "does not
+// exist", "out of memory" or "error while writing".
+TEST(Cli, ErrorsSayWhatIsWrongAndWithWhichFile) {
+  TempDir dir;
+  const std::string data = write_idx(dir, 4);
+  gan_test::write_bytes(dir.file("photo.png"), {'x'});
+  Result r = run("train --images " + dir.file("photo.png") + " --out " + dir.file("out"));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.output.find("not a folder"), std::string::npos) << r.output;
+
+  // A JPEG (its signature, then junk) where a PNG is expected.
+  gan_test::write_bytes(dir.file("photo.jpg"),
+                        {0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 'J', 'F', 'I', 'F'});
+  r = run("watermark --in " + dir.file("photo.jpg"));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.output.find("photo.jpg' is not a PNG file"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("out of memory"), std::string::npos) << r.output;
+
+  // export into a folder that is not there yet makes it.
+  r = run("export --idx " + data + " --count 2 --out " + dir.file("real/%05d.png"));
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(std::filesystem::exists(dir.file("real/00001.png")));
+
+  // A detector file is not a generator: the message names the file.
+  const std::string models =
+      std::getenv("GST_GAN_MODELS_DIR") ? std::getenv("GST_GAN_MODELS_DIR") : "models";
+  r = run("sample --model " + models + "/fmnist-detector.gan --out " + dir.file("s.png"));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.output.find("fmnist-detector.gan"), std::string::npos) << r.output;
+}
+
+// Bad entries in an image folder are skipped with a warning naming each; the rest trains.
+TEST(Cli, ImageFolderWithASymlinkLoopAndAFifoStillTrains) {
+  TempDir dir;
+  const std::string data = write_idx(dir, 4);
+  Result r = run("export --idx " + data + " --count 4 --out " + dir.file("images/%d.png"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  ASSERT_EQ(symlink("loop.png", dir.file("images/loop.png").c_str()), 0);
+  ASSERT_EQ(mkfifo(dir.file("images/pipe.png").c_str(), 0600), 0);
+  r = run("train --arch mlp --images " + dir.file("images") +
+          " --height 8 --width 8 --batch-size 2 --steps 1 --out " + dir.file("out"));
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("loop.png"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("pipe.png"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("4 images"), std::string::npos) << r.output;
 }
 
 } // namespace

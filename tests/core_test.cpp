@@ -12,10 +12,19 @@
 
 #include <torch/script.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <functional>
+#include <future>
+#include <memory>
 #include <random>
+#include <regex>
+#include <thread>
 
 namespace {
 
@@ -172,10 +181,37 @@ protected:
     s.replace(at, from.size(), to);
     return {s.begin(), s.end()};
   }
+  // The file with its header text edited by a regex (any length: the header length is fixed).
+  std::vector<uint8_t> rewritten(const std::string &pattern, const std::string &to) const {
+    const std::string header(bytes_.begin() + 16, bytes_.begin() + static_cast<long>(header_end()));
+    const std::string edited = std::regex_replace(header, std::regex(pattern), to,
+                                                  std::regex_constants::format_first_only);
+    EXPECT_NE(edited, header) << pattern;
+    std::vector<uint8_t> out(bytes_.begin(), bytes_.begin() + 8);
+    for (int i = 0; i < 8; ++i)
+      out.push_back(static_cast<uint8_t>((edited.size() >> (8 * i)) & 0xff));
+    out.insert(out.end(), edited.begin(), edited.end());
+    out.insert(out.end(), bytes_.begin() + static_cast<long>(header_end()), bytes_.end());
+    return out;
+  }
   TempDir dir_;
   std::string path_;
   std::vector<uint8_t> bytes_;
 };
+
+// Runs fn on its own thread and waits at most 10 s, so that a read which blocks (a FIFO) or
+// never ends (/dev/zero) fails the test instead of hanging the suite.
+std::string error_within_deadline(std::function<void()> fn, ErrorCode code) {
+  auto task = std::make_shared<std::packaged_task<std::string()>>(
+      [fn, code] { return expect_error(fn, code); });
+  std::future<std::string> result = task->get_future();
+  std::thread([task] { (*task)(); }).detach();
+  if (result.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+    ADD_FAILURE() << "still reading after 10 s";
+    return {};
+  }
+  return result.get();
+}
 
 TEST_F(ModelFileCorruption, MissingFile) {
   const std::string msg =
@@ -245,6 +281,87 @@ TEST_F(ModelFileCorruption, WrongKind) {
   // A file of another kind holds no GAN.
   const std::string p = write(patched("\"kind\": \"gan\"", "\"kind\": \"xyz\""));
   expect_error([&] { gan::Generator::load(p); }, ErrorCode::WrongKind);
+}
+
+// Header numbers are checked by JSON type and range: nlohmann alone reads 2^64 as 0,
+// 4294967297 as 1 and 8.5 as 8, and converting 1e30 to an integer is undefined behaviour.
+TEST_F(ModelFileCorruption, HeaderNumbersMustBeIntegersInRange) {
+  const std::pair<std::string, std::string> cases[] = {
+      {R"("offset": 0)", R"("offset": 18446744073709551616)"},
+      {R"("format_version": 1)", R"("format_version": 4294967297)"},
+      {R"("latent": 16)", R"("latent": 16.5)"},
+      {R"("latent": 16)", R"("latent": 16.0)"},
+      {R"("data_bytes": \d+)", R"("data_bytes": 1e30)"},
+      {R"("data_bytes": \d+)", R"("data_bytes": -1)"},
+      {R"("seed": \d+)", R"("seed": -1)"},
+      {R"("steps": \d+)", R"("steps": "12")"},
+      {R"("nbytes": \d+)", R"("nbytes": 1.5e3)"},
+      {R"("shape": \[)", R"("shape": [-1, )"},
+  };
+  for (const auto &[from, to] : cases) {
+    const std::string field = to.substr(1, to.find('"', 1) - 1);
+    const std::string msg =
+        expect_error([&] { gan::read_model_file(write(rewritten(from, to))); }, ErrorCode::Corrupt);
+    EXPECT_NE(msg.find(field), std::string::npos) << to << ": " << msg;
+    EXPECT_NE(msg.find("damaged.gan"), std::string::npos) << to << ": " << msg;
+  }
+  // The same edit to a valid value loads: the rewriting itself is sound.
+  EXPECT_NO_THROW(gan::read_model_file(write(rewritten(R"("steps": \d+)", R"("steps": 12)"))));
+}
+
+// A key twice in one object, at any depth, is refused: the last one would win silently.
+TEST_F(ModelFileCorruption, DuplicateHeaderKeysAreCorrupt) {
+  for (const auto &[from, to] : std::vector<std::pair<std::string, std::string>>{
+           {R"(^\{)", R"({"kind": "gan",)"},
+           {R"("config": \{)", R"("config": {"latent": 16,)"},
+           {R"("offset": 0)", R"("offset": 0, "offset": 0)"}}) {
+    const std::string msg =
+        expect_error([&] { gan::read_model_file(write(rewritten(from, to))); }, ErrorCode::Corrupt);
+    EXPECT_NE(msg.find("twice"), std::string::npos) << to << ": " << msg;
+  }
+}
+
+// Only regular files are read: a FIFO would block forever, /dev/zero never ends; each is
+// refused at once by name.
+TEST_F(ModelFileCorruption, OnlyRegularFilesAreRead) {
+  const std::string fifo = dir_.file("fifo.gan");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  std::string msg =
+      error_within_deadline([&] { gan::read_model_file(fifo); }, ErrorCode::WrongKind);
+  EXPECT_NE(msg.find("fifo.gan"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("not a regular file"), std::string::npos) << msg;
+  for (const char *device : {"/dev/zero", "/dev/urandom"}) {
+    msg = error_within_deadline([&] { gan::read_model_file(device); }, ErrorCode::WrongKind);
+    EXPECT_NE(msg.find(device), std::string::npos) << msg;
+    msg = error_within_deadline([&] { gan::Generator::load(device); }, ErrorCode::WrongKind);
+    EXPECT_NE(msg.find("not a regular file"), std::string::npos) << msg;
+  }
+  msg = error_within_deadline([&] { gan::read_model_file(dir_.path()); }, ErrorCode::NotFound);
+  EXPECT_NE(msg.find("is a directory"), std::string::npos) << msg;
+  msg = error_within_deadline([&] { gan::Detector::load(dir_.path()); }, ErrorCode::NotFound);
+  EXPECT_NE(msg.find("is a directory"), std::string::npos) << msg;
+}
+
+// Nothing beyond what the header declares is read: a 64 GiB (sparse) file with a valid
+// header is refused for its trailing bytes at once, not slurped first.
+TEST_F(ModelFileCorruption, ReadsNoMoreThanTheHeaderDeclares) {
+  const std::string p = write(bytes_);
+  ASSERT_EQ(truncate(p.c_str(), off_t{64} << 30), 0);
+  const std::string msg =
+      error_within_deadline([&] { gan::read_model_file(p); }, ErrorCode::Corrupt);
+  EXPECT_NE(msg.find("trailing bytes"), std::string::npos) << msg;
+}
+
+// A model file of the wrong kind names itself when the weights code refuses it.
+TEST_F(ModelFileCorruption, WrongKindNamesTheFile) {
+  const gan::ModelFile f =
+      gan::read_model_file(write(patched(R"("kind": "gan")", R"("kind": "xyz")")));
+  std::string msg = expect_error([&] { gan::gan_from_file(f); }, ErrorCode::WrongKind);
+  EXPECT_NE(msg.find("damaged.gan"), std::string::npos) << msg;
+  msg = expect_error([&] { gan::detector_from_file(f); }, ErrorCode::WrongKind);
+  EXPECT_NE(msg.find("damaged.gan"), std::string::npos) << msg;
+  msg = expect_error([&] { gan::Generator::load(dir_.file("damaged.gan")); }, ErrorCode::WrongKind);
+  EXPECT_NE(msg.find("damaged.gan"), std::string::npos) << msg;
 }
 
 // Hostile files: thousands of random corruptions of a valid file. Each must load or throw

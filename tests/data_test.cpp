@@ -6,8 +6,13 @@
 #include "images.h"
 #include "sources.h"
 
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <zlib.h>
 
+#include <cstdio>
 #include <random>
 
 namespace {
@@ -188,6 +193,96 @@ TEST(GstSources, ImageFolderRoundTrip) {
   gan_test::write_bytes(dir.file("c.png"), {'n', 'o', 't', ' ', 'p', 'n', 'g'});
   expect_error([&] { gan_tools::load_image_folder(dir.path(), 1, 28, 28); },
                ErrorCode::InvalidArgument);
+}
+
+// One bad entry costs that entry, named on stderr: a symlink loop no longer aborts the whole
+// load, and a FIFO (which would block the decoder) is no longer skipped without a word.
+TEST(GstSources, ImageFolderSkipsBadEntriesWithAWarning) {
+  TempDir dir;
+  std::vector<uint8_t> a(28 * 28, 200);
+  gan_tools::write_image_png(dir.file("a.png"), a.data(), 1, 28, 28);
+  ASSERT_EQ(symlink("loop.png", dir.file("loop.png").c_str()), 0);
+  ASSERT_EQ(symlink("absent.png", dir.file("dangling.png").c_str()), 0);
+  ASSERT_EQ(mkfifo(dir.file("pipe.png").c_str(), 0600), 0);
+  testing::internal::CaptureStderr();
+  gan::ImageSet set;
+  EXPECT_NO_THROW(set = gan_tools::load_image_folder(dir.path(), 1, 28, 28));
+  const std::string warnings = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(set.count, 1);
+  for (const char *name : {"loop.png", "dangling.png", "pipe.png"})
+    EXPECT_NE(warnings.find(dir.file(name)), std::string::npos) << name << ": " << warnings;
+}
+
+// A regular file given as the folder is called what it is, not "does not exist".
+TEST(GstSources, ImageFolderThatIsAFileIsNamedSo) {
+  TempDir dir;
+  gan_test::write_bytes(dir.file("photo.png"), {'x'});
+  const std::string msg =
+      expect_error([&] { gan_tools::load_image_folder(dir.file("photo.png"), 1, 28, 28); },
+                   ErrorCode::InvalidArgument);
+  EXPECT_NE(msg.find("not a folder"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find("does not exist"), std::string::npos) << msg;
+}
+
+// An IDX header announcing more pixels than memory allows: the error names the file. A child
+// process with a capped address space stands in for a small machine (not under ASan, whose
+// shadow memory needs the address space).
+TEST_F(IdxFiles, AnAllocationThatFailsNamesTheFile) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "ASan needs an unlimited address space";
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+  GTEST_SKIP() << "ASan needs an unlimited address space";
+#endif
+#endif
+  // 1024 images of 1024x1024 announced, and as many (sparse, zero) bytes present.
+  std::vector<uint8_t> header = {0, 0, 0x08, 3};
+  for (uint32_t v : {1024u, 1024u, 1024u})
+    for (int shift : {24, 16, 8, 0})
+      header.push_back(static_cast<uint8_t>(v >> shift));
+  const std::string path = dir_.file("big.idx");
+  gan_test::write_bytes(path, header);
+  ASSERT_EQ(truncate(path.c_str(), static_cast<off_t>(header.size() + (size_t{1} << 30))), 0);
+
+  int out[2];
+  ASSERT_EQ(pipe(out), 0);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    close(out[0]);
+    long pages = 0;
+    if (FILE *statm = std::fopen("/proc/self/statm", "r")) {
+      if (std::fscanf(statm, "%ld", &pages) != 1)
+        pages = 0;
+      std::fclose(statm);
+    }
+    const rlim_t limit = static_cast<rlim_t>(pages) * static_cast<rlim_t>(sysconf(_SC_PAGESIZE)) +
+                         (rlim_t{256} << 20);
+    const rlimit rl{limit, limit};
+    setrlimit(RLIMIT_AS, &rl);
+    std::string what;
+    try {
+      gan::read_idx_images(path);
+      what = "loaded";
+    } catch (const gan::Error &e) {
+      what = e.what();
+    } catch (const std::exception &e) {
+      what = std::string("not a gan::Error: ") + e.what();
+    }
+    if (write(out[1], what.data(), what.size()) < 0)
+      _exit(1);
+    _exit(0);
+  }
+  close(out[1]);
+  std::string what;
+  char buf[512];
+  for (ssize_t n; (n = read(out[0], buf, sizeof buf)) > 0;)
+    what.append(buf, static_cast<size_t>(n));
+  close(out[0]);
+  int status = 0;
+  waitpid(child, &status, 0);
+  EXPECT_NE(what.find("big.idx"), std::string::npos) << what;
+  EXPECT_NE(what.find("out of memory"), std::string::npos) << what;
 }
 
 TEST(PngOutput, GridHasTheExpectedGeometry) {

@@ -7,6 +7,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 
 namespace gan_tools {
@@ -36,10 +39,29 @@ void save(cairo_surface_t *s, const std::string &path) {
 // A PNG as a 32-bit-per-pixel surface the core can view: cairo's RGB24/ARGB32 pixels are
 // native-endian 0xAARRGGBB words, i.e. bytes B, G, R, A on little-endian machines.
 SurfacePtr load_png(const std::string &path) {
+  // cairo reports every PNG it cannot decode, a JPEG included, as "out of memory": look at
+  // the file first so that the message says what is wrong with it.
+  std::error_code ec;
+  const std::filesystem::file_status status = std::filesystem::status(path, ec);
+  if (!std::filesystem::exists(status))
+    throw gan::Error(gan::ErrorCode::NotFound, "no such image '" + path + "'");
+  if (!std::filesystem::is_regular_file(status))
+    throw gan::Error(gan::ErrorCode::WrongKind, "'" + path + "' is not a regular file");
+  static const unsigned char kPngSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  unsigned char head[8] = {};
+  std::ifstream in(path, std::ios::binary);
+  in.read(reinterpret_cast<char *>(head), sizeof head);
+  if (!in || std::memcmp(head, kPngSignature, sizeof head) != 0)
+    throw gan::Error(gan::ErrorCode::WrongKind,
+                     "'" + path + "' is not a PNG file (gst-gan watermark reads PNG only)");
+  in.close();
   SurfacePtr png(cairo_image_surface_create_from_png(path.c_str()), cairo_surface_destroy);
   const cairo_status_t st = cairo_surface_status(png.get());
   if (st == CAIRO_STATUS_FILE_NOT_FOUND)
     throw gan::Error(gan::ErrorCode::NotFound, "no such image '" + path + "'");
+  if (st == CAIRO_STATUS_NO_MEMORY || st == CAIRO_STATUS_READ_ERROR)
+    throw gan::Error(gan::ErrorCode::Corrupt,
+                     "cannot decode the PNG file '" + path + "' (damaged or truncated)");
   if (st != CAIRO_STATUS_SUCCESS)
     throw gan::Error(gan::ErrorCode::Io,
                      "cannot read '" + path + "' as PNG: " + cairo_status_to_string(st));

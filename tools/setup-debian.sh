@@ -2,7 +2,8 @@
 # Installs everything gst-gan needs on Debian 12 (bookworm: LibTorch 1.13, GStreamer 1.22) or
 # Debian 13 (trixie: LibTorch 2.6, GStreamer 1.26), as root (or through sudo).
 # Idempotent: apt-get skips what is already there. `--bench` adds what bench/speed.sh needs
-# (python3-torch: the Python PyTorch peer, the same libtorch as the core).
+# (python3-torch: the Python PyTorch peer, the same libtorch as the core); `--fuzz` adds clang
+# and its libFuzzer/sanitizer runtimes for tools/fuzz.sh.
 set -euo pipefail
 
 SUDO=""
@@ -33,7 +34,14 @@ if [ "${release%%.*}" -ge 13 ]; then
   packages+=(libgstreamer-plugins-bad1.0-dev)
 fi
 
-if [ "${1:-}" = "--bench" ]; then packages+=(python3-torch python3-numpy); fi
+for flag in "$@"; do
+  case "$flag" in
+  --bench) packages+=(python3-torch python3-numpy) ;;
+  # clang uses libstdc++ on Debian, so its targets link against the gcc-built LibTorch.
+  --fuzz) packages+=(clang libclang-rt-dev) ;;
+  *) echo "setup: unknown flag $flag (known: --bench, --fuzz)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

@@ -8,6 +8,7 @@
 #include <gst/video/video.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <memory>
 
@@ -169,15 +170,42 @@ gan::ImageSet load_image_folder(const std::string &dir, int64_t channels, int64_
                                 int64_t width) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  if (!fs::is_directory(dir, ec))
+  const fs::file_status dir_status = fs::status(dir, ec);
+  if (!fs::exists(dir_status))
     throw Error(ErrorCode::NotFound, "image folder '" + dir + "' does not exist");
+  if (!fs::is_directory(dir_status))
+    throw Error(ErrorCode::InvalidArgument,
+                "'" + dir + "' is not a folder (--images takes a folder of PNG or JPEG files)");
   std::vector<fs::path> files;
-  for (const auto &entry : fs::directory_iterator(dir, ec)) {
-    std::string ext = entry.path().extension().string();
+  // One bad entry (a symlink loop, a dangling link, a FIFO that would block the decoder) costs
+  // that entry, with a word on stderr, not the whole folder.
+  auto skip = [](const fs::path &p, const std::string &why) {
+    std::fprintf(stderr, "gst-gan: warning: skipping '%s': %s\n", p.c_str(), why.c_str());
+  };
+  fs::directory_iterator it(dir, ec);
+  if (ec)
+    throw Error(ErrorCode::NotFound, "cannot list image folder '" + dir + "': " + ec.message());
+  for (; it != fs::directory_iterator(); it.increment(ec)) {
+    const fs::path &path = it->path();
+    std::string ext = path.extension().string();
     std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
-    if (entry.is_regular_file() && (ext == ".png" || ext == ".jpg" || ext == ".jpeg"))
-      files.push_back(entry.path());
+    std::error_code entry_ec;
+    const fs::file_status st = it->status(entry_ec);
+    if (entry_ec) {
+      skip(path, entry_ec.message()); // ELOOP, a dangling link, no permission
+      continue;
+    }
+    if (fs::is_directory(st))
+      continue;
+    if (!fs::is_regular_file(st)) {
+      skip(path, "not a regular file");
+      continue;
+    }
+    if (ext == ".png" || ext == ".jpg" || ext == ".jpeg")
+      files.push_back(path);
   }
+  if (ec)
+    throw Error(ErrorCode::NotFound, "cannot list image folder '" + dir + "': " + ec.message());
   if (files.empty())
     throw Error(ErrorCode::NotFound, "image folder '" + dir + "' holds no PNG or JPEG file");
   std::sort(files.begin(), files.end());

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <new>
 
 namespace gan {
 
@@ -25,7 +26,9 @@ public:
     if (!file_)
       throw Error(ErrorCode::NotFound,
                   "cannot open IDX file '" + path + "': " + std::strerror(errno ? errno : ENOENT));
-    gzbuffer(file_, 1 << 20);
+    // 64 KiB (zlib allocates twice that for output): large enough for full-speed reads, small
+    // enough to come from the heap rather than an mmap per file.
+    gzbuffer(file_, 64 << 10);
   }
   ~IdxReader() { gzclose(file_); }
   IdxReader(const IdxReader &) = delete;
@@ -55,14 +58,20 @@ public:
     }
   }
 
-  // n bytes into a vector that grows as data arrives, so a hostile header announcing
-  // gigabytes costs no more memory than the file really holds.
+  // n bytes into a vector that grows as data arrives (geometrically, from 64 KiB), so a
+  // hostile header announcing gigabytes costs no more memory than the file really holds.
   std::vector<uint8_t> read_vector(int64_t n, const char *what) {
-    constexpr int64_t kChunk = int64_t{16} << 20;
+    constexpr int64_t kFirst = int64_t{64} << 10, kChunk = int64_t{16} << 20;
     std::vector<uint8_t> out;
     for (int64_t done = 0; done < n;) {
-      const int64_t part = std::min(kChunk, n - done);
-      out.resize(static_cast<size_t>(done + part));
+      const int64_t part = std::min({std::max(kFirst, std::min(done, kChunk)), n - done});
+      try {
+        out.resize(static_cast<size_t>(done + part));
+      } catch (const std::bad_alloc &) {
+        throw Error(ErrorCode::InvalidArgument,
+                    "IDX file '" + path_ + "': out of memory for its " + what + " (" +
+                        std::to_string(n) + " bytes announced, " + std::to_string(done) + " read)");
+      }
       try {
         read(out.data() + done, part, what);
       } catch (const Error &e) {

@@ -37,6 +37,7 @@ struct ModelFile {
   std::vector<TensorEntry> tensors;
   std::vector<uint8_t> data;
   std::string checksum; // hex FNV-1a 64 of data, set by read/write: identifies the weights
+  std::string path;     // where read_model_file read it (empty for a file built in memory)
 
   const TensorEntry *find(const std::string &name) const;
   const uint8_t *bytes(const TensorEntry &entry) const { return data.data() + entry.offset; }
@@ -45,9 +46,15 @@ struct ModelFile {
   std::string attribute(const std::string &key) const; // throws Corrupt when absent
 };
 
-// Throws Error: NotFound, WrongKind (not a gst-gan model file), Truncated, Corrupt,
-// UnknownArchitecture (via validate_config) or InvalidArgument.
+// Throws Error: NotFound (missing, unreadable or a directory), WrongKind (not a gst-gan model
+// file, or not a regular file: a FIFO or a device is refused before it is opened), Truncated,
+// Corrupt (including a header number of the wrong JSON type or range, or a key twice in one
+// object), UnknownArchitecture (via validate_config) or InvalidArgument. Reads no more than
+// the header declares.
 ModelFile read_model_file(const std::string &path);
+
+// The same checks on bytes in memory; `name` stands for the path in messages (fuzz targets).
+ModelFile read_model_bytes(const uint8_t *data, size_t size, const std::string &name);
 
 // Writes atomically (temporary file + rename): a crash mid-write leaves the old file intact.
 // Fills in file.checksum.

@@ -42,6 +42,12 @@ std::string shape_text(c10::IntArrayRef shape) {
   return s + "]";
 }
 
+// Errors about a file read from disk name it: "a 'detector' model file holds no GAN" alone
+// leaves the user guessing which of the files on a command line was meant.
+std::string origin(const ModelFile &file) {
+  return file.path.empty() ? std::string() : "model file '" + file.path + "': ";
+}
+
 } // namespace
 
 void store_tensor(ModelFile &file, const std::string &name, const torch::Tensor &t) {
@@ -52,7 +58,7 @@ void store_tensor(ModelFile &file, const std::string &name, const torch::Tensor 
 torch::Tensor load_tensor(const ModelFile &file, const std::string &name) {
   const TensorEntry *e = file.find(name);
   if (!e)
-    throw Error(ErrorCode::Corrupt, "model file lacks the tensor '" + name + "'");
+    throw Error(ErrorCode::Corrupt, origin(file) + "lacks the tensor '" + name + "'");
   torch::Tensor t = torch::empty(e->shape, torch::TensorOptions(scalar_type_of(e->dtype)));
   std::memcpy(t.data_ptr(), file.bytes(*e), e->nbytes);
   return t;
@@ -72,14 +78,14 @@ void load_module(const ModelFile &file, const std::string &prefix, torch::nn::Mo
     const std::string name = prefix + "." + key;
     const TensorEntry *e = file.find(name);
     if (!e)
-      throw Error(ErrorCode::ConfigMismatch, "weights for '" + name +
+      throw Error(ErrorCode::ConfigMismatch, origin(file) + "weights for '" + name +
                                                  "' are missing: the file's "
                                                  "tensors do not fit its " +
                                                  file.config.arch + " config");
     if (e->shape != dst.sizes().vec() || scalar_type_of(e->dtype) != dst.scalar_type())
-      throw Error(ErrorCode::ConfigMismatch, "'" + name + "' has shape " + shape_text(e->shape) +
-                                                 " but the " + file.config.arch + " config needs " +
-                                                 shape_text(dst.sizes()));
+      throw Error(ErrorCode::ConfigMismatch,
+                  origin(file) + "'" + name + "' has shape " + shape_text(e->shape) + " but the " +
+                      file.config.arch + " config needs " + shape_text(dst.sizes()));
     std::memcpy(dst.data_ptr(), file.bytes(*e), e->nbytes);
     ++expected;
   };
@@ -92,9 +98,10 @@ void load_module(const ModelFile &file, const std::string &prefix, torch::nn::Mo
     if (e.name.compare(0, prefix.size() + 1, prefix + ".") == 0)
       ++present;
   if (present != expected)
-    throw Error(ErrorCode::ConfigMismatch,
-                "the file holds " + std::to_string(present) + " tensors for '" + prefix +
-                    "' where the " + file.config.arch + " config has " + std::to_string(expected));
+    throw Error(ErrorCode::ConfigMismatch, origin(file) + "the file holds " +
+                                               std::to_string(present) + " tensors for '" + prefix +
+                                               "' where the " + file.config.arch + " config has " +
+                                               std::to_string(expected));
 }
 
 ModelFile gan_to_file(const Gan &gan, const Provenance &provenance) {
@@ -109,7 +116,8 @@ ModelFile gan_to_file(const Gan &gan, const Provenance &provenance) {
 
 Gan gan_from_file(const ModelFile &file) {
   if (file.kind != "gan" && file.kind != "checkpoint")
-    throw Error(ErrorCode::WrongKind, "a '" + file.kind + "' model file holds no GAN");
+    throw Error(ErrorCode::WrongKind,
+                origin(file) + "a '" + file.kind + "' model file holds no GAN");
   Gan gan = build_gan(file.config);
   load_module(file, "generator", *gan.generator);
   load_module(file, "discriminator", *gan.discriminator);
@@ -129,11 +137,12 @@ ModelFile classifier_to_file(const Classifier &net, const ModelConfig &config, i
 
 Classifier classifier_from_file(const ModelFile &file) {
   if (file.kind != "classifier" || file.config.arch != "classifier")
-    throw Error(ErrorCode::WrongKind, "a '" + file.kind + "' model file is not a classifier");
+    throw Error(ErrorCode::WrongKind,
+                origin(file) + "a '" + file.kind + "' model file is not a classifier");
   const std::string classes = file.attribute("classes");
   if (classes.empty() || classes.size() > 4 ||
       classes.find_first_not_of("0123456789") != std::string::npos || std::stoi(classes) < 2)
-    throw Error(ErrorCode::Corrupt, "classifier file has an impossible class count");
+    throw Error(ErrorCode::Corrupt, origin(file) + "classifier file has an impossible class count");
   Classifier net(file.config, std::stoi(classes));
   load_module(file, "classifier", *net);
   return net;
@@ -151,7 +160,8 @@ ModelFile detector_to_file(const ImageModule &net, const ModelConfig &config,
 
 ImageModule detector_from_file(const ModelFile &file) {
   if (file.kind != "detector")
-    throw Error(ErrorCode::WrongKind, "a '" + file.kind + "' model file is not a detector");
+    throw Error(ErrorCode::WrongKind,
+                origin(file) + "a '" + file.kind + "' model file is not a detector");
   ImageModule net = build_detector(file.config);
   load_module(file, "detector", *net);
   return net;

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <regex>
 #include <string>
@@ -31,6 +32,13 @@ int run_export(const ExportArgs &a) {
   for (int64_t i = a.first; i < last; ++i) {
     char name[4096];
     std::snprintf(name, sizeof name, a.pattern.c_str(), static_cast<int>(i - a.first));
+    // `--out real/%05d.png` into a folder that is not there yet: make it, as mkdir -p would.
+    const std::filesystem::path parent = std::filesystem::path(name).parent_path();
+    std::error_code ec;
+    if (!parent.empty() && !std::filesystem::is_directory(parent, ec) &&
+        !std::filesystem::create_directories(parent, ec))
+      throw gan::Error(gan::ErrorCode::Io, "cannot create the folder '" + parent.string() +
+                                               "' for --out: " + ec.message());
     gan_tools::write_image_png(name, set.image(i), set.channels, set.height, set.width);
   }
   std::printf("wrote %lld images\n", static_cast<long long>(last - a.first));
