@@ -89,15 +89,22 @@ GstBuffer *gray_frame(guint8 value, guint64 n) {
 // A FIFO, a directory or a device as the model: a clear error at once, never a hang or a read
 // of gigabytes.
 TEST_F(Robustness, NonRegularModelFilesAreRefusedAtOnce) {
-  for (const std::string &path : {dir_->file("fifo.gan"), dir_->path(), std::string("/dev/zero"),
-                                  std::string("/dev/urandom")}) {
+  struct Case {
+    std::string path;
+    gan::ErrorCode code;
+    const char *says;
+  };
+  for (const Case &c :
+       {Case{dir_->file("fifo.gan"), gan::ErrorCode::WrongKind, "not a regular file"},
+        Case{"/dev/zero", gan::ErrorCode::WrongKind, "not a regular file"},
+        Case{"/dev/urandom", gan::ErrorCode::WrongKind, "not a regular file"},
+        Case{dir_->path(), gan::ErrorCode::NotFound, "is a directory"}}) {
     const auto t0 = std::chrono::steady_clock::now();
-    const std::string msg =
-        gan_test::expect_error([&] { gan::Detector::load(path); }, gan::ErrorCode::WrongKind);
-    EXPECT_NE(msg.find("not a regular file"), std::string::npos) << msg;
-    EXPECT_NE(msg.find(path), std::string::npos) << msg;
-    gan_test::expect_error([&] { gan::Generator::load(path); }, gan::ErrorCode::WrongKind);
-    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5)) << path;
+    const std::string msg = gan_test::expect_error([&] { gan::Detector::load(c.path); }, c.code);
+    EXPECT_NE(msg.find(c.says), std::string::npos) << msg;
+    EXPECT_NE(msg.find(c.path), std::string::npos) << msg;
+    gan_test::expect_error([&] { gan::Generator::load(c.path); }, c.code);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5)) << c.path;
   }
   RunResult r;
   gan_test::run_pipeline("gangen num-buffers=2 model=" + dir_->file("fifo.gan") +

@@ -24,25 +24,11 @@ namespace gan {
 
 namespace {
 
-// Models are read from regular files only: a FIFO would block the reader forever and a device
-// (/dev/zero, /dev/urandom) would never end. A missing path is left to the model-file reader,
-// which says so precisely.
-void require_regular_file(const std::string &path) {
-  std::error_code ec;
-  const auto status = std::filesystem::status(path, ec);
-  if (!ec && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status))
-    throw Error(
-        ErrorCode::WrongKind,
-        "'" + path + "' is not a regular file (" +
-            (std::filesystem::is_directory(status) ? "a directory" : "a FIFO, socket or device") +
-            "): model files are read from regular files only");
-}
-
 // TorchScript files are zip archives; anything else is read as a gst-gan model file, whose
 // reader reports missing, truncated or foreign files precisely.
 bool is_zip_file(const std::string &path) {
-  // Only regular files are opened: a FIFO would block, a device would never end. Anything
-  // else goes to the model-file reader, which says precisely what it is.
+  // Only regular files are opened here: a FIFO would block, a device would never end. Anything
+  // else goes to the model-file reader, which refuses it precisely before opening it.
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec))
     return false;
@@ -360,7 +346,6 @@ void refuse_description(const std::string &path, const std::string &description)
 
 std::unique_ptr<Generator> Generator::load(const std::string &path,
                                            const std::string &description) {
-  require_regular_file(path);
   auto impl = std::make_unique<Impl>();
   if (!is_zip_file(path)) {
     refuse_description(path, description);
@@ -527,7 +512,6 @@ Detector::Detector(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Detector::~Detector() = default;
 
 std::unique_ptr<Detector> Detector::load(const std::string &path, const std::string &description) {
-  require_regular_file(path);
   auto impl = std::make_unique<Impl>();
   if (!is_zip_file(path)) {
     refuse_description(path, description);
