@@ -15,6 +15,8 @@
 
 #include <chrono>
 #include <cmath>
+#include <fstream>
+#include <iterator>
 #include <limits>
 
 namespace {
@@ -381,6 +383,55 @@ TEST_F(Robustness, NonFiniteWeightsAndImpossibleInputsAreRefusedAtLoad) {
   zero.save(dir_->file("zero.pt"));
   gan_test::expect_error([&] { gan::Generator::load(dir_->file("zero.pt")); },
                          gan::ErrorCode::InvalidArgument);
+}
+
+// Damaged TorchScript archives are refused before LibTorch's reader sees them: that reader
+// skips CRC-32s and trusts sizes (one flipped bit made it allocate 26 GB in the fuzzer).
+TEST_F(Robustness, DamagedTorchScriptArchivesAreRefusedBeforeLibTorchReadsThem) {
+  torch::jit::Module m("Marked");
+  for (const char *a : {"channels", "height", "width"})
+    m.register_attribute(a, c10::IntType::get(), int64_t{a[0] == 'c' ? 1 : 4});
+  m.register_parameter("w", torch::full({16}, 1234.5f), false);
+  m.define("def forward(self, x):\n    return x.mean([1, 2, 3]) * self.w[0]\n");
+  const std::string good = dir_->file("marked.pt");
+  m.save(good);
+  ASSERT_NO_THROW(gan::Detector::load(good));
+  std::ifstream in(good, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto write = [&](const std::string &name, const std::string &content) {
+    std::ofstream(dir_->file(name), std::ios::binary) << content;
+    return dir_->file(name);
+  };
+
+  // One bit of the weights' record flipped: only its CRC-32 tells.
+  const float value = 1234.5f;
+  const size_t at = bytes.find(std::string(reinterpret_cast<const char *>(&value), 4));
+  ASSERT_NE(at, std::string::npos);
+  std::string flipped = bytes;
+  flipped[at] = static_cast<char>(flipped[at] ^ 0x04);
+  const std::string flipped_path = write("flipped.pt", flipped);
+  std::string msg = gan_test::expect_error([&] { gan::Detector::load(flipped_path); },
+                                           gan::ErrorCode::Corrupt);
+  EXPECT_NE(msg.find("CRC-32"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("data/0"), std::string::npos) << msg;
+  EXPECT_NE(msg.find(flipped_path), std::string::npos) << msg;
+
+  // Cut short anywhere: no end record, or records past the end.
+  for (const size_t keep : {bytes.size() / 2, bytes.size() - 30}) {
+    const std::string cut = write("cut.pt", bytes.substr(0, keep));
+    msg = gan_test::expect_error([&] { gan::Detector::load(cut); }, gan::ErrorCode::Truncated);
+    EXPECT_NE(msg.find("cut.pt"), std::string::npos) << msg;
+  }
+
+  // The central directory's offset pointed past the file (in the zip64 end record, which
+  // LibTorch writes, else in the plain one).
+  std::string moved = bytes;
+  const size_t zip64_end = moved.rfind("PK\x06\x06");
+  const size_t end = moved.rfind("PK\x05\x06");
+  ASSERT_NE(end, std::string::npos);
+  moved[zip64_end != std::string::npos ? zip64_end + 55 : end + 19] = '\x7f';
+  const std::string moved_path = write("moved.pt", moved);
+  gan_test::expect_error([&] { gan::Detector::load(moved_path); }, gan::ErrorCode::Truncated);
 }
 
 // An error about a file whose name is not UTF-8 keeps its text (GStreamer drops invalid UTF-8).

@@ -40,9 +40,13 @@ for t in "${targets[@]}"; do
     asan=detect_leaks=0:quarantine_size_mb=16
     rss=8192
   fi
+  # Past findings (fuzz/regressions/<target>/) are replayed first as a second, read-only corpus.
+  regressions=()
+  [ -d "fuzz/regressions/$t" ] && regressions=("fuzz/regressions/$t")
   if ASAN_OPTIONS=$asan UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     "$build/fuzz/$t" -max_total_time="$seconds" -timeout=25 -rss_limit_mb="$rss" \
-    -artifact_prefix="$build/findings/$t/" ${FUZZ_FLAGS:-} "$corpus/$t" >"$log" 2>&1; then
+    -artifact_prefix="$build/findings/$t/" ${FUZZ_FLAGS:-} "$corpus/$t" "${regressions[@]}" \
+    >"$log" 2>&1; then
     result="ok"
   else
     result="FINDING (see $log)"

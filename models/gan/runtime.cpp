@@ -7,6 +7,7 @@
 #include "gan/model_file.h"
 #include "gan/nets.h"
 #include "gan/weights.h"
+#include "gan/zip_archive.h"
 
 #include <torch/script.h>
 
@@ -71,6 +72,7 @@ LoadedScript load_torchscript(const std::string &path) {
     throw Error(ErrorCode::Truncated, "could not read all of '" + path + "'");
   LoadedScript loaded;
   loaded.checksum = fnv1a64_hex(bytes.data(), bytes.size());
+  verify_zip_archive(bytes, path);
   try {
     std::istringstream stream(std::move(bytes));
     loaded.module = torch::jit::load(stream, torch::kCPU);
