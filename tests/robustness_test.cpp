@@ -410,8 +410,8 @@ TEST_F(Robustness, DamagedTorchScriptArchivesAreRefusedBeforeLibTorchReadsThem) 
   std::string flipped = bytes;
   flipped[at] = static_cast<char>(flipped[at] ^ 0x04);
   const std::string flipped_path = write("flipped.pt", flipped);
-  std::string msg = gan_test::expect_error([&] { gan::Detector::load(flipped_path); },
-                                           gan::ErrorCode::Corrupt);
+  std::string msg =
+      gan_test::expect_error([&] { gan::Detector::load(flipped_path); }, gan::ErrorCode::Corrupt);
   EXPECT_NE(msg.find("CRC-32"), std::string::npos) << msg;
   EXPECT_NE(msg.find("data/0"), std::string::npos) << msg;
   EXPECT_NE(msg.find(flipped_path), std::string::npos) << msg;

@@ -40,7 +40,8 @@ public:
     if (end.cd_offset > end.cd_end_limit || end.cd_size > end.cd_end_limit - end.cd_offset)
       fail(ErrorCode::Truncated, "its central directory lies outside the file");
     if (end.entries > end.cd_size / kCentralSize)
-      fail(ErrorCode::Corrupt, "its end record counts more entries than the central directory holds");
+      fail(ErrorCode::Corrupt,
+           "its end record counts more entries than the central directory holds");
     uint64_t pos = end.cd_offset;
     const uint64_t cd_end = end.cd_offset + end.cd_size;
     std::unordered_set<std::string_view> names;
@@ -60,16 +61,14 @@ private:
   };
 
   [[noreturn]] void fail(ErrorCode code, const std::string &why) const {
-    throw Error(code, "'" + path_ + "' is a damaged zip archive (TorchScript files are zips): " +
-                          why);
+    throw Error(code,
+                "'" + path_ + "' is a damaged zip archive (TorchScript files are zips): " + why);
   }
 
   bool fits(uint64_t offset, uint64_t length) const {
     return offset <= b_.size() && length <= b_.size() - offset;
   }
-  uint16_t u16(uint64_t at) const {
-    return static_cast<uint16_t>(byte(at) | byte(at + 1) << 8);
-  }
+  uint16_t u16(uint64_t at) const { return static_cast<uint16_t>(byte(at) | byte(at + 1) << 8); }
   uint32_t u32(uint64_t at) const {
     return static_cast<uint32_t>(u16(at)) | static_cast<uint32_t>(u16(at + 2)) << 16;
   }
