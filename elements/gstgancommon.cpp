@@ -49,6 +49,7 @@ void gst_gan_post_error(GstElement *element, const std::string &what_in, const g
     GST_ELEMENT_ERROR(element, RESOURCE, SETTINGS, ("%s", what.c_str()), ("%s", debug.c_str()));
     break;
   case gan::ErrorCode::Inference:
+  case gan::ErrorCode::Distributed:
     GST_ELEMENT_ERROR(element, STREAM, FAILED, ("%s", what.c_str()), ("%s", debug.c_str()));
     break;
   }

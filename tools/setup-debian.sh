@@ -15,6 +15,8 @@ packages=(
   # the core: LibTorch and an optimised BLAS. Debian's libtorch reaches BLAS through
   # libblas.so.3, which otherwise resolves to the reference BLAS: ~20x slower here.
   libtorch-dev libopenblas0-pthread zlib1g-dev nlohmann-json3-dev libjpeg62-turbo-dev
+  # the headers of Gloo, which LibTorch's c10d process group (data-parallel training) includes
+  libgloo-dev
   # GStreamer: plugin, data sources (appsink, decoders), tools (gst-discoverer-1.0 reads
   # the provenance tags back from files)
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tools

@@ -28,6 +28,8 @@ const char *error_code_name(ErrorCode code) {
     return "io";
   case ErrorCode::Inference:
     return "inference";
+  case ErrorCode::Distributed:
+    return "distributed";
   }
   return "unknown";
 }

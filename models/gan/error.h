@@ -18,6 +18,7 @@ enum class ErrorCode {
   InvalidArgument,     // a bad option, config or call from the caller
   Io,                  // writing failed
   Inference,           // a forward pass failed
+  Distributed,         // a peer of a multi-process run died, timed out or cannot be reached
 };
 
 const char *error_code_name(ErrorCode code);
