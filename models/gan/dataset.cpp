@@ -131,6 +131,18 @@ private:
 
 } // namespace
 
+void TrainingImages::batch_rows(uint64_t seed, int64_t step, int64_t n, int64_t first,
+                                int64_t count, float *out) {
+  if (first < 0 || count < 0 || first + count > n)
+    throw Error(ErrorCode::InvalidArgument, "images [" + std::to_string(first) + ", " +
+                                                std::to_string(first + count) +
+                                                ") are not in a batch of " + std::to_string(n));
+  const int64_t image = channels() * height() * width();
+  std::vector<float> all(static_cast<size_t>(n * image));
+  batch(seed, step, n, all.data());
+  std::copy(all.begin() + first * image, all.begin() + (first + count) * image, out);
+}
+
 std::string ImageSet::fingerprint() const {
   std::string shape = std::to_string(count) + "x" + std::to_string(channels) + "x" +
                       std::to_string(height) + "x" + std::to_string(width) + ":";

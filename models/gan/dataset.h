@@ -38,6 +38,11 @@ public:
   virtual std::string fingerprint() const = 0; // a resume checks it sees the same data
   // The real images of training step `step`: floats [n, channels, height, width] in [-1, 1].
   virtual void batch(uint64_t seed, int64_t step, int64_t n, float *out) = 0;
+  // Images [first, first + count) of batch(seed, step, n): one rank's share of the global batch
+  // in data-parallel training (DistributedSampler's split of the same per-epoch order). This
+  // default makes the whole batch and copies the share; sources that can, make only the share.
+  virtual void batch_rows(uint64_t seed, int64_t step, int64_t n, int64_t first, int64_t count,
+                          float *out);
 };
 
 // IDX files (raw or gzip). Throws Error: NotFound, WrongKind (bad magic / not uint8 images),

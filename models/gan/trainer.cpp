@@ -11,6 +11,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <mutex>
 #include <sstream>
 #include <type_traits>
 
@@ -72,6 +73,11 @@ public:
   std::string fingerprint() const override { return fingerprint_; }
 
   void batch(uint64_t seed, int64_t step, int64_t n, float *out) override {
+    batch_rows(seed, step, n, 0, n, out);
+  }
+
+  void batch_rows(uint64_t seed, int64_t step, int64_t n, int64_t first, int64_t count,
+                  float *out) override {
     const int64_t steps_per_epoch = pixels_.size(0) / n;
     const int64_t epoch = step / steps_per_epoch;
     if (epoch != perm_epoch_) {
@@ -79,9 +85,9 @@ public:
       perm_ = torch::randperm(pixels_.size(0), rng, torch::kInt64);
       perm_epoch_ = epoch;
     }
-    const int64_t first = (step % steps_per_epoch) * n;
+    const int64_t at = (step % steps_per_epoch) * n + first;
     const torch::Tensor images =
-        from_uint8(pixels_.index_select(0, perm_.slice(0, first, first + n)));
+        from_uint8(pixels_.index_select(0, perm_.slice(0, at, at + count)));
     std::memcpy(out, images.data_ptr<float>(), images.nbytes());
   }
 
@@ -92,7 +98,7 @@ private:
   torch::Tensor perm_;
 };
 
-void validate_options(const TrainOptions &o, const TrainingImages &data) {
+void validate_options(const TrainOptions &o, const TrainingImages &data, int world_size) {
   validate_config(o.config);
   if (data.channels() != o.config.channels || data.height() != o.config.height ||
       data.width() != o.config.width)
@@ -104,6 +110,10 @@ void validate_options(const TrainOptions &o, const TrainingImages &data) {
   if (o.batch_size < 1 || o.batch_size > data.epoch_images())
     throw Error(ErrorCode::InvalidArgument, "batch size must be in [1, images per epoch = " +
                                                 std::to_string(data.epoch_images()) + "]");
+  if (o.batch_size % world_size != 0)
+    throw Error(ErrorCode::InvalidArgument, "the global batch of " + std::to_string(o.batch_size) +
+                                                " images does not split " + "evenly over " +
+                                                std::to_string(world_size) + " ranks");
   if (!(o.lr > 0) || !(o.beta1 >= 0 && o.beta1 < 1) || !(o.beta2 >= 0 && o.beta2 < 1))
     throw Error(ErrorCode::InvalidArgument, "learning rate must be > 0 and betas in [0, 1)");
   if (!(o.label_smoothing >= 0 && o.label_smoothing < 0.5))
@@ -162,6 +172,37 @@ void load_adam(const ModelFile &f, const std::string &prefix, torch::optim::Adam
   }
 }
 
+std::vector<torch::Tensor> gradients(torch::nn::Module &m) {
+  std::vector<torch::Tensor> grads;
+  for (torch::Tensor &p : m.parameters()) {
+    if (!p.grad().defined())
+      p.mutable_grad() = torch::zeros_like(p);
+    grads.push_back(p.grad());
+  }
+  return grads;
+}
+
+std::vector<torch::Tensor> parameters_and_buffers(torch::nn::Module &m) {
+  std::vector<torch::Tensor> all = m.parameters();
+  for (const torch::Tensor &b : m.buffers())
+    all.push_back(b);
+  return all;
+}
+
+// What the ranks of a group must share for their steps to be one step.
+std::string options_summary(const TrainOptions &o) {
+  const ModelConfig &c = o.config;
+  return c.arch + " latent " + std::to_string(c.latent) + " " + std::to_string(c.channels) + "x" +
+         std::to_string(c.height) + "x" + std::to_string(c.width) + ", global batch " +
+         std::to_string(o.batch_size) + ", seed " + std::to_string(o.seed) + ", lr " + exact(o.lr) +
+         ", betas " + exact(o.beta1) + " " + exact(o.beta2) + ", label smoothing " +
+         exact(o.label_smoothing);
+}
+
+// Initial weights come from the process-wide RNG: one trainer at a time seeds and draws it
+// (ranks run as threads in the tests).
+std::mutex g_init_mutex;
+
 } // namespace
 
 struct Trainer::Impl {
@@ -173,6 +214,23 @@ struct Trainer::Impl {
   torch::optim::Adam opt_d;
   int64_t steps_done = 0;
   std::vector<StepStats> history;
+  std::shared_ptr<Communicator> group; // null: one process
+
+  int world_size() const { return group ? group->world_size() : 1; }
+
+  // Before the first step of a group: same data, options and step everywhere, then rank 0's
+  // weights (parameters and BatchNorm buffers) on every rank.
+  void join_group() {
+    if (world_size() == 1)
+      return;
+    group->check_same("the training data (fingerprint)", data->fingerprint());
+    group->check_same("the training options", options_summary(options));
+    group->check_same("the step to start from", std::to_string(steps_done));
+    std::vector<torch::Tensor> g = parameters_and_buffers(*gan.generator);
+    std::vector<torch::Tensor> d = parameters_and_buffers(*gan.discriminator);
+    group->broadcast(g);
+    group->broadcast(d);
+  }
 
   Impl(const TrainOptions &o, std::shared_ptr<TrainingImages> images, Gan g)
       : options(o), data_source(images->source()), data(std::move(images)), gan(std::move(g)),
@@ -184,12 +242,20 @@ struct Trainer::Impl {
   int64_t steps_per_epoch() const { return data->epoch_images() / options.batch_size; }
 
   StepStats step() {
-    const int64_t b = options.batch_size;
+    const int world = world_size();
+    const int64_t global = options.batch_size;
+    const int64_t b = global / world; // this rank's share: images and noise [first, first + b)
+    const int64_t first = world == 1 ? 0 : group->rank() * b;
     const ModelConfig &c = options.config;
     const torch::Tensor real = torch::empty({b, c.channels, c.height, c.width});
-    data->batch(options.seed, steps_done, b, real.data_ptr<float>());
+    if (world == 1)
+      data->batch(options.seed, steps_done, b, real.data_ptr<float>());
+    else
+      data->batch_rows(options.seed, steps_done, global, first, b, real.data_ptr<float>());
     auto rng = make_rng(options.seed, kNoiseStream, static_cast<uint64_t>(steps_done));
-    const torch::Tensor z = training_noise(c, b, rng);
+    torch::Tensor z = training_noise(c, global, rng);
+    if (world > 1)
+      z = z.slice(0, first, first + b).contiguous();
 
     // Discriminator: real -> 1 (smoothed), generated -> 0; a patch discriminator's every logit.
     opt_d.zero_grad();
@@ -202,6 +268,8 @@ struct Trainer::Impl {
     const torch::Tensor d_loss = F::binary_cross_entropy_with_logits(d_real, real_target) +
                                  F::binary_cross_entropy_with_logits(d_fake, fake_target);
     d_loss.backward();
+    if (world > 1)
+      group->average(gradients(*gan.discriminator));
     opt_d.step();
 
     // Generator, non-saturating: maximise log D(G(z)), i.e. BCE against "real".
@@ -209,6 +277,8 @@ struct Trainer::Impl {
     const torch::Tensor g_loss =
         F::binary_cross_entropy_with_logits(gan.discriminator->forward(fake), ones);
     g_loss.backward();
+    if (world > 1)
+      group->average(gradients(*gan.generator));
     opt_g.step();
 
     ++steps_done;
@@ -218,6 +288,14 @@ struct Trainer::Impl {
     s.g_loss = g_loss.item<float>();
     s.d_real = torch::sigmoid(d_real.detach()).mean().item<float>();
     s.d_fake = torch::sigmoid(d_fake.detach()).mean().item<float>();
+    if (world > 1) { // the means over the global batch, as one process would log them
+      const torch::Tensor m = torch::tensor({s.d_loss, s.g_loss, s.d_real, s.d_fake});
+      group->average({m});
+      s.d_loss = m[0].item<float>();
+      s.g_loss = m[1].item<float>();
+      s.d_real = m[2].item<float>();
+      s.d_fake = m[3].item<float>();
+    }
     history.push_back(s);
     return s;
   }
@@ -232,10 +310,16 @@ std::shared_ptr<TrainingImages> shuffled_images(const ImageSet &set) {
 Trainer::Trainer(const TrainOptions &options, const ImageSet &data)
     : Trainer(options, shuffled_images(data)) {}
 
-Trainer::Trainer(const TrainOptions &options, std::shared_ptr<TrainingImages> data) {
-  validate_options(options, *data);
-  torch::manual_seed(options.seed); // initial weights come from the global RNG
-  impl_ = std::make_unique<Impl>(options, std::move(data), build_gan(options.config));
+Trainer::Trainer(const TrainOptions &options, std::shared_ptr<TrainingImages> data,
+                 std::shared_ptr<Communicator> group) {
+  validate_options(options, *data, group ? group->world_size() : 1);
+  {
+    std::lock_guard<std::mutex> lock(g_init_mutex);
+    torch::manual_seed(options.seed); // initial weights come from the global RNG
+    impl_ = std::make_unique<Impl>(options, std::move(data), build_gan(options.config));
+  }
+  impl_->group = std::move(group);
+  impl_->join_group();
 }
 
 Trainer::~Trainer() = default;
@@ -245,7 +329,8 @@ std::unique_ptr<Trainer> Trainer::resume(const std::string &checkpoint, const Im
 }
 
 std::unique_ptr<Trainer> Trainer::resume(const std::string &checkpoint,
-                                         std::shared_ptr<TrainingImages> data) {
+                                         std::shared_ptr<TrainingImages> data,
+                                         std::shared_ptr<Communicator> group) {
   const ModelFile f = read_model_file(checkpoint);
   if (f.kind != "checkpoint")
     throw Error(ErrorCode::WrongKind,
@@ -258,7 +343,7 @@ std::unique_ptr<Trainer> Trainer::resume(const std::string &checkpoint,
   o.beta1 = parse_double(f, "beta1");
   o.beta2 = parse_double(f, "beta2");
   o.label_smoothing = parse_double(f, "label_smoothing");
-  validate_options(o, *data);
+  validate_options(o, *data, group ? group->world_size() : 1);
   if (f.attribute("data_fingerprint") != data->fingerprint())
     throw Error(ErrorCode::InvalidArgument, "'" + checkpoint + "' was trained on other data (" +
                                                 f.attribute("data_fingerprint") +
@@ -276,6 +361,8 @@ std::unique_ptr<Trainer> Trainer::resume(const std::string &checkpoint,
   const auto acc = h.accessor<float, 2>();
   for (int64_t i = 0; i < h.size(0); ++i)
     impl->history.push_back({i + 1, acc[i][0], acc[i][1], acc[i][2], acc[i][3]});
+  impl->group = std::move(group);
+  impl->join_group();
   return std::unique_ptr<Trainer>(new Trainer(std::move(impl)));
 }
 

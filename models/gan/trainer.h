@@ -9,6 +9,7 @@
 
 #include "gan/config.h"
 #include "gan/dataset.h"
+#include "gan/distributed.h"
 
 #include <memory>
 #include <string>
@@ -18,7 +19,7 @@ namespace gan {
 
 struct TrainOptions {
   ModelConfig config;
-  int64_t batch_size = 64;
+  int64_t batch_size = 64; // the global batch: over all ranks of a data-parallel run
   uint64_t seed = 1;
   double lr = 2e-4;
   double beta1 = 0.5;
@@ -37,14 +38,28 @@ struct StepStats {
 // An ImageSet as training data: reshuffled every epoch (a permutation per epoch from the seed).
 std::shared_ptr<TrainingImages> shuffled_images(const ImageSet &set);
 
+// Data-parallel training (gan/distributed.h): with a Communicator of world size W, each rank
+// takes images and noise [rank * B, (rank + 1) * B) of the step's global batch (B = batch_size
+// / W; the same draws as one process with batch_size), the ranks start from rank 0's weights
+// and average their gradients before every optimiser step, so they hold equal parameters and
+// follow one process with the whole batch up to float rounding. BatchNorm normalises with each
+// rank's own B images (per-replica statistics, as DDP without SyncBatchNorm), so architectures
+// with BatchNorm (dcgan) train like one process only with W = 1. Running statistics stay per
+// rank (they only matter in eval mode): rank 0's are the ones its files hold. Without a
+// Communicator (or with W = 1) nothing changes: one process, bit-exact as before.
 class Trainer {
 public:
-  // Throws Error(InvalidArgument) when the data does not fit the config or options are bad.
-  Trainer(const TrainOptions &options, std::shared_ptr<TrainingImages> data);
+  // Throws Error(InvalidArgument) when the data does not fit the config or options are bad, or
+  // the ranks of `group` disagree on data or options; Error(Distributed) when a rank fails.
+  Trainer(const TrainOptions &options, std::shared_ptr<TrainingImages> data,
+          std::shared_ptr<Communicator> group = nullptr);
   Trainer(const TrainOptions &options, const ImageSet &data); // shuffled_images(data)
   // Continues a checkpoint; the data must be the data the run started with (fingerprinted).
+  // With a group, every rank reads the checkpoint (rank 0's weights win) and the global batch
+  // stays the checkpoint's: it must split evenly over the group's ranks.
   static std::unique_ptr<Trainer> resume(const std::string &checkpoint,
-                                         std::shared_ptr<TrainingImages> data);
+                                         std::shared_ptr<TrainingImages> data,
+                                         std::shared_ptr<Communicator> group = nullptr);
   static std::unique_ptr<Trainer> resume(const std::string &checkpoint, const ImageSet &data);
   ~Trainer();
   Trainer(const Trainer &) = delete;
@@ -59,7 +74,7 @@ public:
   Provenance provenance() const;
 
   // Model file (kind "gan") and checkpoint (kind "checkpoint": also optimiser state, history
-  // and the trainer's options). Both atomic.
+  // and the trainer's options). Both atomic. In a group only rank 0 should write.
   void save_model(const std::string &path) const;
   void save_checkpoint(const std::string &path) const;
 
