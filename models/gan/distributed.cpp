@@ -158,12 +158,17 @@ std::shared_ptr<Communicator> Communicator::connect(const DistributedOptions &op
   }
 
   auto go = c10d::ProcessGroupGloo::Options::create(timeout);
-  // Gloo's TCP device on the address the store uses (loopback for one machine); on several
-  // machines, the address through which this host reaches MASTER_ADDR.
+  // Gloo's TCP device: the loopback for one machine; on several, the interface named by
+  // GLOO_SOCKET_IFNAME (as in PyTorch) or else the address this host's name resolves to.
   const bool loopback = options.master_addr == "127.0.0.1" || options.master_addr == "localhost";
+  const char *ifname = std::getenv("GLOO_SOCKET_IFNAME");
   try {
-    go->devices.push_back(loopback ? c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1")
-                                   : c10d::ProcessGroupGloo::createDefaultDevice());
+    if (loopback)
+      go->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1"));
+    else if (ifname && *ifname)
+      go->devices.push_back(c10d::ProcessGroupGloo::createDeviceForInterface(ifname));
+    else
+      go->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
     go->threads = 1;
     impl->group = c10::make_intrusive<c10d::ProcessGroupGloo>(impl->store, options.rank,
                                                               options.world_size, go);

@@ -18,6 +18,7 @@ struct Command {
 };
 
 Command add_train(CLI::App &app);
+Command add_launch(CLI::App &app);
 Command add_sample(CLI::App &app);
 Command add_info(CLI::App &app);
 Command add_train_classifier(CLI::App &app);

@@ -8,6 +8,7 @@
 #include "progress.h"
 #include "sources.h"
 
+#include "gan/distributed.h"
 #include "gan/error.h"
 #include "gan/photos.h"
 #include "gan/threads.h"
@@ -15,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -56,6 +58,8 @@ struct TrainArgs {
   int threads = 0;
   int64_t checkpoint_every = 500;
   int64_t grid = 64;
+  // Data-parallel training: torchrun's environment (MASTER_ADDR, ...), then these flags.
+  gan::DistributedOptions dist;
 };
 
 // Patches of the training photos of a manifest, or of a folder split by file name.
@@ -126,62 +130,108 @@ void write_samples(gan::Trainer &t, const TrainArgs &a, const std::string &tag) 
 
 // Threads per workload, from bench/train_threads.sh on the 2-core machine: dcgan trains 1.49x
 // faster on 2 intra-op threads than on 1; the mlp's small matmuls gain nothing (0.96x), so it
-// stays on one thread and leaves the other core free.
-int training_threads(const std::string &arch, int requested) {
+// stays on one thread and leaves the other core free. Ranks of a data-parallel run on one
+// machine share its cores: one thread each.
+int training_threads(const std::string &arch, int requested, int world_size) {
   if (requested > 0)
     return requested;
+  if (world_size > 1)
+    return 1;
   return arch == "mlp" ? 1 : 0; // 0: one per core
 }
 
+// What gradient averaging cost, per step, for the log and summary.json (rank 0).
+json communication_summary(const gan::Communicator &group, int64_t steps, double train_seconds) {
+  const gan::CommunicationStats c = group.stats();
+  const double n = static_cast<double>(std::max<int64_t>(steps, 1));
+  return {{"world_size", group.world_size()},
+          {"allreduce_calls_per_step", static_cast<double>(c.allreduce_calls) / n},
+          {"allreduce_bytes_per_step", static_cast<double>(c.allreduce_bytes) / n},
+          {"allreduce_seconds_per_step", c.allreduce_seconds / n},
+          {"allreduce_share_of_train_time",
+           train_seconds > 0 ? c.allreduce_seconds / train_seconds : 0.0}};
+}
+
 int run_train(const TrainArgs &a) {
+  std::shared_ptr<gan::Communicator> group;
+  if (a.dist.world_size > 1) {
+    // A peer that dies mid-send must be an error from Gloo, not a silent SIGPIPE here.
+    std::signal(SIGPIPE, SIG_IGN);
+    group = gan::Communicator::connect(a.dist);
+    std::fprintf(stderr, "rank %d of %d: joined the group at %s:%d\n", group->rank(),
+                 group->world_size(), a.dist.master_addr.c_str(), a.dist.master_port);
+  }
+  const int world = group ? group->world_size() : 1;
+  const bool lead = !group || group->rank() == 0; // logs and writes files; the others don't
+  // Other ranks print only their errors; main() prefixes none, so theirs name the rank.
+  FILE *log = lead ? stderr : fopen("/dev/null", "w");
+  if (!log)
+    throw gan::Error(gan::ErrorCode::Io, "cannot open /dev/null");
+  const std::unique_ptr<FILE, int (*)(FILE *)> quiet(lead ? nullptr : log, &std::fclose);
+
   if (!gan::blas_is_optimized())
-    std::fprintf(stderr, "warning: the reference BLAS is ~20x slower than OpenBLAS here\n");
+    std::fprintf(log, "warning: the reference BLAS is ~20x slower than OpenBLAS here\n");
 
   const std::shared_ptr<gan::TrainingImages> data = load_data(a);
-  std::fprintf(stderr, "data: %lld images per epoch, %lldx%lldx%lld, from %s\n",
+  std::fprintf(log, "data: %lld images per epoch, %lldx%lldx%lld, from %s\n",
                static_cast<long long>(data->epoch_images()),
                static_cast<long long>(data->channels()), static_cast<long long>(data->height()),
                static_cast<long long>(data->width()), data->source().c_str());
 
   std::unique_ptr<gan::Trainer> trainer;
   if (!a.resume.empty()) {
-    trainer = gan::Trainer::resume(a.resume, data);
-    std::fprintf(stderr, "resumed '%s' at step %lld\n", a.resume.c_str(),
+    trainer = gan::Trainer::resume(a.resume, data, group);
+    std::fprintf(log, "resumed '%s' at step %lld\n", a.resume.c_str(),
                  static_cast<long long>(trainer->steps_done()));
   } else {
     gan::TrainOptions o;
     const int64_t latent = a.latent > 0 ? a.latent : a.arch == "field" ? 64 : 100;
     o.config = {a.arch, latent, data->channels(), data->height(), data->width()};
-    o.batch_size = a.batch_size;
+    o.batch_size = a.batch_size * world; // --batch-size is per rank
     o.seed = a.seed;
     o.lr = a.lr;
     o.beta1 = a.beta1;
     o.beta2 = a.beta2;
     o.label_smoothing = a.label_smoothing;
-    trainer = std::make_unique<gan::Trainer>(o, data);
+    trainer = std::make_unique<gan::Trainer>(o, data, group);
   }
-  gan::configure_threads(training_threads(trainer->options().config.arch, a.threads));
-  std::fprintf(stderr, "threads: %d intra-op (LibTorch/OpenMP), BLAS at 1; BLAS: %s\n",
+  gan::configure_threads(training_threads(trainer->options().config.arch, a.threads, world));
+  std::fprintf(log, "threads: %d intra-op (LibTorch/OpenMP), BLAS at 1; BLAS: %s\n",
                gan::intra_op_threads(), gan::blas_description().c_str());
   const int64_t spe = trainer->steps_per_epoch();
   const int64_t total = a.steps > 0 ? a.steps : a.epochs * spe;
-  fs::create_directories(a.out);
+  if (lead)
+    fs::create_directories(a.out);
   const std::string checkpoint = a.out + "/checkpoint.gan";
-  std::fprintf(stderr, "training %s: %lld steps of %lld images (%lld steps per epoch) into %s/\n",
+  std::fprintf(log, "training %s: %lld steps of %lld images (%lld steps per epoch) into %s/\n",
                trainer->options().config.arch.c_str(), static_cast<long long>(total),
                static_cast<long long>(trainer->options().batch_size), static_cast<long long>(spe),
                a.out.c_str());
+  if (group)
+    std::fprintf(
+        log,
+        "data-parallel: %d ranks x %lld images per step, gradients averaged by Gloo all-reduce; "
+        "BatchNorm statistics per rank\n",
+        world, static_cast<long long>(trainer->options().batch_size / world));
 
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   const int64_t first = trainer->steps_done();
-  gan_tools::Progress progress(first, total, trainer->options().batch_size, stderr);
+  std::unique_ptr<gan_tools::Progress> progress;
+  if (lead)
+    progress =
+        std::make_unique<gan_tools::Progress>(first, total, trainer->options().batch_size, stderr);
   double train_seconds = 0;
-  while (trainer->steps_done() < total && !g_stop) {
+  bool stop = g_stop;
+  while (trainer->steps_done() < total && !stop) {
     const auto t0 = std::chrono::steady_clock::now();
     const gan::StepStats s = trainer->step();
+    // A signal reaches the ranks at different steps; they stop together after the same one.
+    stop = group ? group->any(g_stop) : g_stop.load();
     train_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    progress.update(s, train_seconds);
+    if (!lead)
+      continue;
+    progress->update(s, train_seconds);
     char tag[64] = "";
     if (a.grid_every > 0 && s.step % a.grid_every == 0)
       std::snprintf(tag, sizeof tag, "step-%07lld", static_cast<long long>(s.step));
@@ -192,11 +242,15 @@ int run_train(const TrainArgs &a) {
     if (s.step % a.checkpoint_every == 0 || s.step % spe == 0)
       trainer->save_checkpoint(checkpoint);
   }
-  progress.finish();
+  if (!group)
+    stop = g_stop; // a signal during the last step still counts as an interruption
+  if (!lead)
+    return stop ? 130 : 0;
+  progress->finish();
   trainer->save_checkpoint(checkpoint);
   write_losses_csv(a.out + "/losses.csv", trainer->history());
   gan_tools::write_loss_plot(a.out + "/losses.png", trainer->history());
-  if (g_stop) {
+  if (stop) {
     std::fprintf(stderr, "interrupted at step %lld; continue with --resume %s\n",
                  static_cast<long long>(trainer->steps_done()), checkpoint.c_str());
     return 130;
@@ -216,6 +270,18 @@ int run_train(const TrainArgs &a) {
                   {"images_per_second", rate},
                   {"threads", gan::intra_op_threads()},
                   {"blas", gan::blas_description()}};
+  if (group) {
+    summary["distributed"] =
+        communication_summary(*group, trainer->steps_done() - first, train_seconds);
+    const json &d = summary["distributed"];
+    std::fprintf(stderr,
+                 "all-reduce (rank 0): %.1f calls, %.2f MB, %.2f ms per step (%.1f%% of the "
+                 "training time)\n",
+                 d["allreduce_calls_per_step"].get<double>(),
+                 d["allreduce_bytes_per_step"].get<double>() / 1e6,
+                 d["allreduce_seconds_per_step"].get<double>() * 1e3,
+                 d["allreduce_share_of_train_time"].get<double>() * 100);
+  }
   std::ofstream(a.out + "/summary.json") << summary.dump(2) << '\n';
   std::printf("trained %lld steps; throughput %.1f images/s (batch %lld, %d threads)\n"
               "wrote %s/model.gan, samples.png, losses.csv, losses.png, checkpoint.gan\n",
@@ -298,7 +364,9 @@ Command add_train(CLI::App &app) {
       ->capture_default_str();
   train->add_option("--steps", t->steps, "total steps (overrides --epochs)")
       ->check(CLI::NonNegativeNumber);
-  train->add_option("--batch-size", t->batch_size, "images per step")
+  train
+      ->add_option("--batch-size", t->batch_size,
+                   "images per step (per rank: with --world-size W a step trains on W x this)")
       ->check(CLI::Range(1, 65536))
       ->capture_default_str();
   train->add_option("--seed", t->seed, "seed for weights, shuffling and noise")
@@ -340,7 +408,43 @@ Command add_train(CLI::App &app) {
   train->add_option("--frame-height", t->frame_height, "field models: height of the painted frame")
       ->check(CLI::Range(1, 4096))
       ->capture_default_str();
-  return {train, [t, train] {
+  // Data-parallel training, as torchrun configures it (`gst-gan launch` sets all four on one
+  // machine). BatchNorm normalises with each rank's own images (no SyncBatchNorm).
+  auto dist = std::make_shared<gan::DistributedOptions>();
+  train
+      ->add_option("--world-size", dist->world_size,
+                   "data-parallel: number of processes (default $WORLD_SIZE or 1); each takes "
+                   "its share of every global batch and of its noise, gradients are averaged "
+                   "every step; BatchNorm uses per-rank statistics (no SyncBatchNorm); only "
+                   "rank 0 writes files")
+      ->check(CLI::Range(1, 65536));
+  train->add_option("--rank", dist->rank, "data-parallel: this process's rank (default $RANK or 0)")
+      ->check(CLI::Range(0, 65535));
+  train->add_option("--master-addr", dist->master_addr,
+                    "data-parallel: rank 0's address (default $MASTER_ADDR or 127.0.0.1)");
+  train
+      ->add_option("--master-port", dist->master_port,
+                   "data-parallel: rank 0's rendezvous port (default $MASTER_PORT or 29500)")
+      ->check(CLI::Range(1, 65535));
+  train
+      ->add_option("--dist-timeout", dist->timeout_seconds,
+                   "data-parallel: seconds to wait for the ranks to join and for each "
+                   "all-reduce; a rank that dies or hangs ends the others with an error")
+      ->check(CLI::Range(1.0, 86400.0))
+      ->capture_default_str();
+  return {train, [t, train, dist] {
+            // The environment first, the flags over it.
+            t->dist = gan::distributed_options_from_environment();
+            if (train->get_option("--world-size")->count() > 0)
+              t->dist.world_size = dist->world_size;
+            if (train->get_option("--rank")->count() > 0)
+              t->dist.rank = dist->rank;
+            if (train->get_option("--master-addr")->count() > 0)
+              t->dist.master_addr = dist->master_addr;
+            if (train->get_option("--master-port")->count() > 0)
+              t->dist.master_port = dist->master_port;
+            t->dist.timeout_seconds = dist->timeout_seconds;
+            gan::validate_distributed_options(t->dist);
             t->patch.flip = train->count("--no-flip") == 0;
             // Photographs are colour unless asked otherwise.
             t->patch.channels = !t->photos.empty() && train->get_option("--channels")->count() == 0
