@@ -67,8 +67,9 @@ struct RankResult {
 };
 
 // `world` ranks as threads, each with its own Gloo process group over the loopback.
-std::vector<RankResult> train_ranks(int world, int64_t global_batch, const gan::ImageSet &data,
-                                    const TempDir &dir) {
+std::vector<RankResult> train_ranks(int world, const gan::TrainOptions &options,
+                                    const gan::ImageSet &data, const TempDir &dir,
+                                    int steps = kSteps) {
   const int port = free_port();
   std::vector<RankResult> results(static_cast<size_t>(world));
   std::vector<std::thread> threads;
@@ -82,8 +83,8 @@ std::vector<RankResult> train_ranks(int world, int64_t global_batch, const gan::
         d.rank = r;
         d.timeout_seconds = 30;
         auto group = gan::Communicator::connect(d);
-        gan::Trainer t(mlp_options(global_batch), gan::shuffled_images(data), group);
-        for (int i = 0; i < kSteps; ++i)
+        gan::Trainer t(options, gan::shuffled_images(data), group);
+        for (int i = 0; i < steps; ++i)
           t.step();
         out.weights = weights_of(t, dir.file("rank" + std::to_string(r) + ".gan"));
         out.history = t.history();
@@ -109,7 +110,7 @@ TEST(Distributed, TwoRanksFollowOneProcessWithTheCombinedBatch) {
     half.step();
   const torch::Tensor alone = weights_of(half, dir.file("half.gan"));
 
-  const std::vector<RankResult> ranks = train_ranks(2, 8, data, dir);
+  const std::vector<RankResult> ranks = train_ranks(2, mlp_options(8), data, dir);
   for (const RankResult &r : ranks)
     ASSERT_EQ(r.error, "");
   // The ranks hold the same weights, bit for bit (same averaged gradients, same Adam).
@@ -133,9 +134,24 @@ TEST(Distributed, TwoRanksFollowOneProcessWithTheCombinedBatch) {
 TEST(Distributed, AGlobalBatchThatDoesNotSplitIsRefusedOnEveryRank) {
   TempDir dir;
   const gan::ImageSet data = gan_test::pattern_images(40, 8, 8, 3);
-  const std::vector<RankResult> ranks = train_ranks(2, 7, data, dir);
+  const std::vector<RankResult> ranks = train_ranks(2, mlp_options(7), data, dir);
   for (const RankResult &r : ranks)
     EXPECT_NE(r.error.find("does not split evenly over 2 ranks"), std::string::npos) << r.error;
+}
+
+TEST(Distributed, TheRanksOfEveryArchitectureHoldTheSameWeights) {
+  TempDir dir;
+  for (const std::string arch : {"dcgan", "field"}) {
+    const int64_t side = arch == "field" ? 32 : 28;
+    gan::TrainOptions o;
+    o.config = {arch, arch == "field" ? 8 : 16, 1, side, side};
+    o.batch_size = 4;
+    const std::vector<RankResult> ranks =
+        train_ranks(2, o, gan_test::pattern_images(8, side, side, 3), dir, 2);
+    ASSERT_EQ(ranks[0].error, "") << arch;
+    ASSERT_EQ(ranks[1].error, "") << arch;
+    EXPECT_TRUE(torch::equal(ranks[0].weights, ranks[1].weights)) << arch;
+  }
 }
 
 // --- processes ---------------------------------------------------------------------------
@@ -275,6 +291,34 @@ TEST(DistributedCli, ResumingOnTheSameWorldSizeIsBitExact) {
                      dir.file("split2.log")));
   EXPECT_TRUE(torch::equal(all_weights(dir.file("straight/model.gan")),
                            all_weights(dir.file("split/model.gan"))));
+}
+
+TEST(DistributedCli, ResumingOnAnotherWorldSizeKeepsTheGlobalBatch) {
+  TempDir dir;
+  const std::string data = write_idx(dir, gan_test::pattern_images(40, 8, 8, 3));
+  const std::string common =
+      " --arch mlp --latent 16 --idx " + data + " --seed 5 --lr 0.01 " + "--grid 4 --batch-size 8 ";
+  const auto run = [&](const std::string &args, const std::string &log) {
+    const int code = wait_for(start(args, {}, log), 60);
+    EXPECT_EQ(code, 0) << read_text(log);
+    return code == 0;
+  };
+  ASSERT_TRUE(
+      run("train" + common + "--steps 6 --out " + dir.file("straight"), dir.file("straight.log")));
+  ASSERT_TRUE(
+      run("train" + common + "--steps 3 --out " + dir.file("split"), dir.file("split1.log")));
+  // The checkpoint's global batch of 8 wins: 2 ranks take 4 images each.
+  ASSERT_TRUE(run("launch --nproc 2 -- train --idx " + data + " --resume " +
+                      dir.file("split/checkpoint.gan") + " --steps 6 --out " + dir.file("split"),
+                  dir.file("split2.log")));
+  EXPECT_NE(read_text(dir.file("split2.log")).find("2 ranks x 4 images"), std::string::npos)
+      << read_text(dir.file("split2.log"));
+  const double diff =
+      (all_weights(dir.file("straight/model.gan")) - all_weights(dir.file("split/model.gan")))
+          .abs()
+          .max()
+          .item<double>();
+  EXPECT_LT(diff, 1e-4);
 }
 
 TEST(DistributedCli, ARankThatNeverJoinsIsAnErrorWithinTheTimeout) {
