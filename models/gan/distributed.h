@@ -40,8 +40,9 @@ struct CommunicationStats {
 };
 
 // One rank's membership in a group of world_size processes. connect() blocks until every rank
-// has joined (or the timeout passes). Every method is a collective: all ranks call it in the
-// same order with tensors of the same shapes. Failures throw Error(Distributed) naming this rank.
+// has joined (or the timeout passes). Every method but the accessors is a collective: all ranks
+// call it in the same order with tensors of the same shapes. Failures throw Error(Distributed)
+// naming this rank.
 class Communicator {
 public:
   static std::shared_ptr<Communicator> connect(const DistributedOptions &options);

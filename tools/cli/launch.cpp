@@ -126,6 +126,7 @@ int run_launch(const LaunchArgs &a) {
   int live = a.nproc;
   int result = 0;
   bool stopping = false; // the others have been told to stop
+  int forwarded = 0;     // a signal passed on to the ranks: they stop by themselves
   auto stop_deadline = std::chrono::steady_clock::time_point::max();
   auto signal_all = [&pids](int sig) {
     for (pid_t p : pids)
@@ -135,6 +136,7 @@ int run_launch(const LaunchArgs &a) {
   while (live > 0) {
     if (const int sig = g_signal) { // forwarded; the ranks stop together after a step
       g_signal = 0;
+      forwarded = sig;
       signal_all(sig);
     }
     int status = 0;
@@ -147,13 +149,18 @@ int run_launch(const LaunchArgs &a) {
           const int code = exit_code(status);
           if (code != 0 && result == 0) {
             result = code;
-            std::fprintf(stderr, "launch: rank %zu (pid %d) failed with exit status %d%s\n", r,
-                         static_cast<int>(pid), code, live > 0 ? "; stopping the other ranks" : "");
+            if (forwarded)
+              std::fprintf(stderr, "launch: rank %zu (pid %d) stopped on signal %d (status %d)\n",
+                           r, static_cast<int>(pid), forwarded, code);
+            else
+              std::fprintf(stderr, "launch: rank %zu (pid %d) failed with exit status %d%s\n", r,
+                           static_cast<int>(pid), code,
+                           live > 0 ? "; stopping the other ranks" : "");
           }
         }
       continue;
     }
-    if (result != 0 && !stopping && live > 0) {
+    if (result != 0 && !forwarded && !stopping && live > 0) {
       stopping = true;
       signal_all(SIGTERM);
       stop_deadline = std::chrono::steady_clock::now() +
