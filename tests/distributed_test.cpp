@@ -321,6 +321,26 @@ TEST(DistributedCli, ResumingOnAnotherWorldSizeKeepsTheGlobalBatch) {
   EXPECT_LT(diff, 1e-4);
 }
 
+TEST(DistributedCli, FlagsWinOverTheEnvironmentAndBadValuesAreNamed) {
+  TempDir dir;
+  const std::string data = write_idx(dir, gan_test::pattern_images(40, 8, 8, 3));
+  const std::string args = "train --arch mlp --idx " + data + " --batch-size 4 --steps 2 " +
+                           "--dist-timeout 2 --out " + dir.file("out");
+  const std::vector<std::string> env = {"RANK=0", "WORLD_SIZE=2",
+                                        "MASTER_PORT=" + std::to_string(free_port())};
+  EXPECT_EQ(wait_for(start(args + " --world-size 1", env, dir.file("one.log")), 30), 0)
+      << read_text(dir.file("one.log"));
+  EXPECT_EQ(read_text(dir.file("one.log")).find("data-parallel"), std::string::npos);
+
+  EXPECT_EQ(wait_for(start(args, {"WORLD_SIZE=two"}, dir.file("bad.log")), 30), 2);
+  EXPECT_NE(read_text(dir.file("bad.log")).find("WORLD_SIZE='two'"), std::string::npos)
+      << read_text(dir.file("bad.log"));
+  EXPECT_EQ(wait_for(start(args + " --world-size 2 --rank 2", {}, dir.file("rank.log")), 30), 2);
+  EXPECT_NE(read_text(dir.file("rank.log")).find("rank 2 is outside [0, world size 2)"),
+            std::string::npos)
+      << read_text(dir.file("rank.log"));
+}
+
 TEST(DistributedCli, ARankThatNeverJoinsIsAnErrorWithinTheTimeout) {
   TempDir dir;
   const std::string data = write_idx(dir, gan_test::pattern_images(40, 8, 8, 3));

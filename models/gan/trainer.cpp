@@ -112,7 +112,7 @@ void validate_options(const TrainOptions &o, const TrainingImages &data, int wor
                                                 std::to_string(data.epoch_images()) + "]");
   if (o.batch_size % world_size != 0)
     throw Error(ErrorCode::InvalidArgument, "the global batch of " + std::to_string(o.batch_size) +
-                                                " images does not split " + "evenly over " +
+                                                " images does not split evenly over " +
                                                 std::to_string(world_size) + " ranks");
   if (!(o.lr > 0) || !(o.beta1 >= 0 && o.beta1 < 1) || !(o.beta2 >= 0 && o.beta2 < 1))
     throw Error(ErrorCode::InvalidArgument, "learning rate must be > 0 and betas in [0, 1)");
