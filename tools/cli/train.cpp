@@ -386,7 +386,8 @@ Command add_train(CLI::App &app) {
   train
       ->add_option(
           "--threads", t->threads,
-          "intra-op threads (0 = per workload: one per core for dcgan, 1 for mlp; BLAS stays at 1)")
+          "intra-op threads (0 = per workload: one per core for dcgan, 1 for mlp, 1 per rank "
+          "with --world-size > 1; BLAS stays at 1)")
       ->check(CLI::Range(0, 256))
       ->capture_default_str();
   train
