@@ -41,6 +41,13 @@ template <typename T> void use_classic_store(T &options) {
     options.useLibUV = false;
 }
 
+// What c10d threw, without c10's C++ backtrace.
+std::string message_of(const std::exception &e) {
+  if (const auto *c10_error = dynamic_cast<const c10::Error *>(&e))
+    return c10_error->what_without_backtrace();
+  return e.what();
+}
+
 std::chrono::milliseconds to_ms(double seconds) {
   return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000.0));
 }
@@ -87,13 +94,10 @@ struct Communicator::Impl {
   // c10d reports a dead peer (connection reset, EOF) or a silent one (timeout) by throwing
   // from wait(); both become one error that says what this rank was doing and what to check.
   [[noreturn]] void fail(const std::string &doing, const std::exception &e) const {
-    std::string what = e.what();
-    if (const auto *c10 = dynamic_cast<const c10::Error *>(&e))
-      what = c10->what_without_backtrace();
     throw Error(ErrorCode::Distributed,
                 who() + ": " + doing + " failed: a peer rank exited, crashed or did not answer " +
                     "within " + std::to_string(static_cast<int>(options.timeout_seconds)) +
-                    " s (--dist-timeout); " + what);
+                    " s (--dist-timeout); " + message_of(e));
   }
 
   void run(const std::string &doing, const c10::intrusive_ptr<c10d::Work> &work) {
@@ -144,9 +148,6 @@ std::shared_ptr<Communicator> Communicator::connect(const DistributedOptions &op
   try {
     impl->store = c10::make_intrusive<c10d::TCPStore>(options.master_addr, so);
   } catch (const std::exception &e) {
-    const std::string what = dynamic_cast<const c10::Error *>(&e)
-                                 ? static_cast<const c10::Error &>(e).what_without_backtrace()
-                                 : e.what();
     throw Error(ErrorCode::Distributed,
                 impl->who() + ": " +
                     (options.rank == 0 ? "serving the rendezvous on " + where
@@ -154,7 +155,7 @@ std::shared_ptr<Communicator> Communicator::connect(const DistributedOptions &op
                     " failed within " + std::to_string(static_cast<int>(options.timeout_seconds)) +
                     " s: not all ranks joined (check MASTER_ADDR/--master-addr, the port, "
                     "WORLD_SIZE and that every rank started); " +
-                    what);
+                    message_of(e));
   }
 
   auto go = c10d::ProcessGroupGloo::Options::create(timeout);
