@@ -48,6 +48,7 @@ GST_DEBUG_CATEGORY_STATIC(gst_gan_gen_debug);
 #define GST_CAT_DEFAULT gst_gan_gen_debug
 
 #define DEFAULT_MODEL NULL
+#define GST_GAN_DEFAULT_GENERATOR "natural-field.gan" // models/README.md
 #define DEFAULT_SEED 0
 #define DEFAULT_MOTION GST_GAN_GEN_MOTION_WALK
 #define DEFAULT_WALK_FRAMES 60
@@ -59,6 +60,9 @@ GST_DEBUG_CATEGORY_STATIC(gst_gan_gen_debug);
 #define DEFAULT_SCALING GST_GAN_SCALING_BILINEAR
 #define DEFAULT_WATERMARK TRUE
 #define DEFAULT_WATERMARK_PAYLOAD 0
+#define DEFAULT_DRIFT_SPEED 0.0
+#define DEFAULT_DRIFT_ANGLE 0.0
+#define DEFAULT_SCENE_SIZE 320
 #define DEFAULT_FPS_N 30
 #define DEFAULT_FPS_D 1
 
@@ -78,6 +82,9 @@ enum {
   PROP_WATERMARK,
   PROP_WATERMARK_KEY,
   PROP_WATERMARK_PAYLOAD,
+  PROP_DRIFT_SPEED,
+  PROP_DRIFT_ANGLE,
+  PROP_SCENE_SIZE,
 };
 
 #define GAN_GEN_FORMATS "{ GRAY8, RGB, BGR, RGBA, BGRA, RGBx, BGRx, xRGB, I420, NV12 }"
@@ -89,7 +96,7 @@ namespace {
 
 // What the properties set; copied under the lock once per buffer.
 struct Settings {
-  std::string model;             // empty: the shipped Fashion-MNIST DCGAN
+  std::string model;             // empty: the shipped natural field GAN
   std::string model_description; // JSON or a JSON file (TorchScript models); empty: none
   guint64 seed = DEFAULT_SEED;
   GstGanGenMotion motion = DEFAULT_MOTION;
@@ -102,12 +109,9 @@ struct Settings {
   gboolean watermark = DEFAULT_WATERMARK;
   std::string watermark_key = gan::kWatermarkDefaultKey;
   guint watermark_payload = DEFAULT_WATERMARK_PAYLOAD; // 0: derived from the model id
-
-  // The settings a frame's pixels depend on (batch size and timestamps excluded).
-  bool same_frames(const Settings &o) const {
-    return seed == o.seed && motion == o.motion && walk_frames == o.walk_frames && rows == o.rows &&
-           columns == o.columns;
-  }
+  gdouble drift_speed = DEFAULT_DRIFT_SPEED;           // field models
+  gdouble drift_angle = DEFAULT_DRIFT_ANGLE;
+  guint scene_size = DEFAULT_SCENE_SIZE;
 };
 
 gan::Motion core_motion(GstGanGenMotion m) {
@@ -144,6 +148,7 @@ struct GstGanGenPrivate {
   std::unique_ptr<gan::FrameRenderer> renderer; // owns the generator
   GstVideoInfo info;
   gan::PixelFormat format = gan::PixelFormat::Rgb;
+  double pixel_aspect = 1.0; // the caps' pixel-aspect-ratio
   bool have_info = false;
   guint64 n_frames = 0;     // index of the next frame
   guint64 accum_frames = 0; // frames before the last caps change
@@ -246,6 +251,15 @@ static void gst_gan_gen_set_property(GObject *object, guint prop_id, const GValu
   case PROP_WATERMARK_PAYLOAD:
     s.watermark_payload = g_value_get_uint(value);
     break;
+  case PROP_DRIFT_SPEED:
+    s.drift_speed = g_value_get_double(value);
+    break;
+  case PROP_DRIFT_ANGLE:
+    s.drift_angle = g_value_get_double(value);
+    break;
+  case PROP_SCENE_SIZE:
+    s.scene_size = g_value_get_uint(value);
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
     break;
@@ -300,6 +314,15 @@ static void gst_gan_gen_get_property(GObject *object, guint prop_id, GValue *val
   case PROP_WATERMARK_PAYLOAD:
     g_value_set_uint(value, s.watermark_payload);
     break;
+  case PROP_DRIFT_SPEED:
+    g_value_set_double(value, s.drift_speed);
+    break;
+  case PROP_DRIFT_ANGLE:
+    g_value_set_double(value, s.drift_angle);
+    break;
+  case PROP_SCENE_SIZE:
+    g_value_set_uint(value, s.scene_size);
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
     break;
@@ -310,7 +333,8 @@ static gboolean gst_gan_gen_start(GstBaseSrc *bsrc) {
   GstGanGen *self = GST_GAN_GEN(bsrc);
   GstGanGenPrivate *priv = self->priv;
   const Settings s = gst_gan_gen_settings(self);
-  const std::string path = s.model.empty() ? gst_gan_shipped_model("fmnist-dcgan.gan") : s.model;
+  const std::string path =
+      s.model.empty() ? gst_gan_shipped_model(GST_GAN_DEFAULT_GENERATOR) : s.model;
   std::unique_ptr<gan::Generator> generator = gst_gan_load_model<gan::Generator>(
       GST_ELEMENT(self), "generator", path, s.model_description, true);
   if (!generator)
@@ -335,19 +359,31 @@ static gboolean gst_gan_gen_stop(GstBaseSrc *bsrc) {
 static GstCaps *gst_gan_gen_fixate(GstBaseSrc *bsrc, GstCaps *caps) {
   GstGanGen *self = GST_GAN_GEN(bsrc);
   const Settings s = gst_gan_gen_settings(self);
-  // Native size: the model's image, tiled rows x columns.
-  gint width = 28, height = 28;
-  if (self->priv->renderer) {
-    width = static_cast<gint>(self->priv->renderer->generator().info().config.width);
-    height = static_cast<gint>(self->priv->renderer->generator().info().config.height);
-  }
+  // Native size: a field model's 640x480; a vector model's image, tiled rows x columns.
+  // Colour models prefer RGB where downstream leaves the format open.
+  gint width = 28 * static_cast<gint>(s.columns), height = 28 * static_cast<gint>(s.rows);
   caps = gst_caps_make_writable(caps);
   GstStructure *structure = gst_caps_get_structure(caps, 0);
-  gst_structure_fixate_field_nearest_int(structure, "width", width * static_cast<gint>(s.columns));
-  gst_structure_fixate_field_nearest_int(structure, "height", height * static_cast<gint>(s.rows));
+  if (self->priv->renderer) {
+    const gan::Generator &g = self->priv->renderer->generator();
+    if (g.info().config.channels == 3)
+      gst_structure_fixate_field_string(structure, "format", "RGB");
+    if (g.paints_any_size()) {
+      width = 640;
+      height = 480;
+    } else {
+      width = static_cast<gint>(g.info().config.width * s.columns);
+      height = static_cast<gint>(g.info().config.height * s.rows);
+    }
+  }
+  gst_structure_fixate_field_nearest_int(structure, "width", width);
+  gst_structure_fixate_field_nearest_int(structure, "height", height);
   gst_structure_fixate_field_nearest_fraction(structure, "framerate", DEFAULT_FPS_N, DEFAULT_FPS_D);
+  // Square pixels unless downstream asks otherwise (as videotestsrc): frames are drawn for it.
   if (gst_structure_has_field(structure, "pixel-aspect-ratio"))
     gst_structure_fixate_field_nearest_fraction(structure, "pixel-aspect-ratio", 1, 1);
+  else
+    gst_structure_set(structure, "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, NULL);
   return GST_BASE_SRC_CLASS(parent_class)->fixate(bsrc, caps);
 }
 
@@ -377,6 +413,10 @@ static gboolean gst_gan_gen_set_caps(GstBaseSrc *bsrc, GstCaps *caps) {
   }
   priv->info = info;
   priv->format = format;
+  priv->pixel_aspect = GST_VIDEO_INFO_PAR_N(&info) > 0 && GST_VIDEO_INFO_PAR_D(&info) > 0
+                           ? static_cast<double>(GST_VIDEO_INFO_PAR_N(&info)) /
+                                 static_cast<double>(GST_VIDEO_INFO_PAR_D(&info))
+                           : 1.0;
   priv->have_info = true;
   GST_DEBUG_OBJECT(self, "negotiated %" GST_PTR_FORMAT, caps);
   return TRUE;
@@ -527,7 +567,7 @@ static void gst_gan_gen_get_times(GstBaseSrc *bsrc, GstBuffer *buffer, GstClockT
 }
 
 // What a frame's pixels depend on, for the core's renderer.
-static gan::RenderSettings gst_gan_gen_render_settings(const Settings &s) {
+static gan::RenderSettings gst_gan_gen_render_settings(const Settings &s, double pixel_aspect) {
   gan::RenderSettings r;
   r.seed = s.seed;
   r.motion = core_motion(s.motion);
@@ -535,6 +575,10 @@ static gan::RenderSettings gst_gan_gen_render_settings(const Settings &s) {
   r.rows = s.rows;
   r.columns = s.columns;
   r.scaling = core_scaling(s.scaling);
+  r.drift_speed = s.drift_speed;
+  r.drift_angle = s.drift_angle;
+  r.scene_size = s.scene_size;
+  r.pixel_aspect = pixel_aspect;
   r.batch_size = std::max<guint>(1, s.batch_size);
   return r;
 }
@@ -588,7 +632,8 @@ static GstFlowReturn gst_gan_gen_fill(GstPushSrc *psrc, GstBuffer *buffer) {
       return GST_FLOW_ERROR;
     }
     const gan::FrameView view = gst_gan_frame_view(&map.frame, priv->format);
-    const int64_t made = priv->renderer->render(gst_gan_gen_render_settings(s), n, view);
+    const int64_t made =
+        priv->renderer->render(gst_gan_gen_render_settings(s, priv->pixel_aspect), n, view);
     if (made > 0)
       GST_DEBUG_OBJECT(self,
                        "generated frames %" G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT " in one batch",
@@ -661,14 +706,16 @@ static void gst_gan_gen_class_init(GstGanGenClass *klass) {
    * GstGanGen:model:
    *
    * A gst-gan model file (GAN or checkpoint) or a TorchScript generator. NULL means the
-   * shipped Fashion-MNIST DCGAN (found in the installed data dir, in the source tree when run
-   * from the build tree, or in $GST_GAN_MODELS_DIR). Read when the element starts.
+   * shipped natural field GAN, which paints colour frames of any size (found in the installed
+   * data dir, in the source tree when run from the build tree, or in $GST_GAN_MODELS_DIR);
+   * fmnist-dcgan.gan and fmnist-mlp.gan beside it are the Fashion-MNIST ones. Read when the
+   * element starts.
    */
   g_object_class_install_property(
       gobject_class, PROP_MODEL,
       g_param_spec_string("model", "Model",
                           "Generator model file (gst-gan or TorchScript); NULL: the shipped "
-                          "Fashion-MNIST DCGAN",
+                          "natural field GAN",
                           DEFAULT_MODEL, GST_GAN_PARAM_RW_READY));
   /**
    * GstGanGen:model-description:
@@ -697,7 +744,8 @@ static void gst_gan_gen_class_init(GstGanGenClass *klass) {
   /**
    * GstGanGen:motion:
    *
-   * How the latents move between frames.
+   * How the latents move between frames. A field model's whole latent field moves this way;
+   * drift-speed pans it besides.
    */
   g_object_class_install_property(
       gobject_class, PROP_MOTION,
@@ -715,7 +763,8 @@ static void gst_gan_gen_class_init(GstGanGenClass *klass) {
   /**
    * GstGanGen:rows:
    *
-   * Mosaic rows: each frame tiles rows x columns independent samples.
+   * Mosaic rows: each frame tiles rows x columns independent samples (vector models; a field
+   * model paints the whole frame).
    */
   g_object_class_install_property(gobject_class, PROP_ROWS,
                                   g_param_spec_uint("rows", "Rows",
@@ -763,7 +812,9 @@ static void gst_gan_gen_class_init(GstGanGenClass *klass) {
   /**
    * GstGanGen:scaling:
    *
-   * How samples are scaled from the model's size to their mosaic cell.
+   * How samples are scaled from the model's size to their mosaic cell. A sample keeps its
+   * aspect ratio: it fills the largest centred rectangle of its cell with its shape, and the
+   * rest of the cell is black (letterbox/pillarbox), for the negotiated pixel-aspect-ratio.
    */
   g_object_class_install_property(
       gobject_class, PROP_SCALING,
@@ -801,6 +852,41 @@ static void gst_gan_gen_class_init(GstGanGenClass *klass) {
       g_param_spec_uint("watermark-payload", "Watermark payload",
                         "32-bit payload of the watermark (0: derived from the model id)", 0,
                         G_MAXUINT32, DEFAULT_WATERMARK_PAYLOAD, GST_GAN_PARAM_RW_PLAYING));
+
+  /**
+   * GstGanGen:drift-speed:
+   *
+   * Field models: the picture pans this many pixels per frame (a camera sliding over one
+   * endless painted world; whole-pixel steps). 0: no panning.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_DRIFT_SPEED,
+      g_param_spec_double("drift-speed", "Drift speed",
+                          "Field models: pixels per frame the picture pans (0: none)", 0, 1000,
+                          DEFAULT_DRIFT_SPEED, GST_GAN_PARAM_RW_PLAYING));
+  /**
+   * GstGanGen:drift-angle:
+   *
+   * Field models: the direction the picture moves in, in degrees: 0 right, 90 up, 180 left,
+   * 270 down.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_DRIFT_ANGLE,
+      g_param_spec_double("drift-angle", "Drift angle",
+                          "Field models: direction of the pan in degrees (0 right, 90 up)", -360,
+                          360, DEFAULT_DRIFT_ANGLE, GST_GAN_PARAM_RW_PLAYING));
+  /**
+   * GstGanGen:scene-size:
+   *
+   * Field models: pixels between independent scenes (the latent field's global half), blended
+   * smoothly in between, so a large frame shows several. 0: one scene over the whole video,
+   * as the model saw in training.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_SCENE_SIZE,
+      g_param_spec_uint("scene-size", "Scene size",
+                        "Field models: pixels between independent scenes (0: one scene)", 0, 65536,
+                        DEFAULT_SCENE_SIZE, GST_GAN_PARAM_RW_PLAYING));
 
   gst_element_class_set_static_metadata(
       element_class, "GAN video source", "Source/Video",

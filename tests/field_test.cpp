@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// Natural video, phase 1: the photo manifest and patch sampler, the field architecture (any
-// size, translation), and training a field GAN on patches with an exact resume.
+// Natural video: the photo manifest and patch sampler, the field architecture (any size,
+// translation), training a field GAN on patches with an exact resume, and the video a field
+// model paints (gan/field_video.h: any size, drift, walk, scenes, batch independence).
 
 #include "test_util.h"
 
@@ -8,14 +9,17 @@
 #include "sources.h"
 
 #include "gan/field_nets.h"
+#include "gan/field_video.h"
 #include "gan/latents.h"
 #include "gan/model_file.h"
 #include "gan/photos.h"
+#include "gan/runtime.h"
 #include "gan/trainer.h"
 #include "gan/weights.h"
 
 #include <algorithm>
 #include <fstream>
+#include <limits>
 #include <set>
 
 namespace {
@@ -456,6 +460,148 @@ TEST(FieldTraining, SamplesAndPaintedFramesHaveTheirSizes) {
   vector_gan.batch_size = 4;
   gan::Trainer mlp(vector_gan, gan_test::pattern_images(8, 8, 8, 1));
   expect_error([&] { mlp.paint(0, 0, 8, 8, frame.data()); }, ErrorCode::InvalidArgument);
+}
+
+// ---------------------------------------------------------------- video
+
+class FieldVideo : public ::testing::Test {
+protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    gan_test::save_untrained_field(dir_->file("field.gan"));
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    dir_ = nullptr;
+  }
+  static std::unique_ptr<gan::Generator> load() {
+    return gan::Generator::load(dir_->file("field.gan"));
+  }
+  // Frames first .. first + n - 1 as [n, 3, h, w].
+  static torch::Tensor frames(gan::Generator &g, const gan::StreamSettings &s, uint64_t first,
+                              int64_t n, int64_t h, int64_t w) {
+    torch::Tensor out = torch::empty({n, 3, h, w});
+    g.paint_frames(s, first, n, h, w, out.data_ptr<float>());
+    return out;
+  }
+  static TempDir *dir_;
+};
+
+TempDir *FieldVideo::dir_ = nullptr;
+
+TEST_F(FieldVideo, PaintsAnySizeWithContrast) {
+  auto g = load();
+  EXPECT_TRUE(g->paints_any_size());
+  for (auto [h, w] : {std::pair<int64_t, int64_t>{1, 1}, {17, 33}, {48, 64}, {121, 7}}) {
+    const torch::Tensor f = frames(*g, {}, 0, 1, h, w);
+    EXPECT_LE(f.abs().max().item<float>(), 1.0f) << h << "x" << w;
+    if (h * w > 100) {
+      EXPECT_GT(f.std().item<float>(), 0.05f) << h << "x" << w;
+    }
+  }
+  // A vector model paints samples, not frames; a field model takes no latent vectors.
+  TempDir dir;
+  gan_test::save_untrained_mlp(dir.file("mlp.gan"), 1, 8, 8);
+  auto mlp = gan::Generator::load(dir.file("mlp.gan"));
+  EXPECT_FALSE(mlp->paints_any_size());
+  std::vector<float> out(64);
+  expect_error([&] { mlp->paint_frames({}, 0, 1, 8, 8, out.data()); }, ErrorCode::InvalidArgument);
+  std::vector<float> z(8), img(3 * 32 * 32);
+  expect_error([&] { g->generate_from_latents(z.data(), 1, img.data()); },
+               ErrorCode::InvalidArgument);
+  g->generate(0, 0, 1, img.data()); // samples at the training patch size
+  expect_error([&] { frames(*g, {}, 0, 1, 0, 5); }, ErrorCode::InvalidArgument);
+}
+
+TEST_F(FieldVideo, FrameNIsAPureFunctionWhateverTheBatch) {
+  auto g = load();
+  for (const double drift : {0.0, 2.5}) {
+    gan::StreamSettings s;
+    s.seed = 7;
+    s.walk_frames = 4;
+    s.drift_speed = drift;
+    s.drift_angle = 30;
+    const torch::Tensor batch = frames(*g, s, 3, 6, 24, 40);
+    for (int64_t i = 0; i < 6; ++i) {
+      const torch::Tensor one = frames(*g, s, 3 + static_cast<uint64_t>(i), 1, 24, 40);
+      EXPECT_TRUE(torch::equal(batch[i], one[0])) << "drift " << drift << ", frame " << 3 + i;
+    }
+    EXPECT_TRUE(torch::equal(frames(*g, s, 5, 1, 24, 40), frames(*g, s, 5, 1, 24, 40)));
+    s.seed = 8;
+    EXPECT_FALSE(torch::equal(frames(*g, s, 5, 1, 24, 40)[0], batch[2]));
+  }
+}
+
+// Drift slides a window over one painted world: frame n + 1 is frame n moved by the speed.
+TEST_F(FieldVideo, DriftPansByWholePixels) {
+  auto g = load();
+  gan::StreamSettings s;
+  s.motion = gan::Motion::Static;
+  s.drift_speed = 3;
+  for (const double angle : {0.0, 90.0, 180.0, 270.0}) {
+    s.drift_angle = angle;
+    const torch::Tensor f = frames(*g, s, 10, 2, 40, 48);
+    const torch::Tensor a = f[0], b = f[1];
+    torch::Tensor before, after; // the same world pixels in both frames
+    if (angle == 0) {            // the picture moves right
+      before = a.slice(2, 0, 45), after = b.slice(2, 3, 48);
+    } else if (angle == 90) { // up
+      before = a.slice(1, 3, 40), after = b.slice(1, 0, 37);
+    } else if (angle == 180) {
+      before = a.slice(2, 3, 48), after = b.slice(2, 0, 45);
+    } else {
+      before = a.slice(1, 0, 37), after = b.slice(1, 3, 40);
+    }
+    EXPECT_LT((before - after).abs().max().item<float>(), 1e-4f) << "angle " << angle;
+    EXPECT_GT((a - b).abs().mean().item<float>(), 1e-3f) << "angle " << angle;
+  }
+  const auto origin = gan::drift_origin(s, 0);
+  EXPECT_EQ(origin, (std::pair<int64_t, int64_t>{0, 0}));
+  s.drift_speed = std::numeric_limits<double>::infinity();
+  expect_error([&] { frames(*g, s, 1, 1, 8, 8); }, ErrorCode::InvalidArgument);
+}
+
+// Walk: the field's values move along great circles between keys, so neighbouring frames are
+// much closer than frames a few keys apart, and the video changes continuously.
+TEST_F(FieldVideo, WalkIsSmoothFromFrameToFrame) {
+  auto g = load();
+  gan::StreamSettings s;
+  s.walk_frames = 30;
+  const torch::Tensor f = frames(*g, s, 0, 121, 32, 32);
+  auto distance = [&](int64_t i, int64_t j) { return (f[i] - f[j]).abs().mean().item<double>(); };
+  double neighbours = 0, far = 0;
+  for (int64_t i = 0; i < 120; ++i) {
+    neighbours = std::max(neighbours, distance(i, i + 1));
+    if (i + 90 <= 120)
+      far += distance(i, i + 90) / 31.0;
+  }
+  EXPECT_LT(neighbours, 0.25 * far) << "largest step " << neighbours << ", keys apart " << far;
+  // Static: every frame the same picture; random: every frame another.
+  s.motion = gan::Motion::Static;
+  EXPECT_TRUE(torch::equal(frames(*g, s, 0, 1, 32, 32), frames(*g, s, 50, 1, 32, 32)));
+  s.motion = gan::Motion::Random;
+  EXPECT_GT((frames(*g, s, 0, 1, 32, 32) - frames(*g, s, 1, 1, 32, 32)).abs().mean().item<float>(),
+            0.5f * static_cast<float>(far));
+}
+
+// Scenes: the global half of the field is one vector with scene_size 0, and blends anchors
+// scene_size pixels apart otherwise, keeping every value N(0, 1).
+TEST_F(FieldVideo, ScenesBlendGlobalLatentsKeepingTheirDistribution) {
+  gan::StreamSettings s;
+  s.scene_size = 0;
+  const gan::FrameField one = gan::frame_field(s, 64, 0, 480, 640);
+  EXPECT_EQ(one.field.sizes(), (std::vector<int64_t>{64, 64, 84}));
+  const torch::Tensor global = one.field.slice(0, 32);
+  EXPECT_EQ((global.amax({1, 2}) - global.amin({1, 2})).max().item<float>(), 0.0f);
+  s.scene_size = 160;
+  const gan::FrameField many = gan::frame_field(s, 64, 0, 480, 640);
+  const torch::Tensor blended = many.field.slice(0, 32);
+  EXPECT_GT((blended.amax({1, 2}) - blended.amin({1, 2})).min().item<float>(), 0.5f);
+  EXPECT_NEAR(blended.std().item<float>(), 1.0f, 0.15f);
+  EXPECT_NEAR(many.field.slice(0, 0, 32).std().item<float>(), 1.0f, 0.05f);
+  // Neighbouring cells differ little in their global half: scenes change smoothly.
+  const double step = (blended.slice(2, 1) - blended.slice(2, 0, -1)).abs().mean().item<double>();
+  EXPECT_LT(step, 0.2);
 }
 
 } // namespace

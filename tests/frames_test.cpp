@@ -96,12 +96,13 @@ INSTANTIATE_TEST_SUITE_P(AllFormats, FormatRoundTrip,
                                            PixelFormat::Nv12));
 
 TEST(Mosaic, TilesLandInTheirCellsAndPaddingIsUntouched) {
-  // Four flat tiles: -1, -0.5, 0.5, 1 -> levels 0, 64, 191, 255 in a 2x2 mosaic of 10x6.
+  // Four flat 6x10 tiles: -1, -0.5, 0.5, 1 -> levels 0, 64, 191, 255 in a 2x2 mosaic of 10x6
+  // (cells of 5x3: the tiles' shape, halved).
   std::vector<float> tiles;
   for (float v : {-1.0f, -0.5f, 0.5f, 1.0f})
-    tiles.insert(tiles.end(), 4, v);
+    tiles.insert(tiles.end(), 60, v);
   OwnedFrame frame(PixelFormat::Gray8, 10, 6);
-  gan::render_mosaic(tiles.data(), 4, 1, 2, 2, 2, 2, gan::Scaling::Bicubic, frame.view);
+  gan::render_mosaic(tiles.data(), 4, 1, 6, 10, 2, 2, gan::Scaling::Bicubic, frame.view);
   auto at = [&](int x, int y) { return frame.view.planes[0][y * frame.view.strides[0] + x]; };
   EXPECT_EQ(at(0, 0), 0);
   EXPECT_EQ(at(9, 0), 64);

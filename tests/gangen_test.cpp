@@ -25,6 +25,7 @@ protected:
     dir_ = new TempDir();
     gan_test::save_untrained_mlp(dir_->file("tiny.gan"), 1, 8, 8);
     gan_test::save_untrained_mlp(dir_->file("rgb.gan"), 3, 6, 10);
+    gan_test::save_untrained_field(dir_->file("field.gan"));
   }
   static void TearDownTestSuite() {
     delete dir_;
@@ -80,15 +81,35 @@ TEST_F(GanGenTest, FixatesToTheModelSizeAt30Fps) {
 }
 
 TEST_F(GanGenTest, ShippedModelIsTheDefault) {
-  RunResult r;
-  gan_test::run_pipeline("gangen num-buffers=2 ! appsink name=sink", r);
-  ASSERT_EQ(r.error, nullptr) << (r.error ? r.error->message : "");
-  ASSERT_EQ(r.frames.size(), 2u);
-  EXPECT_EQ(r.frames[0].bytes.size(), 28u * 28u); // GRAY8, the first format, at 28x28
+  // The natural field GAN: colour (RGB when downstream lets it choose) at 640x480.
+  GstHarness *h = gst_harness_new_parse("gangen num-buffers=1");
+  gst_harness_play(h);
+  GstBuffer *b = gst_harness_pull(h);
+  ASSERT_NE(b, nullptr);
+  GstCaps *caps = pulled_caps(h);
+  GstVideoInfo info;
+  ASSERT_TRUE(gst_video_info_from_caps(&info, caps));
+  gst_caps_unref(caps);
+  EXPECT_EQ(GST_VIDEO_INFO_FORMAT(&info), GST_VIDEO_FORMAT_RGB);
+  EXPECT_EQ(GST_VIDEO_INFO_WIDTH(&info), 640);
+  EXPECT_EQ(GST_VIDEO_INFO_HEIGHT(&info), 480);
+  const auto *meta = reinterpret_cast<const GstGanSyntheticMeta *>(
+      gst_buffer_get_meta(b, g_type_from_name("GstGanSyntheticMetaAPI")));
+  ASSERT_NE(meta, nullptr);
+  EXPECT_EQ(std::string(meta->model_id).rfind("field:", 0), 0u) << meta->model_id;
+  EXPECT_TRUE(meta->watermarked);
+  gst_buffer_unref(b);
+  gst_harness_teardown(h);
 
-  // The convolutional generator too gives the same pixels whatever the batch size.
-  const auto one = run("gangen num-buffers=12 rows=2 columns=2 batch-size=1");
-  const auto many = run("gangen num-buffers=12 rows=2 columns=2 batch-size=16");
+  // The Fashion-MNIST DCGAN stays selectable: GRAY8, the first format, at 28x28; its
+  // convolutions too give the same pixels whatever the batch size.
+  const std::string dcgan =
+      "gangen model=" + std::string(g_getenv("GST_GAN_MODELS_DIR")) + "/fmnist-dcgan.gan";
+  const auto first = run(dcgan + " num-buffers=1");
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0].bytes.size(), 28u * 28u);
+  const auto one = run(dcgan + " num-buffers=12 rows=2 columns=2 batch-size=1");
+  const auto many = run(dcgan + " num-buffers=12 rows=2 columns=2 batch-size=16");
   ASSERT_EQ(one.size(), 12u);
   ASSERT_EQ(many.size(), 12u);
   for (size_t i = 0; i < one.size(); ++i)
@@ -286,6 +307,159 @@ TEST_F(GanGenTest, EveryFrameCarriesTheSyntheticMetaAndTheStreamIsTagged) {
   EXPECT_TRUE(tagged);
   EXPECT_TRUE(artist_named);
   gst_harness_teardown(h);
+}
+
+// ---------------------------------------------------------------- field models
+
+GstVideoInfo negotiated_info(GstHarness *h) {
+  GstVideoInfo info;
+  gst_video_info_init(&info);
+  GstCaps *caps = pulled_caps(h);
+  EXPECT_TRUE(gst_video_info_from_caps(&info, caps));
+  gst_caps_unref(caps);
+  return info;
+}
+
+TEST_F(GanGenTest, AFieldModelPaintsTheNegotiatedSizeInColour) {
+  const std::string field = "gangen model=" + dir_->file("field.gan") + " num-buffers=1";
+  // Its native size is 640x480, square pixels.
+  GstHarness *h = gst_harness_new_parse(field.c_str());
+  gst_harness_set_sink_caps_str(h, "video/x-raw,format=RGB");
+  gst_harness_play(h);
+  GstBuffer *b = gst_harness_pull(h);
+  ASSERT_NE(b, nullptr);
+  GstVideoInfo info = negotiated_info(h);
+  EXPECT_EQ(GST_VIDEO_INFO_WIDTH(&info), 640);
+  EXPECT_EQ(GST_VIDEO_INFO_HEIGHT(&info), 480);
+  EXPECT_EQ(GST_VIDEO_INFO_PAR_N(&info), 1);
+  EXPECT_EQ(GST_VIDEO_INFO_PAR_D(&info), 1);
+  gst_buffer_unref(b);
+  gst_harness_teardown(h);
+
+  for (const FormatSize p :
+       {FormatSize{"RGB", 1, 1}, FormatSize{"RGB", 36, 17}, FormatSize{"BGRx", 41, 23},
+        FormatSize{"I420", 35, 19}, FormatSize{"NV12", 64, 48}, FormatSize{"RGB", 1280, 720}}) {
+    const std::string caps = "video/x-raw,format=" + std::string(p.format) +
+                             ",width=" + std::to_string(p.width) +
+                             ",height=" + std::to_string(p.height);
+    h = gst_harness_new_parse(field.c_str());
+    gst_harness_set_sink_caps_str(h, caps.c_str());
+    gst_harness_play(h);
+    b = gst_harness_pull(h);
+    ASSERT_NE(b, nullptr) << caps;
+    info = negotiated_info(h);
+    EXPECT_EQ(GST_VIDEO_INFO_WIDTH(&info), p.width);
+    EXPECT_EQ(GST_VIDEO_INFO_HEIGHT(&info), p.height);
+    GstVideoFrame frame;
+    ASSERT_TRUE(gst_video_frame_map(&frame, &info, b, GST_MAP_READ));
+    if (std::string(p.format) == "RGB" && p.width * p.height > 100) {
+      // Colour: the channels differ from each other, and the picture varies.
+      const auto *px = static_cast<const uint8_t *>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 0));
+      const int stride = GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0);
+      double chroma = 0, spread = 0;
+      for (int y = 0; y < p.height; ++y)
+        for (int x = 0; x < p.width; ++x) {
+          const uint8_t *q = px + y * stride + 3 * x;
+          chroma += std::abs(q[0] - q[1]) + std::abs(q[1] - q[2]);
+          spread += std::abs(q[0] - px[0]);
+        }
+      EXPECT_GT(chroma / (p.width * p.height), 2.0) << caps;
+      EXPECT_GT(spread / (p.width * p.height), 2.0) << caps;
+    }
+    gst_video_frame_unmap(&frame);
+    gst_buffer_unref(b);
+    gst_harness_teardown(h);
+  }
+}
+
+TEST_F(GanGenTest, AFieldVideoSeeksAndBatchesToThePlainRunsFrames) {
+  const std::string field = "gangen model=" + dir_->file("field.gan") +
+                            " walk-frames=7 drift-speed=2.5 drift-angle=45 scene-size=64";
+  const std::string caps = " ! video/x-raw,format=RGB,width=48,height=32,framerate=30/1";
+  const auto plain = run(field + " num-buffers=30 batch-size=1" + caps);
+  const auto batched = run(field + " num-buffers=30 batch-size=7" + caps);
+  ASSERT_EQ(plain.size(), 30u);
+  ASSERT_EQ(batched.size(), 30u);
+  for (size_t i = 0; i < plain.size(); ++i)
+    EXPECT_EQ(plain[i].bytes, batched[i].bytes) << "frame " << i;
+  EXPECT_NE(plain[0].bytes, plain[1].bytes);
+
+  GstElement *pipeline = gst_parse_launch((field + caps + " ! appsink name=sink").c_str(), NULL);
+  GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
+  gst_element_set_state(pipeline, GST_STATE_PAUSED);
+  ASSERT_EQ(gst_element_get_state(pipeline, NULL, NULL, 10 * GST_SECOND), GST_STATE_CHANGE_SUCCESS);
+  for (guint64 k : {23u, 4u, 29u}) {
+    const GstClockTime t = gst_util_uint64_scale(k, GST_SECOND, 30);
+    ASSERT_TRUE(gst_element_seek_simple(
+        pipeline, GST_FORMAT_TIME,
+        static_cast<GstSeekFlags>(GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_ACCURATE), t));
+    ASSERT_EQ(gst_element_get_state(pipeline, NULL, NULL, 10 * GST_SECOND),
+              GST_STATE_CHANGE_SUCCESS);
+    GstSample *smp = gst_app_sink_try_pull_preroll(GST_APP_SINK(sink), 5 * GST_SECOND);
+    ASSERT_NE(smp, nullptr);
+    const Frame f = gan_test::to_frame(gst_sample_get_buffer(smp));
+    gst_sample_unref(smp);
+    EXPECT_EQ(f.offset, k);
+    EXPECT_EQ(f.bytes, plain[k].bytes) << "frame " << k;
+  }
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(sink);
+  gst_object_unref(pipeline);
+}
+
+// Frames of 128x128 and more carry the watermark, the meta and the tags, as vector models' do.
+TEST_F(GanGenTest, AFieldVideoIsWatermarkedAndMarkedSynthetic) {
+  GstHarness *h =
+      gst_harness_new_parse(("gangen num-buffers=2 model=" + dir_->file("field.gan")).c_str());
+  gst_harness_set_sink_caps_str(h, "video/x-raw,format=I420,width=160,height=128");
+  gst_harness_play(h);
+  for (guint64 n = 0; n < 2; ++n) {
+    GstBuffer *b = gst_harness_pull(h);
+    ASSERT_NE(b, nullptr);
+    const auto *meta = reinterpret_cast<const GstGanSyntheticMeta *>(
+        gst_buffer_get_meta(b, g_type_from_name("GstGanSyntheticMetaAPI")));
+    ASSERT_NE(meta, nullptr);
+    EXPECT_EQ(meta->frame, n);
+    EXPECT_EQ(std::string(meta->model_id).rfind("field:", 0), 0u) << meta->model_id;
+    EXPECT_TRUE(meta->watermarked);
+    gst_buffer_unref(b);
+  }
+  gst_harness_teardown(h);
+}
+
+// A vector model's sample keeps its shape: letterboxed into a frame of another shape, also
+// for non-square pixels.
+TEST_F(GanGenTest, AVectorModelsSampleIsNeverStretched) {
+  auto black_rows_and_columns = [&](const std::string &caps) {
+    // rgb.gan paints 10 wide x 6 high.
+    const auto frames = run("gangen num-buffers=1 model=" + dir_->file("rgb.gan") + " ! " + caps);
+    EXPECT_EQ(frames.size(), 1u);
+    std::pair<int, int> black{0, 0};
+    if (frames.empty())
+      return black;
+    const std::vector<uint8_t> &px = frames[0].bytes; // 40x40 RGB: stride 120
+    for (int y = 0; y < 40; ++y) {
+      bool all = true;
+      for (int x = 0; x < 120; ++x)
+        all = all && px[static_cast<size_t>(y * 120 + x)] == 0;
+      black.first += all;
+    }
+    for (int x = 0; x < 40; ++x) {
+      bool all = true;
+      for (int y = 0; y < 40; ++y)
+        for (int c = 0; c < 3; ++c)
+          all = all && px[static_cast<size_t>(y * 120 + 3 * x + c)] == 0;
+      black.second += all;
+    }
+    return black;
+  };
+  // Square pixels: a 40x24 picture between bars of 8 rows.
+  EXPECT_EQ(black_rows_and_columns("video/x-raw,format=RGB,width=40,height=40"),
+            (std::pair<int, int>{16, 0}));
+  // Pixels twice as wide as high: the picture is 33 pixels (66 square units) wide, 40 high.
+  EXPECT_EQ(
+      black_rows_and_columns("video/x-raw,format=RGB,width=40,height=40,pixel-aspect-ratio=2/1"),
+      (std::pair<int, int>{0, 7}));
 }
 
 TEST_F(GanGenTest, LiveSourceAnswersLatency) {

@@ -3,10 +3,14 @@
 
 #include "gan/dataset.h"
 #include "gan/error.h"
+#include "gan/field_nets.h"
+#include "gan/model_file.h"
 #include "gan/trainer.h"
+#include "gan/weights.h"
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -88,6 +92,21 @@ inline void save_untrained_mlp(const std::string &path, int64_t channels, int64_
   data.channels = channels;
   data.pixels.resize(data.pixels.size() * static_cast<size_t>(channels), 77);
   gan::Trainer(o, data).save_model(path);
+}
+
+// An untrained field GAN (latent 8, 32x32 patches) whose convolutions have He-initialised
+// weights, so that its pictures have contrast (DCGAN's 0.02 would paint near-uniform grey).
+inline void save_untrained_field(const std::string &path, uint64_t seed = 5) {
+  torch::manual_seed(seed);
+  gan::Gan g = gan::build_field_gan({"field", 8, 3, 32, 32});
+  {
+    torch::NoGradGuard no_grad;
+    for (auto &p : g.generator->named_parameters())
+      if (p.value().dim() == 4)
+        p.value().normal_(0.0, std::sqrt(2.0 / static_cast<double>(p.value()[0].numel())));
+  }
+  gan::ModelFile f = gan::gan_to_file(g, gan::Provenance{});
+  gan::write_model_file(path, f);
 }
 
 } // namespace gan_test

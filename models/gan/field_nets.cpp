@@ -2,6 +2,7 @@
 #include "gan/field_nets.h"
 
 #include "gan/error.h"
+#include "gan/inference_form.h"
 #include "gan/latents.h"
 
 namespace gan {
@@ -44,9 +45,11 @@ struct FieldGeneratorImpl : ImageModuleImpl {
       throw Error(ErrorCode::InvalidArgument,
                   "a field generator needs a field [N, latent, h, w] of more than " +
                       std::to_string(2 * kFieldMargin) + " cells each way");
-    return net->forward(field);
+    return plan ? plan->forward(field) : net->forward(field);
   }
+  void prepare_for_inference() override { plan = std::make_shared<FoldedSequential>(net); }
   nn::Sequential net;
+  std::shared_ptr<FoldedSequential> plan;
 };
 
 // PatchGAN: four 4x4 stride-2 convolutions and a 3x3 one, one logit per 16x16 block of the

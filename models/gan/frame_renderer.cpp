@@ -1,22 +1,35 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "gan/frame_renderer.h"
 
+#include "gan/error.h"
+
 #include <algorithm>
+#include <cmath>
 
 namespace gan {
 
 FrameRenderer::FrameRenderer(std::unique_ptr<Generator> generator)
     : generator_(std::move(generator)) {}
 
-const std::vector<float> &FrameRenderer::samples(const RenderSettings &s, uint64_t n,
-                                                 int64_t &made) {
+std::pair<int64_t, int64_t> FrameRenderer::painted_size(const RenderSettings &s, int64_t height,
+                                                        int64_t width) {
+  const double par = std::clamp(s.pixel_aspect, 0.25, 4.0);
+  if (par >= 1)
+    return {height, std::max<int64_t>(1, std::llround(static_cast<double>(width) * par))};
+  return {std::max<int64_t>(1, std::llround(static_cast<double>(height) / par)), width};
+}
+
+const std::vector<float> &FrameRenderer::output(const RenderSettings &s, uint64_t n, int64_t height,
+                                                int64_t width, int64_t &made) {
   made = 0;
-  if (!s.same_frames(cached_for_)) {
+  if (!s.same_frames(cached_for_) || height != cached_height_ || width != cached_width_) {
     cache_.clear();
     cached_for_ = s;
+    cached_height_ = height;
+    cached_width_ = width;
   }
-  // A static stream shows the same samples in every frame: they are made once, kept as frame 0.
-  const bool still = s.motion == Motion::Static;
+  // A static stream without drift shows the same picture in every frame: made once, as frame 0.
+  const bool still = s.motion == Motion::Static && (s.drift_speed == 0 || height == 0);
   const uint64_t key = still ? 0 : n;
   if (!still)
     cache_.erase(cache_.begin(), cache_.lower_bound(n)); // played or skipped
@@ -25,29 +38,45 @@ const std::vector<float> &FrameRenderer::samples(const RenderSettings &s, uint64
     return it->second;
   cache_.clear(); // a seek elsewhere
 
-  const Generator &g = *generator_;
-  const int64_t tiles = s.rows * s.columns;
+  Generator &g = *generator_;
   const int64_t batch = still ? 1 : std::max<int64_t>(1, s.batch_size);
-  const int64_t latent = g.info().config.latent;
-  const StreamSettings stream{s.seed, s.motion, s.walk_frames, tiles};
-  std::vector<float> z(static_cast<size_t>(batch * tiles * latent));
-  g.frame_latents(stream, key, batch, z.data());
-  std::vector<float> images(static_cast<size_t>(batch * tiles * g.image_floats()));
-  generator_->generate_from_latents(z.data(), batch * tiles, images.data());
-  const size_t per_frame = static_cast<size_t>(tiles * g.image_floats());
+  const StreamSettings stream = s.stream();
+  std::vector<float> out;
+  size_t per_frame = 0;
+  if (g.paints_any_size()) {
+    per_frame = static_cast<size_t>(g.info().config.channels * height * width);
+    out.resize(static_cast<size_t>(batch) * per_frame);
+    g.paint_frames(stream, key, batch, height, width, out.data());
+  } else {
+    const int64_t tiles = s.rows * s.columns;
+    const int64_t latent = g.info().config.latent;
+    std::vector<float> z(static_cast<size_t>(batch * tiles * latent));
+    g.frame_latents(stream, key, batch, z.data());
+    per_frame = static_cast<size_t>(tiles * g.image_floats());
+    out.resize(static_cast<size_t>(batch) * per_frame);
+    g.generate_from_latents(z.data(), batch * tiles, out.data());
+  }
   for (int64_t f = 0; f < batch; ++f)
-    cache_[key + static_cast<uint64_t>(f)].assign(images.begin() + f * per_frame,
-                                                  images.begin() + (f + 1) * per_frame);
+    cache_[key + static_cast<uint64_t>(f)].assign(out.begin() + f * per_frame,
+                                                  out.begin() + (f + 1) * per_frame);
   made = batch;
   return cache_[key];
 }
 
 int64_t FrameRenderer::render(const RenderSettings &s, uint64_t n, const FrameView &frame) {
   int64_t made = 0;
-  const std::vector<float> &tiles = samples(s, n, made);
   const ModelConfig &c = generator_->info().config;
+  if (generator_->paints_any_size()) {
+    if (frame.width < 1 || frame.height < 1)
+      throw Error(ErrorCode::InvalidArgument, "cannot render an empty frame");
+    const auto [h, w] = painted_size(s, frame.height, frame.width);
+    const std::vector<float> &image = output(s, n, h, w, made);
+    render_mosaic(image.data(), 1, c.channels, h, w, 1, 1, s.scaling, frame, s.pixel_aspect);
+    return made;
+  }
+  const std::vector<float> &tiles = output(s, n, 0, 0, made);
   render_mosaic(tiles.data(), s.rows * s.columns, c.channels, c.height, c.width, s.rows, s.columns,
-                s.scaling, frame);
+                s.scaling, frame, s.pixel_aspect);
   return made;
 }
 

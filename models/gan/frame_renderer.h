@@ -2,9 +2,11 @@
 #pragma once
 
 // Video frames from a generator, in one call: the latents of each frame index, the batches of
-// generator output kept until they are played, and the layout that puts samples on a frame
-// (a rows x columns mosaic, each sample scaled to its cell). Frame n is a pure function of
-// (model, settings, n): batch size changes only speed, and frames can be drawn in any order.
+// generator output kept until they are played, and the layout that puts them on a frame. A
+// field model paints the frame's own size (gan/field_video.h: drift, walk, scenes); a vector
+// model's samples make a rows x columns mosaic, each letterboxed into its cell. Frame n is a
+// pure function of (model, settings, frame size, n): batch size changes only speed, and frames
+// can be drawn in any order.
 
 #include "gan/frames.h"
 #include "gan/runtime.h"
@@ -20,14 +22,21 @@ struct RenderSettings {
   uint64_t seed = 0;
   Motion motion = Motion::Walk;
   int64_t walk_frames = 60;
-  int64_t rows = 1, columns = 1;
+  int64_t rows = 1, columns = 1; // vector models
   Scaling scaling = Scaling::Bilinear;
-  int64_t batch_size = 1; // frames generated together: speed only, never the pixels
+  double drift_speed = 0, drift_angle = 0; // field models (StreamSettings)
+  int64_t scene_size = 320;
+  double pixel_aspect = 1.0; // the frame's pixel width / pixel height (caps' pixel-aspect-ratio)
+  int64_t batch_size = 1;    // frames generated together: speed only, never the pixels
 
   // The settings a frame's pixels depend on (batch size excluded).
   bool same_frames(const RenderSettings &o) const {
     return seed == o.seed && motion == o.motion && walk_frames == o.walk_frames && rows == o.rows &&
-           columns == o.columns;
+           columns == o.columns && drift_speed == o.drift_speed && drift_angle == o.drift_angle &&
+           scene_size == o.scene_size && pixel_aspect == o.pixel_aspect;
+  }
+  StreamSettings stream() const {
+    return {seed, motion, walk_frames, rows * columns, drift_speed, drift_angle, scene_size};
   }
 };
 
@@ -42,13 +51,21 @@ public:
   // once and for all for a static stream). Throws Error.
   int64_t render(const RenderSettings &settings, uint64_t n, const FrameView &frame);
 
+  // The size a field model paints for a frame: the frame's, widened or heightened so that
+  // square painted pixels show undistorted on the frame's pixels (at most 4x each way).
+  static std::pair<int64_t, int64_t> painted_size(const RenderSettings &settings, int64_t height,
+                                                  int64_t width);
+
 private:
-  // The generator output of frame n, made with the frames after it in one batch.
-  const std::vector<float> &samples(const RenderSettings &settings, uint64_t n, int64_t &made);
+  // The generator output of frame n (a field model's painted frame of height x width, or a
+  // vector model's samples), made with the frames after it in one batch.
+  const std::vector<float> &output(const RenderSettings &settings, uint64_t n, int64_t height,
+                                   int64_t width, int64_t &made);
 
   std::unique_ptr<Generator> generator_;
   RenderSettings cached_for_;
-  std::map<uint64_t, std::vector<float>> cache_; // frame index -> its samples
+  int64_t cached_height_ = 0, cached_width_ = 0;
+  std::map<uint64_t, std::vector<float>> cache_; // frame index -> its output
 };
 
 } // namespace gan

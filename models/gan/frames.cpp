@@ -6,6 +6,7 @@
 #include "gan/resample.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <vector>
 
@@ -63,19 +64,39 @@ struct Rgb {
   uint8_t r, g, b;
 };
 
-// Step 1: the mosaic as an RGB canvas, each image scaled into its cell. Cells split the frame
-// as evenly as integers allow; gray images become R = G = B.
+// The largest rectangle inside a cw x ch cell (frame pixels that are pixel_aspect times as wide
+// as tall) that shows a w x h image undistorted, centred: {x offset, y offset, width, height}.
+std::array<int64_t, 4> letterbox(int64_t cw, int64_t ch, int64_t w, int64_t h,
+                                 double pixel_aspect) {
+  const double cell_aspect = static_cast<double>(cw) * pixel_aspect / static_cast<double>(ch);
+  const double image_aspect = static_cast<double>(w) / static_cast<double>(h);
+  int64_t rw = cw, rh = ch;
+  if (cell_aspect > image_aspect)
+    rw = std::clamp<int64_t>(std::llround(static_cast<double>(ch) * image_aspect / pixel_aspect), 1,
+                             cw);
+  else
+    rh = std::clamp<int64_t>(std::llround(static_cast<double>(cw) * pixel_aspect / image_aspect), 1,
+                             ch);
+  return {(cw - rw) / 2, (ch - rh) / 2, rw, rh};
+}
+
+// Step 1: the mosaic as an RGB canvas, each image scaled into its cell, letterboxed (black
+// bars) when the cell's shape differs from the image's. Cells split the frame as evenly as
+// integers allow; gray images become R = G = B.
 std::vector<Rgb> paint_canvas(const float *images, int64_t count, int64_t channels, int64_t h,
-                              int64_t w, int64_t rows, int64_t columns, Scaling scaling, int64_t fw,
-                              int64_t fh) {
-  std::vector<Rgb> canvas(static_cast<size_t>(fw * fh));
+                              int64_t w, int64_t rows, int64_t columns, Scaling scaling,
+                              double pixel_aspect, int64_t fw, int64_t fh) {
+  std::vector<Rgb> canvas(static_cast<size_t>(fw * fh)); // black
   std::vector<float> plane(static_cast<size_t>(h * w));
   for (int64_t t = 0; t < count; ++t) {
     const int64_t r = t / columns, c = t % columns;
-    const int64_t x0 = c * fw / columns, x1 = (c + 1) * fw / columns;
-    const int64_t y0 = r * fh / rows, y1 = (r + 1) * fh / rows;
-    if (x1 <= x0 || y1 <= y0)
+    const int64_t cx0 = c * fw / columns, cx1 = (c + 1) * fw / columns;
+    const int64_t cy0 = r * fh / rows, cy1 = (r + 1) * fh / rows;
+    if (cx1 <= cx0 || cy1 <= cy0)
       continue; // more cells than pixels: this cell has no area
+    const auto [ox, oy, rw, rh] = letterbox(cx1 - cx0, cy1 - cy0, w, h, pixel_aspect);
+    const int64_t x0 = cx0 + ox, x1 = x0 + rw, y0 = cy0 + oy, y1 = y0 + rh;
+    const bool same_size = rw == w && rh == h;
     for (int64_t ch = 0; ch < 3; ++ch) {
       if (ch < channels) {
         const float *src = images + (t * channels + ch) * h * w;
@@ -92,7 +113,9 @@ std::vector<Rgb> paint_canvas(const float *images, int64_t count, int64_t channe
         for (int64_t x = x0; x < x1; ++x) {
           Rgb &px = canvas[static_cast<size_t>(y * fw + x)];
           if (ch < channels) {
-            const uint8_t v = round_to_byte(s.sample(x - x0, y - y0));
+            const uint8_t v =
+                round_to_byte(same_size ? plane[static_cast<size_t>((y - y0) * w + x - x0)]
+                                        : s.sample(x - x0, y - y0));
             (ch == 0 ? px.r : ch == 1 ? px.g : px.b) = v;
           } else {
             (ch == 1 ? px.g : px.b) = px.r; // gray: R = G = B
@@ -181,13 +204,16 @@ PackedLayout packed_layout(PixelFormat f) {
 int packed_pixel_size(PixelFormat f) { return packed_layout(f).size; }
 
 void render_mosaic(const float *images, int64_t count, int64_t channels, int64_t h, int64_t w,
-                   int64_t rows, int64_t columns, Scaling scaling, const FrameView &frame) {
+                   int64_t rows, int64_t columns, Scaling scaling, const FrameView &frame,
+                   double pixel_aspect) {
   if (count != rows * columns || count < 1 || (channels != 1 && channels != 3) || h < 1 || w < 1)
     throw Error(ErrorCode::InvalidArgument, "render_mosaic: images do not fill the mosaic");
   if (frame.width < 1 || frame.height < 1 || !frame.planes[0])
     throw Error(ErrorCode::InvalidArgument, "render_mosaic: empty frame");
+  if (!(pixel_aspect > 0) || !std::isfinite(pixel_aspect))
+    throw Error(ErrorCode::InvalidArgument, "render_mosaic: pixel aspect ratio must be positive");
   const std::vector<Rgb> canvas = paint_canvas(images, count, channels, h, w, rows, columns,
-                                               scaling, frame.width, frame.height);
+                                               scaling, pixel_aspect, frame.width, frame.height);
   if (is_yuv420(frame.format))
     write_yuv420(canvas, frame);
   else

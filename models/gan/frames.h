@@ -31,12 +31,15 @@ struct PackedLayout {
 PackedLayout packed_layout(PixelFormat format);
 
 // Draws `count` images (float [count, channels, h, w] in [-1, 1], channels 1 or 3) as a
-// rows x columns mosaic filling the whole frame, each scaled to its cell with `scaling`.
-// Cells split the frame as evenly as integers allow, so any frame size works (1x1 included).
+// rows x columns mosaic over the whole frame, each scaled with `scaling` to the largest
+// rectangle of its cell that keeps the image's aspect ratio (centred; the rest of the cell is
+// black): an image is never stretched. pixel_aspect is the frame's pixel width over its pixel
+// height (caps' pixel-aspect-ratio). Cells split the frame as evenly as integers allow, so any
+// frame size works (1x1 included); an image the size of its cell is copied, not resampled.
 // Gray images become R = G = B (and neutral chroma); YUV output is BT.601 limited range.
 // Throws Error(InvalidArgument) on an impossible combination.
 void render_mosaic(const float *images, int64_t count, int64_t channels, int64_t height,
                    int64_t width, int64_t rows, int64_t columns, Scaling scaling,
-                   const FrameView &frame);
+                   const FrameView &frame, double pixel_aspect = 1.0);
 
 } // namespace gan

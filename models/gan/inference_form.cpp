@@ -74,6 +74,15 @@ FoldedSequential::FoldedSequential(const torch::nn::Sequential &seq) {
       if (!size->at(0) || !size->at(1) || *size->at(0) != 1 || *size->at(1) != 1)
         throw Error(ErrorCode::InvalidArgument, "only global average pooling is compiled");
       l.kind = Kind::GlobalAvgPool;
+    } else if (auto u = std::dynamic_pointer_cast<nn::UpsampleImpl>(m)) {
+      const auto &factor = u->options.scale_factor();
+      if (u->options.size() || !factor || *factor != std::vector<double>{2.0, 2.0} ||
+          !variant_get_if<torch::enumtype::kNearest>(&u->options.mode()))
+        throw Error(ErrorCode::InvalidArgument, "only nearest-neighbour 2x upsampling is compiled");
+      l.kind = Kind::Nearest2x;
+    } else if (auto ps = std::dynamic_pointer_cast<nn::PixelShuffleImpl>(m)) {
+      l.kind = Kind::PixelShuffle;
+      l.factor = ps->options.upscale_factor();
     } else if (std::dynamic_pointer_cast<nn::FlattenImpl>(m)) {
       l.kind = Kind::Flatten;
     } else if (auto f = std::dynamic_pointer_cast<nn::LinearImpl>(m)) {
@@ -144,6 +153,12 @@ torch::Tensor FoldedSequential::forward(torch::Tensor x) const {
       break;
     case Kind::Flatten:
       x = x.flatten(1);
+      break;
+    case Kind::Nearest2x:
+      x = torch::upsample_nearest2d(x, {2 * x.size(2), 2 * x.size(3)});
+      break;
+    case Kind::PixelShuffle:
+      x = torch::pixel_shuffle(x.contiguous(), l.factor);
       break;
     case Kind::Linear:
       x = torch::linear(x, l.weight, l.bias);

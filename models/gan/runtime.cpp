@@ -2,6 +2,8 @@
 #include "gan/runtime.h"
 
 #include "gan/error.h"
+#include "gan/field_nets.h"
+#include "gan/field_video.h"
 #include "gan/hash.h"
 #include "gan/latents.h"
 #include "gan/model_file.h"
@@ -309,6 +311,19 @@ struct Generator::Impl {
     return out.contiguous();
   }
 
+  // A field model's images from fields [N, latent, fh, fw]: [N, C, 8 (fh - 4), 8 (fw - 4)].
+  torch::Tensor paint(const torch::Tensor &fields) {
+    c10::InferenceMode guard;
+    const auto &c = info.config;
+    const std::vector<int64_t> want{fields.size(0), c.channels,
+                                    kFieldScale * (fields.size(2) - 2 * kFieldMargin),
+                                    kFieldScale * (fields.size(3) - 2 * kFieldMargin)};
+    torch::Tensor out = run_forward([&] { return net->forward(fields); }, who());
+    check_output(out, want, who());
+    check_finite(out, who());
+    return out.reshape(want).contiguous();
+  }
+
   // A TorchScript generator runs once before it is accepted; "auto" latents learn their shape.
   void probe() {
     ModelDescription &d = info.description;
@@ -427,12 +442,45 @@ void Generator::frame_latents(const StreamSettings &s, uint64_t first, int64_t f
   }
 }
 
+bool Generator::paints_any_size() const { return impl_->info.config.arch == "field"; }
+
+void Generator::paint_frames(const StreamSettings &settings, uint64_t first, int64_t frames,
+                             int64_t height, int64_t width, float *out) {
+  if (!paints_any_size())
+    throw Error(ErrorCode::InvalidArgument,
+                impl_->who() + " paints samples of " + std::to_string(impl_->info.config.height) +
+                    "x" + std::to_string(impl_->info.config.width) + ", not frames of any size");
+  if (frames <= 0)
+    return;
+  // One forward per frame: oneDNN rounds a batch of convolutions differently from one, and a
+  // frame must not depend on its batch. A frame is large enough to keep both cores busy alone.
+  const int64_t latent = impl_->info.config.latent, channels = impl_->info.config.channels;
+  for (int64_t f = 0; f < frames; ++f) {
+    const FrameField ff =
+        frame_field(settings, latent, first + static_cast<uint64_t>(f), height, width);
+    const torch::Tensor image = impl_->paint(ff.field.unsqueeze(0))[0];
+    const torch::Tensor crop =
+        image.slice(1, ff.y, ff.y + height).slice(2, ff.x, ff.x + width).contiguous();
+    std::memcpy(out + f * channels * height * width, crop.data_ptr<float>(), crop.nbytes());
+  }
+}
+
 void Generator::generate(uint64_t seed, uint64_t index, int64_t n, float *out) {
+  if (paints_any_size()) { // samples of the training patch size
+    const torch::Tensor images = impl_->paint(sample_latents(impl_->info.config, seed, index, n));
+    const torch::Tensor crop =
+        images.slice(2, 0, impl_->info.config.height).slice(3, 0, impl_->info.config.width);
+    std::memcpy(out, crop.contiguous().data_ptr<float>(), crop.nbytes());
+    return;
+  }
   const torch::Tensor z = latents(seed, index, n, impl_->info.config.latent);
   generate_from_latents(z.data_ptr<float>(), n, out);
 }
 
 void Generator::generate_from_latents(const float *z, int64_t n, float *out) {
+  if (paints_any_size())
+    throw Error(ErrorCode::InvalidArgument,
+                impl_->who() + " paints from latent fields, not latent vectors");
   if (n <= 0)
     return;
   const torch::Tensor zt = torch::from_blob(const_cast<float *>(z), {n, impl_->info.config.latent});

@@ -36,7 +36,13 @@ struct StreamSettings {
   uint64_t seed = 0;
   Motion motion = Motion::Walk;
   int64_t walk_frames = 60;
-  int64_t tiles = 1; // samples per frame (a rows x columns mosaic)
+  int64_t tiles = 1; // samples per frame (a rows x columns mosaic; vector models)
+  // Field models (gan/field_video.h): the picture pans drift_speed pixels per frame towards
+  // drift_angle degrees (0: right, 90: up); scenes (the field's global latents) are blended
+  // from anchors scene_size pixels apart (0: one scene for the whole video).
+  double drift_speed = 0;
+  double drift_angle = 0;
+  int64_t scene_size = 320;
 };
 
 // Images are float [n, channels, height, width] in [-1, 1], contiguous.
@@ -53,10 +59,19 @@ public:
   const ModelInfo &info() const;
   int64_t image_floats() const; // channels * height * width
 
+  // A field model paints frames of any size (paint_frames); the others paint samples of
+  // config.height x config.width, which a renderer lays out on a frame.
+  bool paints_any_size() const;
+  // Frames first .. first+frames-1 of a field model's video, height x width each: out holds
+  // frames * channels * height * width floats. Frame n depends only on (model, settings, size,
+  // n), never on `frames`. Throws Error (InvalidArgument for a model that paints samples).
+  void paint_frames(const StreamSettings &settings, uint64_t first, int64_t frames, int64_t height,
+                    int64_t width, float *out);
+
   // Samples index .. index+n-1 of stream `seed`; out holds n * image_floats() floats.
   // Sample i depends only on (model, seed, index + i), never on n.
   void generate(uint64_t seed, uint64_t index, int64_t n, float *out);
-  // From caller-provided latents z[n, latent].
+  // From caller-provided latents z[n, latent] (vector models).
   void generate_from_latents(const float *z, int64_t n, float *out);
   // The latent of sample `index` of stream `seed` (latent floats).
   void latent(uint64_t seed, uint64_t index, float *out) const;

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "gan/field_video.h"
+
+#include "gan/error.h"
+#include "gan/field_nets.h"
+#include "gan/hash.h"
+#include "gan/latents.h"
+
+#include <cmath>
+
+namespace gan {
+
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+constexpr uint64_t kLocalStream = 0x776f726c646cull;  // "worldl"
+constexpr uint64_t kGlobalStream = 0x776f726c6467ull; // "worldg"
+constexpr int64_t kBlock = 16; // local values are drawn 16 x 16 cells at a time
+
+int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+uint64_t place(uint64_t key, int64_t y, int64_t x) {
+  return splitmix64(splitmix64(splitmix64(key) ^ static_cast<uint64_t>(y)) ^
+                    static_cast<uint64_t>(x));
+}
+
+// Local channels of world cells [y0, y0 + h) x [x0, x0 + w) at one key.
+torch::Tensor local_window(uint64_t seed, uint64_t key, int64_t channels, int64_t y0, int64_t x0,
+                           int64_t h, int64_t w) {
+  torch::Tensor out = torch::empty({channels, h, w});
+  for (int64_t by = floor_div(y0, kBlock); by * kBlock < y0 + h; ++by)
+    for (int64_t bx = floor_div(x0, kBlock); bx * kBlock < x0 + w; ++bx) {
+      at::Generator rng = make_rng(seed, kLocalStream, place(key, by, bx));
+      const torch::Tensor block = torch::randn({channels, kBlock, kBlock}, rng);
+      const int64_t ya = std::max(y0, by * kBlock), yb = std::min(y0 + h, (by + 1) * kBlock);
+      const int64_t xa = std::max(x0, bx * kBlock), xb = std::min(x0 + w, (bx + 1) * kBlock);
+      out.slice(1, ya - y0, yb - y0)
+          .slice(2, xa - x0, xb - x0)
+          .copy_(block.slice(1, ya - by * kBlock, yb - by * kBlock)
+                     .slice(2, xa - bx * kBlock, xb - bx * kBlock));
+    }
+  return out;
+}
+
+// Blend weights of `n` cells from `first` onto anchors every `spacing` cells: [n, anchors],
+// two smooth (smoothstep) weights per row whose squares sum to 1. `first_anchor` is set.
+torch::Tensor anchor_weights(int64_t first, int64_t n, int64_t spacing, int64_t &first_anchor) {
+  auto anchor_of = [&](int64_t cell) {
+    const double u = (static_cast<double>(cell) + 0.5) / static_cast<double>(spacing) - 0.5;
+    return std::floor(u);
+  };
+  first_anchor = static_cast<int64_t>(anchor_of(first));
+  const int64_t anchors = static_cast<int64_t>(anchor_of(first + n - 1)) - first_anchor + 2;
+  torch::Tensor weights = torch::zeros({n, anchors});
+  auto acc = weights.accessor<float, 2>();
+  for (int64_t i = 0; i < n; ++i) {
+    const double u = (static_cast<double>(first + i) + 0.5) / static_cast<double>(spacing) - 0.5;
+    const double a = std::floor(u), t = u - a;
+    const double s = t * t * (3 - 2 * t);
+    const double norm = std::sqrt((1 - s) * (1 - s) + s * s);
+    const int64_t j = static_cast<int64_t>(a) - first_anchor;
+    acc[i][j] = static_cast<float>((1 - s) / norm);
+    acc[i][j + 1] = static_cast<float>(s / norm);
+  }
+  return weights;
+}
+
+// Global channels of world cells [y0, y0 + h) x [x0, x0 + w) at one key.
+torch::Tensor global_window(uint64_t seed, uint64_t key, int64_t channels, int64_t spacing,
+                            int64_t y0, int64_t x0, int64_t h, int64_t w) {
+  if (spacing <= 0) {
+    at::Generator rng = make_rng(seed, kGlobalStream, splitmix64(key));
+    return torch::randn({channels, 1, 1}, rng).expand({channels, h, w});
+  }
+  int64_t ay = 0, ax = 0;
+  const torch::Tensor wy = anchor_weights(y0, h, spacing, ay);
+  const torch::Tensor wx = anchor_weights(x0, w, spacing, ax);
+  torch::Tensor anchors = torch::empty({channels, wy.size(1), wx.size(1)});
+  for (int64_t j = 0; j < wy.size(1); ++j)
+    for (int64_t i = 0; i < wx.size(1); ++i) {
+      at::Generator rng = make_rng(seed, kGlobalStream, place(key, ay + j, ax + i));
+      anchors.select(1, j).select(1, i).copy_(torch::randn({channels}, rng));
+    }
+  return torch::matmul(torch::matmul(wy, anchors), wx.t());
+}
+
+torch::Tensor world_window(const StreamSettings &s, uint64_t key, int64_t latent, int64_t y0,
+                           int64_t x0, int64_t h, int64_t w) {
+  const int64_t global = field_global_channels(latent);
+  const int64_t spacing = s.scene_size > 0 ? std::max<int64_t>(1, s.scene_size / kFieldScale) : 0;
+  return torch::cat({local_window(s.seed, key, latent - global, y0, x0, h, w),
+                     global_window(s.seed, key, global, spacing, y0, x0, h, w)},
+                    0);
+}
+
+} // namespace
+
+std::pair<int64_t, int64_t> drift_origin(const StreamSettings &s, uint64_t n) {
+  if (s.drift_speed == 0)
+    return {0, 0};
+  const double radians = s.drift_angle * kPi / 180.0;
+  const double travelled = static_cast<double>(n) * s.drift_speed;
+  // The scene moves at the angle (0: to the right, 90: up), so the window moves the other way.
+  return {std::llround(-travelled * std::cos(radians)),
+          std::llround(travelled * std::sin(radians))};
+}
+
+FrameField frame_field(const StreamSettings &s, int64_t latent, uint64_t n, int64_t height,
+                       int64_t width) {
+  if (height < 1 || width < 1)
+    throw Error(ErrorCode::InvalidArgument, "cannot paint an empty frame");
+  if (!std::isfinite(s.drift_speed) || !std::isfinite(s.drift_angle))
+    throw Error(ErrorCode::InvalidArgument, "drift speed and angle must be finite");
+  const auto [px, py] = drift_origin(s, n);
+  // A drifting window starts anywhere inside a cell: one cell more each way covers any start.
+  const int64_t slack = s.drift_speed == 0 ? 0 : kFieldScale - 1;
+  const int64_t fh = field_cells(height + slack), fw = field_cells(width + slack);
+  const int64_t cy = floor_div(py, kFieldScale), cx = floor_div(px, kFieldScale);
+  const int64_t y0 = cy - kFieldMargin, x0 = cx - kFieldMargin;
+
+  const uint64_t walk = static_cast<uint64_t>(std::max<int64_t>(1, s.walk_frames));
+  uint64_t key = 0;
+  double t = 0;
+  if (s.motion == Motion::Walk) {
+    key = n / walk;
+    t = static_cast<double>(n % walk) / static_cast<double>(walk);
+  } else if (s.motion == Motion::Random) {
+    key = n;
+  }
+  torch::Tensor field = world_window(s, key, latent, y0, x0, fh, fw);
+  if (t > 0) {
+    const double angle = t * kPi / 2;
+    field = field * std::cos(angle) +
+            world_window(s, key + 1, latent, y0, x0, fh, fw) * std::sin(angle);
+  }
+  FrameField out;
+  out.field = field.contiguous();
+  out.x = px - cx * kFieldScale;
+  out.y = py - cy * kFieldScale;
+  return out;
+}
+
+} // namespace gan
