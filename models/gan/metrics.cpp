@@ -119,4 +119,115 @@ double quantile_of(const torch::Tensor &v, double q) {
   return torch::quantile(v.to(torch::kFloat64).flatten(), q).item<double>();
 }
 
+namespace {
+
+namespace F = torch::nn::functional;
+
+// The 5x5 binomial filter ([1 4 6 4 1] / 16, outer product) for each of c channels.
+torch::Tensor binomial_filter(int64_t c, const torch::TensorOptions &options) {
+  const torch::Tensor k = torch::tensor({1.0, 4.0, 6.0, 4.0, 1.0}, options) / 16.0;
+  return torch::outer(k, k).expand({c, 1, 5, 5}).contiguous();
+}
+
+torch::Tensor mirrored(const torch::Tensor &x) {
+  return F::pad(x, F::PadFuncOptions({2, 2, 2, 2}).mode(torch::kReflect));
+}
+
+torch::Tensor pyr_down(const torch::Tensor &x) {
+  const int64_t c = x.size(1);
+  return F::conv2d(mirrored(x), binomial_filter(c, x.options()),
+                   F::Conv2dFuncOptions().stride(2).groups(c));
+}
+
+torch::Tensor pyr_up(const torch::Tensor &x) {
+  const int64_t n = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
+  torch::Tensor spread = torch::zeros({n, c, h, 2, w, 2}, x.options());
+  spread.select(5, 0).select(3, 0).copy_(x);
+  return F::conv2d(mirrored(spread.view({n, c, 2 * h, 2 * w})),
+                   binomial_filter(c, x.options()) * 4.0, F::Conv2dFuncOptions().groups(c));
+}
+
+} // namespace
+
+std::vector<torch::Tensor> laplacian_pyramid(const torch::Tensor &images, int64_t levels) {
+  TORCH_CHECK(images.dim() == 4 && levels >= 1, "laplacian_pyramid: [N, C, H, W] and levels >= 1");
+  std::vector<torch::Tensor> pyramid{images.to(torch::kFloat32)};
+  for (int64_t i = 1; i < levels; ++i) {
+    TORCH_CHECK(pyramid.back().size(2) % 2 == 0 && pyramid.back().size(3) % 2 == 0 &&
+                    pyramid.back().size(2) >= 6 && pyramid.back().size(3) >= 6,
+                "laplacian_pyramid: too many levels for ", images.sizes());
+    pyramid.push_back(pyr_down(pyramid.back()));
+    pyramid[pyramid.size() - 2] = pyramid[pyramid.size() - 2] - pyr_up(pyramid.back());
+  }
+  return pyramid;
+}
+
+torch::Tensor swd_descriptors(const torch::Tensor &level, int64_t nhood, int64_t per_image,
+                              at::Generator &rng) {
+  const int64_t n = level.size(0), c = level.size(1), h = level.size(2), w = level.size(3);
+  const int64_t r = nhood / 2, m = n * per_image;
+  TORCH_CHECK(nhood % 2 == 1 && h >= nhood && w >= nhood, "swd_descriptors: bad neighbourhood");
+  const auto i64 = torch::TensorOptions().dtype(torch::kInt64);
+  const torch::Tensor y = torch::randint(r, h - r, {m, 1, 1, 1}, rng, i64);
+  const torch::Tensor x = torch::randint(r, w - r, {m, 1, 1, 1}, rng, i64);
+  const torch::Tensor image = torch::arange(m, i64).div(per_image, "floor").view({m, 1, 1, 1});
+  const torch::Tensor chan = torch::arange(c, i64).view({1, c, 1, 1});
+  const torch::Tensor off = torch::arange(-r, r + 1, i64);
+  const torch::Tensor idx = ((image * c + chan) * h + y + off.view({1, 1, nhood, 1})) * w + x +
+                            off.view({1, 1, 1, nhood});
+  return level.contiguous().view({-1}).index_select(0, idx.view({-1})).view({m, -1});
+}
+
+torch::Tensor normalize_descriptors(const torch::Tensor &descriptors, int64_t channels) {
+  torch::Tensor d = descriptors.view({descriptors.size(0), channels, -1});
+  const std::vector<int64_t> dims{0, 2};
+  d = d - d.mean(dims, /*keepdim=*/true);
+  d = d / d.pow(2).mean(dims, /*keepdim=*/true).sqrt().clamp_min(1e-12);
+  return d.view(descriptors.sizes());
+}
+
+double sliced_wasserstein(const torch::Tensor &a, const torch::Tensor &b, int64_t repeats,
+                          int64_t directions, at::Generator &rng) {
+  TORCH_CHECK(a.dim() == 2 && a.sizes() == b.sizes(), "sliced_wasserstein: sets of equal shape");
+  double total = 0;
+  for (int64_t i = 0; i < repeats; ++i) {
+    torch::Tensor dirs = torch::randn({a.size(1), directions}, rng, a.options());
+    dirs = dirs / dirs.norm(2, 0, /*keepdim=*/true);
+    // Rows of [directions, M], sorted along the contiguous axis.
+    const torch::Tensor pa = std::get<0>(dirs.t().matmul(a.t()).sort(1));
+    const torch::Tensor pb = std::get<0>(dirs.t().matmul(b.t()).sort(1));
+    total += (pa - pb).abs().to(torch::kFloat64).mean().item<double>();
+  }
+  return total / static_cast<double>(repeats);
+}
+
+torch::Tensor radial_power_spectrum(const torch::Tensor &gray) {
+  TORCH_CHECK(gray.dim() == 3 && gray.size(1) == gray.size(2) && gray.size(1) % 2 == 0,
+              "radial_power_spectrum: square images [N, H, H], H even");
+  const int64_t s = gray.size(1);
+  const auto f64 = torch::TensorOptions().dtype(torch::kFloat64);
+  const torch::Tensor hann = torch::hann_window(s, /*periodic=*/false, f64);
+  const torch::Tensor window = torch::outer(hann, hann);
+  torch::Tensor power = torch::zeros({s, s}, f64);
+  for (int64_t first = 0; first < gray.size(0); first += 64) {
+    torch::Tensor x = gray.slice(0, first, first + 64).to(torch::kFloat64);
+    x = (x - x.mean(std::vector<int64_t>{1, 2}, /*keepdim=*/true)) * window;
+    power += torch::fft::fft2(x).abs().pow(2).sum(0);
+  }
+  power /= static_cast<double>(gray.size(0)) * window.pow(2).sum().item<double>();
+  // Signed integer frequencies 0, 1, .., s/2 - 1, -s/2, .., -1 along each axis.
+  const torch::Tensor k = (torch::arange(s, f64) + s / 2).remainder(s) - s / 2;
+  const torch::Tensor radius =
+      (k.view({s, 1}).pow(2) + k.view({1, s}).pow(2)).sqrt().round().to(torch::kInt64);
+  const torch::Tensor sums = torch::bincount(radius.view({-1}), power.reshape({-1}));
+  const torch::Tensor counts = torch::bincount(radius.view({-1}));
+  const torch::Tensor mean = sums.slice(0, 1, s / 2 + 1) / counts.slice(0, 1, s / 2 + 1);
+  return mean.clamp_min(1e-30).log10();
+}
+
+double spectrum_distance(const torch::Tensor &a, const torch::Tensor &b) {
+  TORCH_CHECK(a.sizes() == b.sizes(), "spectrum_distance: spectra of equal length");
+  return (a.to(torch::kFloat64) - b.to(torch::kFloat64)).abs().mean().item<double>();
+}
+
 } // namespace gan

@@ -150,6 +150,12 @@ std::vector<PhotoEntry> photo_folder_manifest(const std::string &dir, int valida
   return entries;
 }
 
+std::vector<PhotoEntry> read_photo_list(const std::string &path, int validation_percent) {
+  std::error_code ec;
+  return fs::is_directory(path, ec) ? photo_folder_manifest(path, validation_percent)
+                                    : read_photo_manifest(path);
+}
+
 Photo fit_photo(std::string name, const FrameView &decoded, int64_t max_side) {
   if (max_side < 1 || decoded.width < 1 || decoded.height < 1)
     throw Error(ErrorCode::InvalidArgument, "fit_photo: empty image or working size");

@@ -40,6 +40,10 @@ std::vector<PhotoEntry> read_photo_manifest(const std::string &path);
 // FNV-1a 64 of its file name, mod 100, is below validation_percent. Throws Error(NotFound).
 std::vector<PhotoEntry> photo_folder_manifest(const std::string &dir, int validation_percent);
 
+// `path` as a manifest file, or as a folder split by photo_folder_manifest: what
+// `gst-gan train --photos` and `gst-gan eval --photos` accept.
+std::vector<PhotoEntry> read_photo_list(const std::string &path, int validation_percent);
+
 // A photo at its working resolution, packed RGB rows.
 struct Photo {
   std::string name;

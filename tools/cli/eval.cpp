@@ -1,16 +1,22 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// gst-gan eval: the quality report (JSON) for generators and a detector.
+// gst-gan eval: the quality report (JSON) for generators and a detector on Fashion-MNIST, and
+// for field generators on photographs (SWD and power spectra, a table and JSON).
 
 #include "cli/command.h"
 
 #include "gan/dataset.h"
 #include "gan/error.h"
 #include "gan/eval.h"
+#include "gan/model_file.h"
+#include "gan/photos.h"
 #include "gan/threads.h"
+#include "sources.h"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -25,17 +31,147 @@ struct EvalArgs {
   std::string classifier, detector, dcgan, mlp, out;
   std::vector<std::string> generators;
   std::string data_dir = gan::default_fashion_mnist_dir();
-  int64_t samples = 10000;
+  int64_t samples = 0; // 0: 10000 test images, or 1024 crops with --photos
   uint64_t seed = 20261127;
   int threads = 0;
+  // Field generators on photographs.
+  std::string photos; // a manifest (.tsv) or a folder
+  std::vector<std::string> field_generators;
+  gan::FieldEvalOptions field;
+  int64_t working_size = 1024;
+  int validation_percent = 15;
 };
 
-int run_eval(const EvalArgs &a) {
+// One row of the field table: a label and its values, fixed-width.
+void print_row(const std::string &label, const std::vector<double> &values, const char *format) {
+  std::printf("  %-10s", label.c_str());
+  for (double v : values)
+    std::printf(format, v);
+  std::printf("\n");
+}
+
+json field_scores_json(const gan::FieldScores &s) {
+  return {{"swd_x1e3", s.swd},
+          {"spectrum_distance", s.spectrum_distance},
+          {"spectrum_log10", s.spectrum}};
+}
+
+// A generated value is closer to the floor than to the blur reference.
+bool closer_to_floor(double value, double floor, double blur) {
+  return std::abs(value - floor) < std::abs(value - blur);
+}
+
+int run_field_eval(const EvalArgs &a) {
   gan::configure_threads(a.threads);
   const auto t0 = std::chrono::steady_clock::now();
-  gan::Evaluator ev(a.classifier, a.data_dir, a.samples);
+  gan::FieldEvalOptions o = a.field;
+  o.samples = a.samples > 0 ? a.samples : 1024;
+  o.seed = a.seed;
+  const std::vector<gan::PhotoEntry> manifest =
+      gan::read_photo_list(a.photos, a.validation_percent);
+  std::vector<gan::Photo> train =
+      gan_tools::load_photos(manifest, gan::PhotoSplit::Train, a.working_size);
+  std::vector<gan::Photo> validation =
+      gan_tools::load_photos(manifest, gan::PhotoSplit::Validation, a.working_size);
+  const size_t n_train = train.size(), n_validation = validation.size();
+  // Models are read before the references are computed, so a bad file fails at once.
+  for (const std::string &path : a.field_generators)
+    gan::read_model_file(path);
+  gan::FieldEvaluator ev(std::move(train), std::move(validation), o);
+  const gan::FieldReferences &r = ev.references();
+  std::vector<gan::FieldQuality> qualities;
+  for (const std::string &path : a.field_generators)
+    qualities.push_back(ev.generator(path));
+
+  std::printf("field eval: %lld crops of %lldx%lld per set, seed %llu; photos '%s' (%zu training, "
+              "%zu validation) at working size %lld, shown at scale %.2f-%.2f\n",
+              static_cast<long long>(o.samples), static_cast<long long>(o.crop),
+              static_cast<long long>(o.crop), static_cast<unsigned long long>(o.seed),
+              a.photos.c_str(), n_train, n_validation, static_cast<long long>(a.working_size),
+              o.min_scale, o.max_scale);
+  for (size_t i = 0; i < qualities.size(); ++i)
+    std::printf("  [%zu] %s (%s, %s, step %lld)\n", i + 1, a.field_generators[i].c_str(),
+                qualities[i].model_id.c_str(), qualities[i].kind.c_str(),
+                static_cast<long long>(qualities[i].steps));
+  std::vector<std::string> header{"floor", "blur"};
+  for (size_t i = 0; i < qualities.size(); ++i)
+    header.push_back("[" + std::to_string(i + 1) + "]");
+  std::printf("\nSWD x 1e3 against the validation crops (floor: training photos; blur: validation "
+              "blurred, sigma 1)\n  %-10s",
+              "level");
+  for (const std::string &h : header)
+    std::printf("%10s", h.c_str());
+  std::printf("\n");
+  for (size_t l = 0; l < r.levels.size(); ++l) {
+    std::vector<double> row{r.floor.swd[l], r.blur.swd[l]};
+    for (const gan::FieldQuality &q : qualities)
+      row.push_back(q.scores.swd[l]);
+    print_row(std::to_string(r.levels[l]), row, "%10.2f");
+  }
+  std::vector<double> spectrum{r.floor.spectrum_distance, r.blur.spectrum_distance};
+  for (const gan::FieldQuality &q : qualities)
+    spectrum.push_back(q.scores.spectrum_distance);
+  print_row("spectrum", spectrum, "%10.4f");
+  std::printf("  (spectrum: mean |difference| of log10 radial power, 1..%lld cycles per crop)\n",
+              static_cast<long long>(o.crop / 2));
+
+  json report = {{"photos", a.photos},
+                 {"training_photos", n_train},
+                 {"validation_photos", n_validation},
+                 {"working_size", a.working_size},
+                 {"scale", {o.min_scale, o.max_scale}},
+                 {"crop", o.crop},
+                 {"samples", o.samples},
+                 {"seed", o.seed},
+                 {"levels", r.levels},
+                 {"references",
+                  {{"floor_train_vs_validation", field_scores_json(r.floor)},
+                   {"blur_sigma1_vs_validation", field_scores_json(r.blur)},
+                   {"validation_spectrum_log10", r.validation_spectrum}}}};
+  for (size_t i = 0; i < qualities.size(); ++i) {
+    const gan::FieldQuality &q = qualities[i];
+    std::vector<bool> swd_closer;
+    for (size_t l = 0; l < r.levels.size(); ++l)
+      swd_closer.push_back(closer_to_floor(q.scores.swd[l], r.floor.swd[l], r.blur.swd[l]));
+    const bool spectrum_closer = closer_to_floor(
+        q.scores.spectrum_distance, r.floor.spectrum_distance, r.blur.spectrum_distance);
+    const bool all_swd = std::find(swd_closer.begin(), swd_closer.end(), false) == swd_closer.end();
+    std::printf("  [%zu] closer to the floor than to the blur reference: SWD at %s level, "
+                "spectrum %s\n",
+                i + 1, all_swd ? "every" : "not every", spectrum_closer ? "yes" : "no");
+    json g = field_scores_json(q.scores);
+    g["id"] = q.model_id;
+    g["kind"] = q.kind;
+    g["steps"] = q.steps;
+    g["swd_closer_to_floor_than_blur"] = swd_closer;
+    g["spectrum_closer_to_floor_than_blur"] = spectrum_closer;
+    report["field_generators"][a.field_generators[i]] = g;
+  }
+  report["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (!a.out.empty()) {
+    std::ofstream out(a.out);
+    out << report.dump(2) << '\n';
+    if (!out)
+      throw gan::Error(gan::ErrorCode::Io, "cannot write the report '" + a.out + "'");
+  }
+  return 0;
+}
+
+int run_eval(const EvalArgs &a) {
+  if (!a.photos.empty())
+    return run_field_eval(a);
+  if (!a.field_generators.empty())
+    throw gan::Error(gan::ErrorCode::InvalidArgument,
+                     "--field-generator needs --photos (the manifest the model trained on)");
+  if (a.classifier.empty())
+    throw gan::Error(gan::ErrorCode::InvalidArgument,
+                     "eval needs --classifier (Fashion-MNIST models) or --photos (field models)");
+  gan::configure_threads(a.threads);
+  const auto t0 = std::chrono::steady_clock::now();
+  const int64_t samples = a.samples > 0 ? a.samples : 10000;
+  gan::Evaluator ev(a.classifier, a.data_dir, samples);
   const gan::ReferenceQuality r = ev.references();
-  json report = {{"samples", a.samples},
+  json report = {{"samples", samples},
                  {"seed", a.seed},
                  {"classifier", a.classifier},
                  {"references",
@@ -87,24 +223,54 @@ namespace gan_cli {
 Command add_eval(CLI::App &app) {
   auto ev = std::make_shared<EvalArgs>();
   CLI::App *eval = app.add_subcommand(
-      "eval", "quality report (JSON): FID, precision/recall, coverage, memorisation, detector");
-  eval->add_option("--classifier,-c", ev->classifier, "classifier model file (feature network)")
-      ->required();
-  eval->add_option("--generator,-g", ev->generators, "generator model file(s) to evaluate");
-  eval->add_option("--detector,-d", ev->detector, "detector model file to evaluate");
+      "eval", "quality report: FID, precision/recall, coverage, memorisation, detector "
+              "(Fashion-MNIST, JSON); SWD and power spectra of field models (--photos)");
+  auto *classifier = eval->add_option("--classifier,-c", ev->classifier,
+                                      "classifier model file (feature network)");
+  auto *generators =
+      eval->add_option("--generator,-g", ev->generators, "generator model file(s) to evaluate");
+  auto *detector =
+      eval->add_option("--detector,-d", ev->detector, "detector model file to evaluate");
   eval->add_option("--dcgan", ev->dcgan, "with --detector: the generator it was trained against");
   eval->add_option("--mlp", ev->mlp, "with --detector: a generator it never saw");
   eval->add_option("--data-dir", ev->data_dir, "folder with the Fashion-MNIST IDX files")
       ->capture_default_str();
-  eval->add_option("--samples,-n", ev->samples, "test and generated images per statistic")
-      ->check(CLI::Range(10, 10000))
-      ->capture_default_str();
-  eval->add_option("--seed", ev->seed, "latent stream of the generated samples")
+  eval->add_option("--samples,-n", ev->samples,
+                   "test and generated images per statistic (default 10000); with --photos: "
+                   "crops per set (default 1024)")
+      ->check(CLI::Range(10, 10000));
+  eval->add_option("--seed", ev->seed, "latent stream of the generated samples (and the crops)")
       ->capture_default_str();
   eval->add_option("--threads", ev->threads, "intra-op threads (0 = one per core)")
       ->check(CLI::Range(0, 256))
       ->capture_default_str();
   eval->add_option("--out,-o", ev->out, "also write the report to this file");
+  auto *photos = eval->add_option(
+      "--photos", ev->photos,
+      "field models: photographs (a manifest .tsv with train/validation rows, or a folder)");
+  eval->add_option("--field-generator,-f", ev->field_generators,
+                   "with --photos: field model file(s) or training checkpoint(s) to evaluate");
+  eval->add_option("--crop", ev->field.crop,
+                   "with --photos: side of the compared crops (a power of two >= 16)")
+      ->check(CLI::Range(16, 1024))
+      ->capture_default_str();
+  eval->add_option("--scale-min", ev->field.min_scale,
+                   "with --photos: smallest scale a crop shows its photo at (as training)")
+      ->check(CLI::Range(0.05, 4.0))
+      ->capture_default_str();
+  eval->add_option("--scale-max", ev->field.max_scale,
+                   "with --photos: largest scale a crop shows its photo at (as training)")
+      ->check(CLI::Range(0.05, 4.0))
+      ->capture_default_str();
+  eval->add_option("--working-size", ev->working_size,
+                   "with --photos: photos are held at most this long (as training)")
+      ->check(CLI::Range(16, 16384))
+      ->capture_default_str();
+  eval->add_option("--validation-percent", ev->validation_percent,
+                   "with a --photos folder: about this share of its photos validate (as training)")
+      ->check(CLI::Range(0, 100))
+      ->capture_default_str();
+  photos->excludes(classifier)->excludes(generators)->excludes(detector);
   return {eval, [ev] { return run_eval(*ev); }};
 }
 

@@ -64,11 +64,8 @@ struct TrainArgs {
 
 // Patches of the training photos of a manifest, or of a folder split by file name.
 std::shared_ptr<gan::TrainingImages> load_photo_patches(const TrainArgs &a) {
-  std::error_code ec;
-  const bool folder = fs::is_directory(a.photos, ec);
   const std::vector<gan::PhotoEntry> manifest =
-      folder ? gan::photo_folder_manifest(a.photos, a.validation_percent)
-             : gan::read_photo_manifest(a.photos);
+      gan::read_photo_list(a.photos, a.validation_percent);
   std::vector<gan::Photo> photos =
       gan_tools::load_photos(manifest, gan::PhotoSplit::Train, a.working_size);
   const size_t count = photos.size();
