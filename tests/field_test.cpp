@@ -532,6 +532,23 @@ TEST_F(FieldVideo, FrameNIsAPureFunctionWhateverTheBatch) {
   }
 }
 
+// Where the CPU computes bfloat16 the field generator does (gan/inference_form.h): its frames
+// stay within a few 8-bit levels of float32's. Elsewhere both are float32 and equal.
+TEST_F(FieldVideo, Bfloat16PaintsWhatFloat32Paints) {
+  setenv("GST_GAN_BF16", "0", 1);
+  auto exact = load();
+  unsetenv("GST_GAN_BF16");
+  auto fast = load();
+  gan::StreamSettings s;
+  const torch::Tensor a = frames(*exact, s, 4, 1, 96, 128), b = frames(*fast, s, 4, 1, 96, 128);
+  const double mean = (a - b).abs().mean().item<double>() * 127.5;
+  const double max = (a - b).abs().max().item<double>() * 127.5;
+  RecordProperty("bf16_mean_levels", std::to_string(mean));
+  RecordProperty("bf16_max_levels", std::to_string(max));
+  EXPECT_LT(mean, 1.0); // in 8-bit levels
+  EXPECT_LT(max, 12.0);
+}
+
 // Drift slides a window over one painted world: frame n + 1 is frame n moved by the speed.
 TEST_F(FieldVideo, DriftPansByWholePixels) {
   auto g = load();
