@@ -7,6 +7,7 @@ architectures as models/gan/nets.cpp in plain eager PyTorch, and times:
 
   reference.py infer --model F --part generator|detector --batch B --threads T [--seconds S]
   reference.py train --steps N --threads T        (DCGAN, batch 64, Fashion-MNIST)
+  reference.py field --model F --width W --height H --frames N --threads T [--tuned]
 
 Each prints one JSON line. `infer` also counts the forward pass's multiply-adds (conv,
 transposed conv, linear) so the driver can report GFLOP/s.
@@ -82,6 +83,64 @@ class Detector(nn.Module):
         local_mean = nn.functional.avg_pool2d(
             nn.functional.pad(x, (1, 1, 1, 1), mode="replicate"), 3, 1)
         return self.net(torch.cat([x, x - local_mean], 1)).view(-1)
+
+
+class FieldGenerator(nn.Module):
+    """models/gan/field_nets.cpp's generator: unpadded 3x3 convolutions over a latent field,
+    nearest 2x twice, a sub-pixel convolution; 8 (h - 4) x 8 (w - 4) pixels from h x w cells."""
+
+    def __init__(self, latent, channels):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Conv2d(latent, 128, 3, bias=False), nn.BatchNorm2d(128), nn.ReLU(True),
+            nn.Upsample(scale_factor=2, mode="nearest"),
+            nn.Conv2d(128, 64, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU(True),
+            nn.Upsample(scale_factor=2, mode="nearest"),
+            nn.Conv2d(64, 32, 3, bias=False), nn.BatchNorm2d(32), nn.ReLU(True),
+            nn.Conv2d(32, channels * 4, 3), nn.PixelShuffle(2), nn.Tanh())
+
+    def forward(self, field):
+        return self.net(field)
+
+
+def field(args):
+    """The loop a user writes to make video frames with a field model: a latent field per
+    frame (local half i.i.d., global half broadcast), the generator, then uint8 HWC RGB, as an
+    appsrc takes it. --tuned: channels-last and bfloat16 autocast, as a PyTorch expert would."""
+    torch.set_num_threads(args.threads)
+    header, tensors = read_model(args.model)
+    c = header["config"]
+    net = FieldGenerator(c["latent"], c["channels"])
+    net.load_state_dict(state_dict(tensors, "generator"))
+    net.eval()
+    fh, fw = -(-args.height // 8) + 4, -(-args.width // 8) + 4
+    local, glob = c["latent"] - c["latent"] // 2, c["latent"] // 2
+    if args.tuned:
+        net = net.to(memory_format=torch.channels_last)
+
+    def frame():
+        z = torch.cat([torch.randn(1, local, fh, fw),
+                       torch.randn(1, glob, 1, 1).expand(1, glob, fh, fw)], 1)
+        if args.tuned:
+            z = z.contiguous(memory_format=torch.channels_last)
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                img = net(z)
+        else:
+            img = net(z)
+        img = img[0, :, : args.height, : args.width].float()
+        return ((img + 1) * 127.5).clamp(0, 255).round().to(torch.uint8).permute(1, 2, 0).numpy()
+
+    with torch.inference_mode():
+        for _ in range(3):
+            frame()
+        n, t0 = 0, time.perf_counter()
+        while n < args.frames:
+            frame()
+            n += 1
+        dt = time.perf_counter() - t0
+    print(json.dumps({"bench": "field", "impl": "python-tuned" if args.tuned else "python",
+                      "width": args.width, "height": args.height, "threads": args.threads,
+                      "frames_per_second": n / dt}))
 
 
 def count_flops(module, example):
@@ -195,8 +254,15 @@ def main():
     t = sub.add_parser("train")
     t.add_argument("--steps", type=int, default=200)
     t.add_argument("--threads", type=int, default=1)
+    f = sub.add_parser("field")
+    f.add_argument("--model", required=True)
+    f.add_argument("--width", type=int, default=640)
+    f.add_argument("--height", type=int, default=480)
+    f.add_argument("--frames", type=int, default=60)
+    f.add_argument("--threads", type=int, default=2)
+    f.add_argument("--tuned", action="store_true")
     args = p.parse_args()
-    infer(args) if args.cmd == "infer" else train(args)
+    {"infer": infer, "train": train, "field": field}[args.cmd](args)
 
 
 if __name__ == "__main__":

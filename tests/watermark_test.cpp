@@ -479,7 +479,7 @@ TEST(WatermarkElements, TagsNameTheSourceTypeAndTheModelInAMuxedFile) {
   EXPECT_NE(text.find("http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("artist: gst-gan gangen (model dcgan:"), std::string::npos) << text;
+  EXPECT_NE(text.find("artist: gst-gan gangen (model field:"), std::string::npos) << text;
 }
 
 } // namespace

@@ -105,8 +105,26 @@ std::pair<int64_t, int64_t> drift_origin(const StreamSettings &s, uint64_t n) {
           std::llround(travelled * std::sin(radians))};
 }
 
+const torch::Tensor &FieldWorld::window(const StreamSettings &s, uint64_t key, int64_t latent,
+                                        int64_t y0, int64_t x0, int64_t h, int64_t w) {
+  for (const Window &k : recent_)
+    if (k.seed == s.seed && k.key == key && k.scene_size == s.scene_size && k.latent == latent &&
+        k.y0 == y0 && k.x0 == x0 && k.h == h && k.w == w)
+      return k.values;
+  if (recent_.size() >= 4)
+    recent_.erase(recent_.begin());
+  recent_.push_back({s.seed, key, s.scene_size, latent, y0, x0, h, w,
+                     world_window(s, key, latent, y0, x0, h, w)});
+  return recent_.back().values;
+}
+
 FrameField frame_field(const StreamSettings &s, int64_t latent, uint64_t n, int64_t height,
                        int64_t width) {
+  return FieldWorld().frame(s, latent, n, height, width);
+}
+
+FrameField FieldWorld::frame(const StreamSettings &s, int64_t latent, uint64_t n, int64_t height,
+                             int64_t width) {
   if (height < 1 || width < 1)
     throw Error(ErrorCode::InvalidArgument, "cannot paint an empty frame");
   if (!std::isfinite(s.drift_speed) || !std::isfinite(s.drift_angle))
@@ -127,11 +145,10 @@ FrameField frame_field(const StreamSettings &s, int64_t latent, uint64_t n, int6
   } else if (s.motion == Motion::Random) {
     key = n;
   }
-  torch::Tensor field = world_window(s, key, latent, y0, x0, fh, fw);
+  torch::Tensor field = window(s, key, latent, y0, x0, fh, fw);
   if (t > 0) {
     const double angle = t * kPi / 2;
-    field = field * std::cos(angle) +
-            world_window(s, key + 1, latent, y0, x0, fh, fw) * std::sin(angle);
+    field = field * std::cos(angle) + window(s, key + 1, latent, y0, x0, fh, fw) * std::sin(angle);
   }
   FrameField out;
   out.field = field.contiguous();

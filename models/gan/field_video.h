@@ -21,6 +21,7 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <vector>
 
 namespace gan {
 
@@ -30,8 +31,28 @@ struct FrameField {
   int64_t x = 0, y = 0; // top-left of the frame in the field's painted image
 };
 
-// The field of frame n for a frame of height x width pixels. Every frame of one (settings,
-// size) has a field of the same shape, so frames batch together. Throws Error(InvalidArgument).
+// The fields of a video's frames, keeping the last few key windows of the world: a walk
+// without drift reuses its two keys' windows for walk_frames frames instead of drawing them
+// again. What it returns does not depend on what it kept.
+class FieldWorld {
+public:
+  // The field of frame n for a frame of height x width pixels. Every frame of one (settings,
+  // size) has a field of the same shape. Throws Error(InvalidArgument).
+  FrameField frame(const StreamSettings &settings, int64_t latent, uint64_t n, int64_t height,
+                   int64_t width);
+
+private:
+  struct Window {
+    uint64_t seed = 0, key = 0;
+    int64_t scene_size = 0, latent = 0, y0 = 0, x0 = 0, h = 0, w = 0;
+    torch::Tensor values;
+  };
+  const torch::Tensor &window(const StreamSettings &settings, uint64_t key, int64_t latent,
+                              int64_t y0, int64_t x0, int64_t h, int64_t w);
+  std::vector<Window> recent_; // newest last, at most 4
+};
+
+// The same as FieldWorld().frame(...).
 FrameField frame_field(const StreamSettings &settings, int64_t latent, uint64_t n, int64_t height,
                        int64_t width);
 

@@ -30,8 +30,13 @@ inline double sample_bilinear(const float *plane, int64_t stride, int64_t w, int
 }
 
 // Nearest 8-bit level, halves away from zero, saturating.
+// Rounds half away from zero, as std::lround, without its libm call (a hot loop per pixel).
 inline uint8_t round_to_byte(double v) {
-  return static_cast<uint8_t>(std::clamp(std::lround(v), 0L, 255L));
+  if (!(v > 0)) // also NaN
+    return 0;
+  if (v >= 255)
+    return 255;
+  return static_cast<uint8_t>(v + 0.5);
 }
 
 } // namespace gan

@@ -276,6 +276,7 @@ struct Generator::Impl {
   ImageModule net;                       // gst-gan files
   std::optional<torch::jit::Module> jit; // TorchScript
   torch::Tensor scale, shift;            // TorchScript: the output's description, inverted
+  FieldWorld world;                      // field models: the latent world's recent windows
 
   std::string who() const { return "generator '" + info.path + "'"; }
 
@@ -457,7 +458,7 @@ void Generator::paint_frames(const StreamSettings &settings, uint64_t first, int
   const int64_t latent = impl_->info.config.latent, channels = impl_->info.config.channels;
   for (int64_t f = 0; f < frames; ++f) {
     const FrameField ff =
-        frame_field(settings, latent, first + static_cast<uint64_t>(f), height, width);
+        impl_->world.frame(settings, latent, first + static_cast<uint64_t>(f), height, width);
     const torch::Tensor image = impl_->paint(ff.field.unsqueeze(0))[0];
     const torch::Tensor crop =
         image.slice(1, ff.y, ff.y + height).slice(2, ff.x, ff.x + width).contiguous();
