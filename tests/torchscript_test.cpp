@@ -6,6 +6,7 @@
 #include "torch_util.h"
 
 #include "gan/error.h"
+#include "gan/field_video.h"
 #include "gan/hash.h"
 #include "gan/model_description.h"
 #include "gan/runtime.h"
@@ -226,6 +227,51 @@ TEST(TorchScriptGenerator, OutputRangeAndChannelOrderAreUndone) {
   for (int c = 0; c < 3; ++c) // output channel c is colour 2 - c, in [0, 1]
     EXPECT_NEAR(out[static_cast<size_t>(2 - c)],
                 2.0 / (1.0 + std::exp(-z[static_cast<size_t>(c)])) - 1.0, 1e-5);
+}
+
+// A TorchScript generator that takes a latent field (latent_shape "field") paints frames of any
+// size in gangen, as gst-gan's own field models do.
+TEST(TorchScriptGenerator, ALatentFieldGeneratorPaintsFramesOfAnySize) {
+  TempDir dir;
+  auto save = [&](const std::string &name, const std::string &body) {
+    torch::jit::Module m("Field");
+    for (const auto &[key, v] : {std::pair<const char *, int64_t>{"latent_size", 8},
+                                 {"channels", 3},
+                                 {"height", 32},
+                                 {"width", 32}})
+      m.register_attribute(key, c10::IntType::get(), v);
+    m.register_attribute("latent_shape", c10::StringType::get(), std::string("field"));
+    m.define("def forward(self, z):\n    " + body + "\n");
+    m.save(dir.file(name));
+    return dir.file(name);
+  };
+  // Each cell's first three local channels, as an 8x8 block, the border cells consumed.
+  const std::string path =
+      save("field.pt", "return torch.tanh(z[:, 0:3, 2:z.size(2) - 2, 2:z.size(3) - 2]"
+                       ".repeat_interleave(8, dim=2).repeat_interleave(8, dim=3))");
+  auto g = gan::Generator::load(path);
+  EXPECT_TRUE(g->paints_any_size());
+  gan::StreamSettings s;
+  s.seed = 4;
+  s.drift_speed = 3;
+  std::vector<float> out(3 * 20 * 36);
+  g->paint_frames(s, 5, 1, 20, 36, out.data());
+  const gan::FrameField ff = gan::frame_field(s, 8, 5, 20, 36);
+  const torch::Tensor want = torch::tanh(ff.field.slice(0, 0, 3)
+                                             .slice(1, 2, ff.field.size(1) - 2)
+                                             .slice(2, 2, ff.field.size(2) - 2)
+                                             .repeat_interleave(8, 1)
+                                             .repeat_interleave(8, 2))
+                                 .slice(1, ff.y, ff.y + 20)
+                                 .slice(2, ff.x, ff.x + 36)
+                                 .contiguous();
+  EXPECT_TRUE(torch::allclose(torch::from_blob(out.data(), {3, 20, 36}), want, 1e-6, 1e-6));
+
+  // A module that breaks the contract (8 pixels per cell) is refused when it loads.
+  const std::string msg =
+      expect_error([&] { gan::Generator::load(save("bad.pt", "return torch.tanh(z[:, 0:3])")); },
+                   ErrorCode::Inference);
+  EXPECT_NE(msg.find("8 pixels per cell"), std::string::npos) << msg;
 }
 
 TEST(TorchScriptModels, IdsComeFromTheBytesNotThePath) {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job, from a fresh Debian 12 machine: install, build, train a DCGAN on Fashion-MNIST
-# for a few minutes, and write a sample grid from the model it made.
+# for a few minutes, write a sample grid from the model it made, and make natural video with
+# the shipped field GAN.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup-debian.sh
@@ -13,10 +14,13 @@ build/tools/gst-gan sample --model "$OUT/model.gan" --count 64 --seed 7 --out "$
 echo
 echo "demo: model $OUT/model.gan, samples $OUT/grid.png, losses $OUT/losses.png"
 
-# gangen: 5 s of 640x480 synthetic video (a 4x6 mosaic of drifting Fashion-MNIST items from
-# the shipped DCGAN), encoded to a playable WebM file.
+# gangen: a 1280x720 still and 5 s of panning 640x480 video from the shipped natural field
+# GAN (colour, painted at the caps' size), the video encoded to a playable WebM file.
 export GST_PLUGIN_PATH="$PWD/build/plugin"
-gst-launch-1.0 -q gangen num-buffers=150 rows=4 columns=6 seed=3 \
+gst-launch-1.0 -q gangen num-buffers=1 seed=3 ! video/x-raw,width=1280,height=720 \
+  ! videoconvert ! pngenc ! filesink location="$OUT/gangen-1280x720.png"
+echo "demo: wrote $OUT/gangen-1280x720.png"
+gst-launch-1.0 -q gangen num-buffers=150 seed=3 drift-speed=2 drift-angle=30 \
   ! video/x-raw,width=640,height=480,framerate=30/1 ! videoconvert \
   ! vp8enc deadline=1 target-bitrate=2000000 ! webmmux ! filesink location="$OUT/gangen.webm"
 echo "demo: wrote $OUT/gangen.webm (play it with: gst-play-1.0 $OUT/gangen.webm)"
@@ -31,10 +35,11 @@ gst-launch-1.0 -m filesrc location="$OUT/gangen.webm" ! matroskademux ! vp8dec !
   ! gandetect watermark-window=30 ! fakesink 2>&1 \
   | grep -o 'watermark-found=(boolean)[a-z]*, watermark-payload=(uint)[0-9]*' | sort | uniq -c
 
-# gandetect: generated frames, then real Fashion-MNIST test images, through the detector.
+# gandetect (its shipped detector knows Fashion-MNIST): frames of the shipped Fashion-MNIST
+# DCGAN, then real Fashion-MNIST test images.
 summary() { gst-launch-1.0 -m "$@" 2>&1 | grep -o 'gandetect-summary.*' | tr -d ';'; }
-echo "demo: gandetect on gangen frames:"
-summary gangen num-buffers=60 motion=random ! gandetect ! fakesink
+echo "demo: gandetect on gangen frames (Fashion-MNIST DCGAN):"
+summary gangen model=models/fmnist-dcgan.gan num-buffers=60 motion=random ! gandetect ! fakesink
 build/tools/gst-gan export --count 60 --out "$OUT/real-%05d.png" > /dev/null
 echo "demo: gandetect on real Fashion-MNIST test images:"
 summary multifilesrc location="$OUT/real-%05d.png" stop-index=59 caps=image/png,framerate=30/1 \

@@ -55,8 +55,10 @@ const std::pair<const char *, ChannelOrder> kOrders[] = {{"rgb", ChannelOrder::R
                                                          {"bgr", ChannelOrder::Bgr}};
 const std::pair<const char *, Aspect> kAspects[] = {
     {"stretch", Aspect::Stretch}, {"crop", Aspect::Crop}, {"pad", Aspect::Pad}};
-const std::pair<const char *, LatentShape> kLatentShapes[] = {
-    {"auto", LatentShape::Auto}, {"vector", LatentShape::Vector}, {"nchw", LatentShape::Nchw}};
+const std::pair<const char *, LatentShape> kLatentShapes[] = {{"auto", LatentShape::Auto},
+                                                              {"vector", LatentShape::Vector},
+                                                              {"nchw", LatentShape::Nchw},
+                                                              {"field", LatentShape::Field}};
 const std::pair<const char *, OutputKind> kOutputs[] = {{"logit", OutputKind::Logit},
                                                         {"probability", OutputKind::Probability},
                                                         {"softmax", OutputKind::Softmax}};

@@ -23,8 +23,11 @@
 //   "channel_order": "rgb" | "bgr"         order of the three colour channels
 //   "aspect": "stretch" | "crop" | "pad"   a frame of another aspect: resized whole, centre
 //       crop, or letterboxed (padded with black)
-//   "latent_shape": "auto" | "vector" | "nchw"   generator input [N, Z] or [N, Z, 1, 1] (auto:
-//       whichever the module accepts, vector first)
+//   "latent_shape": "auto" | "vector" | "nchw" | "field"   generator input [N, Z] or
+//       [N, Z, 1, 1] (auto: whichever the module accepts, vector first), or a latent field
+//       [N, Z, h, w] painting [N, C, 8 (h - 4), 8 (w - 4)] (gst-gan's field contract: 8 pixels
+//       per cell, 2 cells each side consumed, the last Z / 2 channels one value per scene; such
+//       a generator paints frames of any size, height and width being its training patch)
 //   "output": "logit" | "probability" | "softmax"   detector output: a fake logit [N] or
 //       [N, 1], a fake probability, or two-class logits [N, 2] (class `fake_class` is fake)
 //   "fake_class": 0 | 1
@@ -39,7 +42,7 @@ namespace gan {
 enum class ValueRange { MinusOneToOne, ZeroToOne, ZeroTo255 };
 enum class ChannelOrder { Rgb, Bgr };
 enum class Aspect { Stretch, Crop, Pad };
-enum class LatentShape { Auto, Vector, Nchw };
+enum class LatentShape { Auto, Vector, Nchw, Field };
 enum class OutputKind { Logit, Probability, Softmax };
 
 struct ModelDescription {

@@ -312,6 +312,11 @@ struct Generator::Impl {
     return out.contiguous();
   }
 
+  bool paints_fields() const {
+    return info.config.arch == "field" ||
+           (jit && info.description.latent_shape == LatentShape::Field);
+  }
+
   // A field model's images from fields [N, latent, fh, fw]: [N, C, 8 (fh - 4), 8 (fw - 4)].
   torch::Tensor paint(const torch::Tensor &fields) {
     c10::InferenceMode guard;
@@ -319,15 +324,40 @@ struct Generator::Impl {
     const std::vector<int64_t> want{fields.size(0), c.channels,
                                     kFieldScale * (fields.size(2) - 2 * kFieldMargin),
                                     kFieldScale * (fields.size(3) - 2 * kFieldMargin)};
-    torch::Tensor out = run_forward([&] { return net->forward(fields); }, who());
+    torch::Tensor out = run_forward(
+        [&] {
+          if (!jit)
+            return net->forward(fields);
+          c10::IValue r = jit->forward({fields});
+          if (!r.isTensor())
+            throw std::runtime_error("forward returned a " + r.tagKind() + ", not a Tensor");
+          return r.toTensor();
+        },
+        who());
+    if (jit && out.sizes() != c10::IntArrayRef(want))
+      throw Error(ErrorCode::Inference, who() + " returned " + c10::str(out.sizes()) +
+                                            " for a latent field of " + c10::str(fields.sizes()) +
+                                            "; a field generator paints " +
+                                            c10::str(c10::IntArrayRef(want)) +
+                                            " (8 pixels per cell, 2 cells consumed each side)");
     check_output(out, want, who());
     check_finite(out, who());
-    return out.reshape(want).contiguous();
+    out = out.reshape(want);
+    if (jit && !info.description.is_identity()) {
+      out = (out - shift) / scale;
+      if (flips_channels(info.description, c.channels))
+        out = out.flip(1);
+    }
+    return out.contiguous();
   }
 
   // A TorchScript generator runs once before it is accepted; "auto" latents learn their shape.
   void probe() {
     ModelDescription &d = info.description;
+    if (d.latent_shape == LatentShape::Field) { // a field of 9 x 9 cells paints 40 x 40
+      paint(torch::zeros({1, info.config.latent, 9, 9}));
+      return;
+    }
     const torch::Tensor z = torch::zeros({1, info.config.latent});
     if (d.latent_shape != LatentShape::Auto) {
       forward(z);
@@ -443,7 +473,7 @@ void Generator::frame_latents(const StreamSettings &s, uint64_t first, int64_t f
   }
 }
 
-bool Generator::paints_any_size() const { return impl_->info.config.arch == "field"; }
+bool Generator::paints_any_size() const { return impl_->paints_fields(); }
 
 void Generator::paint_frames(const StreamSettings &settings, uint64_t first, int64_t frames,
                              int64_t height, int64_t width, float *out) {
@@ -468,7 +498,9 @@ void Generator::paint_frames(const StreamSettings &settings, uint64_t first, int
 
 void Generator::generate(uint64_t seed, uint64_t index, int64_t n, float *out) {
   if (paints_any_size()) { // samples of the training patch size
-    const torch::Tensor images = impl_->paint(sample_latents(impl_->info.config, seed, index, n));
+    const ModelConfig &c = impl_->info.config;
+    const torch::Tensor images = impl_->paint(
+        field_latents(seed, index, n, c.latent, field_cells(c.height), field_cells(c.width)));
     const torch::Tensor crop =
         images.slice(2, 0, impl_->info.config.height).slice(3, 0, impl_->info.config.width);
     std::memcpy(out, crop.contiguous().data_ptr<float>(), crop.nbytes());
