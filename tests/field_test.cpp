@@ -10,6 +10,7 @@
 
 #include "gan/field_nets.h"
 #include "gan/field_video.h"
+#include "gan/frame_renderer.h"
 #include "gan/latents.h"
 #include "gan/model_file.h"
 #include "gan/photos.h"
@@ -576,6 +577,36 @@ TEST_F(FieldVideo, DriftPansByWholePixels) {
   EXPECT_EQ(origin, (std::pair<int64_t, int64_t>{0, 0}));
   s.drift_speed = std::numeric_limits<double>::infinity();
   expect_error([&] { frames(*g, s, 1, 1, 8, 8); }, ErrorCode::InvalidArgument);
+}
+
+// Settings a field video cannot serve are errors before anything is painted or allocated.
+TEST_F(FieldVideo, ImpossibleSettingsAreErrorsNotCrashes) {
+  auto g = load();
+  gan::StreamSettings s;
+  s.drift_speed = 1000;
+  std::vector<float> out(3 * 8 * 8);
+  expect_error([&] { g->paint_frames(s, uint64_t{1} << 63, 1, 8, 8, out.data()); },
+               ErrorCode::InvalidArgument);
+  s.drift_angle = std::nan("");
+  expect_error([&] { gan::drift_origin(s, 1); }, ErrorCode::InvalidArgument);
+
+  gan::FrameRenderer renderer(load());
+  uint8_t pixel[4] = {};
+  gan::FrameView huge;
+  huge.format = gan::PixelFormat::Rgbx;
+  huge.width = 9000;
+  huge.height = 9000;
+  huge.planes[0] = pixel; // never written: refused first
+  huge.strides[0] = 4 * 9000;
+  const std::string msg =
+      expect_error([&] { renderer.render({}, 0, huge); }, ErrorCode::InvalidArgument);
+  EXPECT_NE(msg.find("megapixels"), std::string::npos) << msg;
+  gan::RenderSettings odd;
+  odd.pixel_aspect = std::nan("");
+  gan::FrameView one = huge;
+  one.width = one.height = 1;
+  expect_error([&] { renderer.render(odd, 0, one); }, ErrorCode::InvalidArgument);
+  EXPECT_EQ(renderer.render({}, 0, one), 1);
 }
 
 // Walk: the field's values move along great circles between keys, so neighbouring frames are

@@ -156,8 +156,9 @@ FieldQuality FieldEvaluator::generator(const std::string &model_path) {
                     std::to_string(file.config.channels) +
                     " channel(s); field eval needs a colour field model");
   Gan gan = gan_from_file(file);
+  // The trained modules in float32, not the inference form, whose precision follows the CPU
+  // (bfloat16 where it has AVX512-BF16): the same figures on every machine.
   gan.generator->eval();
-  gan.generator->prepare_for_inference();
 
   FieldQuality q;
   q.model_id = file.config.arch + ":" + file.checksum.substr(0, 12);

@@ -96,10 +96,17 @@ torch::Tensor world_window(const StreamSettings &s, uint64_t key, int64_t latent
 } // namespace
 
 std::pair<int64_t, int64_t> drift_origin(const StreamSettings &s, uint64_t n) {
+  if (!std::isfinite(s.drift_speed) || !std::isfinite(s.drift_angle))
+    throw Error(ErrorCode::InvalidArgument, "drift speed and angle must be finite");
   if (s.drift_speed == 0)
     return {0, 0};
   const double radians = s.drift_angle * kPi / 180.0;
   const double travelled = static_cast<double>(n) * s.drift_speed;
+  // Whole pixels stay exact in a double up to 2^52; beyond, the pan would stutter or stop.
+  if (!(std::abs(travelled) <= 0x1p52))
+    throw Error(ErrorCode::InvalidArgument, "frame " + std::to_string(n) + " drifts " +
+                                                std::to_string(travelled) +
+                                                " pixels, beyond the 2^52 a pan can reach exactly");
   // The scene moves at the angle (0: to the right, 90: up), so the window moves the other way.
   return {std::llround(-travelled * std::cos(radians)),
           std::llround(travelled * std::sin(radians))};
@@ -127,8 +134,6 @@ FrameField FieldWorld::frame(const StreamSettings &s, int64_t latent, uint64_t n
                              int64_t width) {
   if (height < 1 || width < 1)
     throw Error(ErrorCode::InvalidArgument, "cannot paint an empty frame");
-  if (!std::isfinite(s.drift_speed) || !std::isfinite(s.drift_angle))
-    throw Error(ErrorCode::InvalidArgument, "drift speed and angle must be finite");
   const auto [px, py] = drift_origin(s, n);
   // A drifting window starts anywhere inside a cell: one cell more each way covers any start.
   const int64_t slack = s.drift_speed == 0 ? 0 : kFieldScale - 1;

@@ -39,7 +39,9 @@ const std::vector<float> &FrameRenderer::output(const RenderSettings &s, uint64_
   cache_.clear(); // a seek elsewhere
 
   Generator &g = *generator_;
-  const int64_t batch = still ? 1 : std::max<int64_t>(1, s.batch_size);
+  // A field model paints one frame per forward pass anyway (runtime.h): no batch to gain, and
+  // a batch of large frames would only hold memory.
+  const int64_t batch = still || g.paints_any_size() ? 1 : std::max<int64_t>(1, s.batch_size);
   const StreamSettings stream = s.stream();
   std::vector<float> out;
   size_t per_frame = 0;
@@ -66,12 +68,22 @@ const std::vector<float> &FrameRenderer::output(const RenderSettings &s, uint64_
 int64_t FrameRenderer::render(const RenderSettings &s, uint64_t n, const FrameView &frame) {
   int64_t made = 0;
   const ModelConfig &c = generator_->info().config;
+  if (!std::isfinite(s.pixel_aspect) || !(s.pixel_aspect > 0))
+    throw Error(ErrorCode::InvalidArgument, "the pixel aspect ratio must be positive");
   if (generator_->paints_any_size()) {
     if (frame.width < 1 || frame.height < 1)
       throw Error(ErrorCode::InvalidArgument, "cannot render an empty frame");
     const auto [h, w] = painted_size(s, frame.height, frame.width);
+    if (h * w > kMaxPaintedPixels)
+      throw Error(ErrorCode::InvalidArgument,
+                  "a field model paints at most " + std::to_string(kMaxPaintedPixels / 1000000) +
+                      " megapixels per frame (8K UHD and less); this frame needs " +
+                      std::to_string(w) + "x" + std::to_string(h));
     const std::vector<float> &image = output(s, n, h, w, made);
-    render_mosaic(image.data(), 1, c.channels, h, w, 1, 1, s.scaling, frame, s.pixel_aspect);
+    // The painted image fills the frame: its rounded size is the frame's shape, exactly.
+    const double fill = static_cast<double>(w) * static_cast<double>(frame.height) /
+                        (static_cast<double>(h) * static_cast<double>(frame.width));
+    render_mosaic(image.data(), 1, c.channels, h, w, 1, 1, s.scaling, frame, fill);
     return made;
   }
   const std::vector<float> &tiles = output(s, n, 0, 0, made);

@@ -51,6 +51,10 @@ public:
   // once and for all for a static stream). Throws Error.
   int64_t render(const RenderSettings &settings, uint64_t n, const FrameView &frame);
 
+  // The most pixels a field model paints for one frame (its activations at half resolution
+  // take ~128 bytes a painted pixel): 36 million, 8K UHD (7680x4320) and less.
+  static constexpr int64_t kMaxPaintedPixels = 36000000;
+
   // The size a field model paints for a frame: the frame's, widened or heightened so that
   // square painted pixels show undistorted on the frame's pixels (at most 4x each way).
   static std::pair<int64_t, int64_t> painted_size(const RenderSettings &settings, int64_t height,

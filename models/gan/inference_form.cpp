@@ -152,7 +152,7 @@ torch::Tensor FoldedSequential::forward(torch::Tensor x) const {
         // functions of their index), and a batched GEMM rounds differently from a GEMV.
         const int64_t n = x.size(0);
         const torch::Tensor flat = x.reshape({n, -1});
-        torch::Tensor out = torch::empty({n, l.projection_t.size(0)});
+        torch::Tensor out = torch::empty({n, l.projection_t.size(0)}, flat.options());
         for (int64_t i = 0; i < n; ++i) {
           torch::Tensor row = out[i];
           torch::addmv_out(row, l.projection_bias, l.projection_t, flat[i]);

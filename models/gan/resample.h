@@ -32,7 +32,7 @@ inline double sample_bilinear(const float *plane, int64_t stride, int64_t w, int
 // Nearest 8-bit level, halves away from zero, saturating.
 // Rounds half away from zero, as std::lround, without its libm call (a hot loop per pixel).
 inline uint8_t round_to_byte(double v) {
-  if (!(v > 0)) // also NaN
+  if (!(v >= 0.5)) // also NaN; from 0.5 on, v + 0.5 never rounds across an integer
     return 0;
   if (v >= 255)
     return 255;

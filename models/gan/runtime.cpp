@@ -328,7 +328,8 @@ struct Generator::Impl {
         [&] {
           if (!jit)
             return net->forward(fields);
-          c10::IValue r = jit->forward({fields});
+          // A module may write to its input: give it a copy (fields can be cached windows).
+          c10::IValue r = jit->forward({fields.clone()});
           if (!r.isTensor())
             throw std::runtime_error("forward returned a " + r.tagKind() + ", not a Tensor");
           return r.toTensor();
@@ -497,13 +498,17 @@ void Generator::paint_frames(const StreamSettings &settings, uint64_t first, int
 }
 
 void Generator::generate(uint64_t seed, uint64_t index, int64_t n, float *out) {
-  if (paints_any_size()) { // samples of the training patch size
+  if (n <= 0)
+    return;
+  if (paints_any_size()) { // samples of the training patch size, one forward each (as frames)
     const ModelConfig &c = impl_->info.config;
-    const torch::Tensor images = impl_->paint(
-        field_latents(seed, index, n, c.latent, field_cells(c.height), field_cells(c.width)));
-    const torch::Tensor crop =
-        images.slice(2, 0, impl_->info.config.height).slice(3, 0, impl_->info.config.width);
-    std::memcpy(out, crop.contiguous().data_ptr<float>(), crop.nbytes());
+    for (int64_t i = 0; i < n; ++i) {
+      const torch::Tensor image =
+          impl_->paint(field_latents(seed, index + static_cast<uint64_t>(i), 1, c.latent,
+                                     field_cells(c.height), field_cells(c.width)));
+      const torch::Tensor crop = image.slice(2, 0, c.height).slice(3, 0, c.width).contiguous();
+      std::memcpy(out + i * image_floats(), crop.data_ptr<float>(), crop.nbytes());
+    }
     return;
   }
   const torch::Tensor z = latents(seed, index, n, impl_->info.config.latent);
