@@ -15,27 +15,8 @@ namespace {
 
 using gan_test::TempDir;
 
-struct Result {
-  int status;
-  std::string output;
-};
-
-Result run(const std::string &args) {
-  const char *exe = std::getenv("GST_GAN_CLI");
-  EXPECT_NE(exe, nullptr) << "GST_GAN_CLI is set by meson test";
-  const std::string cmd = std::string(exe ? exe : "gst-gan") + " " + args + " 2>&1";
-  Result r{-1, {}};
-  FILE *p = popen(cmd.c_str(), "r");
-  if (!p)
-    return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0)
-    r.output.append(buf.data(), n);
-  const int status = pclose(p);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using Result = gan_test::CliResult;
+constexpr auto run = &gan_test::run_cli;
 
 std::string write_idx(const TempDir &dir, uint32_t count) {
   std::vector<uint8_t> b = {0, 0, 0x08, 3, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0, 0, 8};

@@ -51,6 +51,33 @@ GstCaps *pulled_caps(GstHarness *h) {
   return gst_pad_get_current_caps(pad);
 }
 
+// The frame a paused pipeline (`description`, then an appsink) prerolls after a flushing,
+// accurate seek to each of `times`, in order; an empty Frame where none came.
+std::vector<Frame> frames_after_seeks(const std::string &description,
+                                      const std::vector<GstClockTime> &times) {
+  std::vector<Frame> frames;
+  GstElement *pipeline = gst_parse_launch((description + " ! appsink name=sink").c_str(), NULL);
+  GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
+  gst_element_set_state(pipeline, GST_STATE_PAUSED);
+  EXPECT_EQ(gst_element_get_state(pipeline, NULL, NULL, 10 * GST_SECOND), GST_STATE_CHANGE_SUCCESS);
+  for (GstClockTime t : times) {
+    EXPECT_TRUE(gst_element_seek_simple(
+        pipeline, GST_FORMAT_TIME,
+        static_cast<GstSeekFlags>(GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_ACCURATE), t));
+    EXPECT_EQ(gst_element_get_state(pipeline, NULL, NULL, 10 * GST_SECOND),
+              GST_STATE_CHANGE_SUCCESS);
+    GstSample *s = gst_app_sink_try_pull_preroll(GST_APP_SINK(sink), 5 * GST_SECOND);
+    EXPECT_NE(s, nullptr);
+    frames.push_back(s ? gan_test::to_frame(gst_sample_get_buffer(s)) : Frame{});
+    if (s)
+      gst_sample_unref(s);
+  }
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(sink);
+  gst_object_unref(pipeline);
+  return frames;
+}
+
 TEST_F(GanGenTest, FixatesToTheModelSizeAt30Fps) {
   GstHarness *h = gst_harness_new_parse(gangen("num-buffers=1").c_str());
   gst_harness_play(h);
@@ -203,29 +230,17 @@ TEST_F(GanGenTest, SeekLandsOnTheFrameAPlainRunProducesThere) {
                          " ! video/x-raw,format=GRAY8,width=16,height=16,framerate=30/1");
   ASSERT_EQ(plain.size(), 40u);
 
-  GstElement *pipeline = gst_parse_launch((description + " ! appsink name=sink").c_str(), NULL);
-  GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
-  gst_element_set_state(pipeline, GST_STATE_PAUSED);
-  ASSERT_EQ(gst_element_get_state(pipeline, NULL, NULL, 10 * GST_SECOND), GST_STATE_CHANGE_SUCCESS);
-  for (guint64 k : {17u, 3u, 33u}) {
-    // Anywhere inside frame k's interval lands on frame k.
-    const GstClockTime t = gst_util_uint64_scale(k, GST_SECOND, 30) + 10 * GST_MSECOND;
-    ASSERT_TRUE(gst_element_seek_simple(
-        pipeline, GST_FORMAT_TIME,
-        static_cast<GstSeekFlags>(GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_ACCURATE), t));
-    ASSERT_EQ(gst_element_get_state(pipeline, NULL, NULL, 10 * GST_SECOND),
-              GST_STATE_CHANGE_SUCCESS);
-    GstSample *s = gst_app_sink_try_pull_preroll(GST_APP_SINK(sink), 5 * GST_SECOND);
-    ASSERT_NE(s, nullptr);
-    const Frame f = gan_test::to_frame(gst_sample_get_buffer(s));
-    gst_sample_unref(s);
-    EXPECT_EQ(f.offset, k);
-    EXPECT_EQ(f.pts, plain[k].pts);
-    EXPECT_EQ(f.bytes, plain[k].bytes) << "frame " << k;
+  // Anywhere inside frame k's interval lands on frame k.
+  const std::vector<guint64> ks{17, 3, 33};
+  std::vector<GstClockTime> times;
+  for (guint64 k : ks)
+    times.push_back(gst_util_uint64_scale(k, GST_SECOND, 30) + 10 * GST_MSECOND);
+  const std::vector<Frame> seeked = frames_after_seeks(description, times);
+  for (size_t i = 0; i < ks.size(); ++i) {
+    EXPECT_EQ(seeked[i].offset, ks[i]);
+    EXPECT_EQ(seeked[i].pts, plain[ks[i]].pts);
+    EXPECT_EQ(seeked[i].bytes, plain[ks[i]].bytes) << "frame " << ks[i];
   }
-  gst_element_set_state(pipeline, GST_STATE_NULL);
-  gst_object_unref(sink);
-  gst_object_unref(pipeline);
 }
 
 TEST_F(GanGenTest, TimestampsDurationsAndOffsets) {
@@ -384,27 +399,15 @@ TEST_F(GanGenTest, AFieldVideoSeeksAndBatchesToThePlainRunsFrames) {
     EXPECT_EQ(plain[i].bytes, batched[i].bytes) << "frame " << i;
   EXPECT_NE(plain[0].bytes, plain[1].bytes);
 
-  GstElement *pipeline = gst_parse_launch((field + caps + " ! appsink name=sink").c_str(), NULL);
-  GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
-  gst_element_set_state(pipeline, GST_STATE_PAUSED);
-  ASSERT_EQ(gst_element_get_state(pipeline, NULL, NULL, 10 * GST_SECOND), GST_STATE_CHANGE_SUCCESS);
-  for (guint64 k : {23u, 4u, 29u}) {
-    const GstClockTime t = gst_util_uint64_scale(k, GST_SECOND, 30);
-    ASSERT_TRUE(gst_element_seek_simple(
-        pipeline, GST_FORMAT_TIME,
-        static_cast<GstSeekFlags>(GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_ACCURATE), t));
-    ASSERT_EQ(gst_element_get_state(pipeline, NULL, NULL, 10 * GST_SECOND),
-              GST_STATE_CHANGE_SUCCESS);
-    GstSample *smp = gst_app_sink_try_pull_preroll(GST_APP_SINK(sink), 5 * GST_SECOND);
-    ASSERT_NE(smp, nullptr);
-    const Frame f = gan_test::to_frame(gst_sample_get_buffer(smp));
-    gst_sample_unref(smp);
-    EXPECT_EQ(f.offset, k);
-    EXPECT_EQ(f.bytes, plain[k].bytes) << "frame " << k;
+  const std::vector<guint64> ks{23, 4, 29};
+  std::vector<GstClockTime> times;
+  for (guint64 k : ks)
+    times.push_back(gst_util_uint64_scale(k, GST_SECOND, 30));
+  const std::vector<Frame> seeked = frames_after_seeks(field + caps, times);
+  for (size_t i = 0; i < ks.size(); ++i) {
+    EXPECT_EQ(seeked[i].offset, ks[i]);
+    EXPECT_EQ(seeked[i].bytes, plain[ks[i]].bytes) << "frame " << ks[i];
   }
-  gst_element_set_state(pipeline, GST_STATE_NULL);
-  gst_object_unref(sink);
-  gst_object_unref(pipeline);
 }
 
 // Frames of 128x128 and more carry the watermark, the meta and the tags, as vector models' do.
