@@ -39,6 +39,7 @@
 
 #include "gan/preprocess.h"
 #include "gan/runtime.h"
+#include "gan/shared_detector.h"
 #include "gan/threads.h"
 #include "gan/watermark.h"
 
@@ -72,6 +73,8 @@ GST_DEBUG_CATEGORY_STATIC(gst_gan_detect_debug);
 #define DEFAULT_BATCH_TIMEOUT (100 * GST_MSECOND)
 #define DEFAULT_ACTION GST_GAN_DETECT_ACTION_PASS
 #define DEFAULT_WATERMARK_WINDOW 1
+#define DEFAULT_MODEL_INSTANCE_ID NULL
+#define DEFAULT_SHARED_BATCH_TIMEOUT (10 * GST_MSECOND)
 
 enum {
   PROP_0,
@@ -87,10 +90,13 @@ enum {
   PROP_ACTION,
   PROP_WATERMARK_KEY,
   PROP_WATERMARK_WINDOW,
+  PROP_MODEL_INSTANCE_ID,
+  PROP_SHARED_BATCH_TIMEOUT,
   PROP_FRAMES_PROCESSED,
   PROP_FRAMES_INFERRED,
   PROP_MEAN_INFERENCE_TIME,
   PROP_THROUGHPUT,
+  PROP_MEAN_BATCH,
 };
 
 #define GAN_DETECT_CAPS                                                                            \
@@ -116,6 +122,8 @@ struct Settings {
   GstGanDetectAction action = DEFAULT_ACTION;
   std::string watermark_key = gan::kWatermarkDefaultKey; // empty: no watermark reading
   guint watermark_window = DEFAULT_WATERMARK_WINDOW;
+  std::string model_instance_id; // empty: this element's own model
+  guint64 shared_batch_timeout = DEFAULT_SHARED_BATCH_TIMEOUT;
 };
 
 struct Result {
@@ -163,10 +171,15 @@ double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 struct GstGanDetectPrivate {
   std::mutex lock; // guards settings, detector (swapped while playing) and stats
   Settings settings;
-  std::shared_ptr<gan::Detector> detector;
+  std::shared_ptr<gan::Detector> detector; // with a model instance: the last one seen there
+  // With model-instance-id: the model shared with the other elements of that name, which
+  // scores this element's inputs in one batch with theirs. Attached while frames may come.
+  std::shared_ptr<gan::SharedDetector> shared;
+  bool shared_attached = false;
   // stats
   guint64 frames_processed = 0, frames_inferred = 0;
   double inference_seconds = 0;
+  guint64 batches = 0, batch_inputs = 0; // forward passes that scored this element's frames
   gint64 first_frame_us = 0, last_frame_us = 0;
   GstClockTime latency = 0;        // measured per-batch inference time (moving average)
   GstClockTime posted_latency = 0; // what the last latency message announced
@@ -238,6 +251,15 @@ static std::string gst_gan_detect_model_path(const std::string &model) {
   return model.empty() ? gst_gan_shipped_model("fmnist-detector.gan") : model;
 }
 
+static void gst_gan_detect_post_model_changed(GstGanDetect *self, const gan::Detector &detector) {
+  gst_element_post_message(
+      GST_ELEMENT(self),
+      gst_message_new_element(GST_OBJECT(self),
+                              gst_structure_new("gandetect-model-changed", "model", G_TYPE_STRING,
+                                                detector.info().path.c_str(), "model-id",
+                                                G_TYPE_STRING, detector.info().id.c_str(), NULL)));
+}
+
 static void gst_gan_detect_swap_model(GstGanDetect *self, const Settings &s) {
   const std::string path = gst_gan_detect_model_path(s.model);
   // Loaded beside whatever runs now, then swapped in.
@@ -246,19 +268,18 @@ static void gst_gan_detect_swap_model(GstGanDetect *self, const Settings &s) {
   if (!fresh)
     return;
   const std::string id = fresh->info().id;
+  const std::shared_ptr<gan::Detector> swapped_in = fresh;
   {
     std::lock_guard<std::mutex> guard(self->priv->lock);
     if (!self->priv->detector)
       return; // stopped while the new model loaded
+    // A shared model changes for every element that shares it (each posts the change).
+    if (self->priv->shared)
+      self->priv->shared->set_model(fresh);
     self->priv->detector = std::move(fresh);
   }
   GST_INFO_OBJECT(self, "swapped in detector %s (%s)", id.c_str(), path.c_str());
-  gst_element_post_message(
-      GST_ELEMENT(self),
-      gst_message_new_element(GST_OBJECT(self),
-                              gst_structure_new("gandetect-model-changed", "model", G_TYPE_STRING,
-                                                path.c_str(), "model-id", G_TYPE_STRING, id.c_str(),
-                                                NULL)));
+  gst_gan_detect_post_model_changed(self, *swapped_in);
 }
 
 static void gst_gan_detect_loader(GstGanDetect *self) {
@@ -335,6 +356,14 @@ static void gst_gan_detect_set_property(GObject *object, guint prop_id, const GV
   case PROP_WATERMARK_WINDOW:
     s.watermark_window = g_value_get_uint(value);
     break;
+  case PROP_MODEL_INSTANCE_ID: {
+    const gchar *id = g_value_get_string(value);
+    s.model_instance_id = id ? id : "";
+    break;
+  }
+  case PROP_SHARED_BATCH_TIMEOUT:
+    s.shared_batch_timeout = g_value_get_uint64(value);
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
     break;
@@ -384,6 +413,17 @@ static void gst_gan_detect_get_property(GObject *object, guint prop_id, GValue *
   case PROP_WATERMARK_WINDOW:
     g_value_set_uint(value, s.watermark_window);
     break;
+  case PROP_MODEL_INSTANCE_ID:
+    g_value_set_string(value, s.model_instance_id.empty() ? NULL : s.model_instance_id.c_str());
+    break;
+  case PROP_SHARED_BATCH_TIMEOUT:
+    g_value_set_uint64(value, s.shared_batch_timeout);
+    break;
+  case PROP_MEAN_BATCH:
+    g_value_set_double(value, priv->batches ? static_cast<double>(priv->batch_inputs) /
+                                                  static_cast<double>(priv->batches)
+                                            : 0.0);
+    break;
   case PROP_FRAMES_PROCESSED:
     g_value_set_uint64(value, priv->frames_processed);
     break;
@@ -421,19 +461,53 @@ static void gst_gan_detect_clear_queue(GstGanDetectPrivate *priv) {
   priv->batch_detector.reset();
 }
 
+// With a shared model: whether this stream may still send frames (between start or a flush
+// and EOS or stop). The others' partial batches wait only for streams that may.
+static void gst_gan_detect_set_sending(GstGanDetectPrivate *priv, bool sending) {
+  if (!priv->shared || priv->shared_attached == sending)
+    return;
+  priv->shared_attached = sending;
+  if (sending)
+    priv->shared->attach();
+  else
+    priv->shared->detach();
+}
+
 static gboolean gst_gan_detect_start(GstBaseTransform *trans) {
   GstGanDetect *self = GST_GAN_DETECT(trans);
   GstGanDetectPrivate *priv = self->priv;
   const Settings settings = gst_gan_detect_settings(self);
   const std::string path = gst_gan_detect_model_path(settings.model);
-  std::shared_ptr<gan::Detector> detector = gst_gan_load_model<gan::Detector>(
-      GST_ELEMENT(self), "detector", path, settings.model_description, true);
+  const auto load = [&]() -> std::shared_ptr<gan::Detector> {
+    return gst_gan_load_model<gan::Detector>(GST_ELEMENT(self), "detector", path,
+                                             settings.model_description, true);
+  };
+  std::shared_ptr<gan::SharedDetector> shared;
+  std::shared_ptr<gan::Detector> detector;
+  if (settings.model_instance_id.empty()) {
+    detector = load();
+  } else if ((shared = gan::SharedDetector::acquire(settings.model_instance_id, load))) {
+    detector = shared->model();
+    // The first element to start with a name loads the model; the others use it.
+    if (!settings.model.empty() && detector->info().path != path)
+      GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS,
+                          ("model-instance-id '%s' already runs '%s'; this element uses it, not "
+                           "'%s'",
+                           settings.model_instance_id.c_str(), detector->info().path.c_str(),
+                           path.c_str()),
+                          (NULL));
+    shared->attach();
+  }
   if (!detector)
     return FALSE;
-  GST_INFO_OBJECT(self, "loaded %s (%s)", path.c_str(), detector->info().id.c_str());
+  GST_INFO_OBJECT(self, "%s %s (%s)", shared ? "shares" : "loaded", detector->info().path.c_str(),
+                  detector->info().id.c_str());
   std::lock_guard<std::mutex> guard(priv->lock);
   priv->detector = std::move(detector);
+  priv->shared = std::move(shared);
+  priv->shared_attached = priv->shared != nullptr;
   priv->frames_processed = priv->frames_inferred = 0;
+  priv->batches = priv->batch_inputs = 0;
   priv->inference_seconds = 0;
   priv->latency = priv->posted_latency = 0;
   priv->next_frame = 0;
@@ -463,7 +537,9 @@ static gboolean gst_gan_detect_stop(GstBaseTransform *trans) {
   GstGanDetectPrivate *priv = GST_GAN_DETECT(trans)->priv;
   gst_gan_detect_stop_loader(priv);
   gst_gan_detect_clear_queue(priv);
+  gst_gan_detect_set_sending(priv, false);
   std::lock_guard<std::mutex> guard(priv->lock);
+  priv->shared.reset();
   priv->detector.reset();
   priv->have_info = false;
   return TRUE;
@@ -531,8 +607,18 @@ static bool gst_gan_detect_run_batch(GstGanDetect *self) {
   bool scored = n > 0;
   if (n > 0) {
     const auto t0 = std::chrono::steady_clock::now();
+    int64_t batch_inputs = n;
     try {
-      detector->score(priv->inputs.data(), n, priv->input_height, priv->input_width, logits.data());
+      if (priv->shared)
+        batch_inputs = priv->shared
+                           ->score(detector, priv->inputs.data(), n, priv->input_height,
+                                   priv->input_width, logits.data(),
+                                   std::chrono::nanoseconds(
+                                       gst_gan_detect_settings(self).shared_batch_timeout))
+                           .batch_inputs;
+      else
+        detector->score(priv->inputs.data(), n, priv->input_height, priv->input_width,
+                        logits.data());
     } catch (const std::exception &e) {
       // A model that fails while the stream runs does not stop it: the frames carry the last
       // result (not inferred), and the failure is posted as a warning (again when it changes).
@@ -554,6 +640,8 @@ static bool gst_gan_detect_run_batch(GstGanDetect *self) {
                    n, priv->input_width, priv->input_height, seconds * 1e3, priv->queue.size());
     std::lock_guard<std::mutex> guard(priv->lock);
     priv->inference_seconds += seconds;
+    priv->batches += scored ? 1 : 0;
+    priv->batch_inputs += scored ? static_cast<guint64>(batch_inputs) : 0;
     const GstClockTime measured = static_cast<GstClockTime>(seconds * GST_SECOND);
     priv->latency = priv->latency == 0 ? measured : (priv->latency * 7 + measured) / 8;
   }
@@ -654,14 +742,22 @@ static GstFlowReturn gst_gan_detect_submit_input_buffer(GstBaseTransform *trans,
   }
   const Settings s = gst_gan_detect_settings(self);
   std::shared_ptr<gan::Detector> detector;
+  bool changed = false;
   {
     std::lock_guard<std::mutex> guard(priv->lock);
+    // A shared model may have been changed by another element that shares it.
+    if (priv->shared && (detector = priv->shared->model()) != priv->detector) {
+      priv->detector = detector;
+      changed = true;
+    }
     detector = priv->detector;
     ++priv->frames_processed;
     priv->last_frame_us = g_get_monotonic_time();
     if (priv->frames_processed == 1)
       priv->first_frame_us = priv->last_frame_us;
   }
+  if (changed)
+    gst_gan_detect_post_model_changed(self, *detector);
   Pending p;
   p.buffer = input;
   p.count = priv->next_frame++;
@@ -829,6 +925,7 @@ static gboolean gst_gan_detect_sink_event(GstBaseTransform *trans, GstEvent *eve
   switch (GST_EVENT_TYPE(event)) {
   case GST_EVENT_EOS: {
     gst_gan_detect_drain(self);
+    gst_gan_detect_set_sending(priv, false); // the streams sharing the model stop waiting for us
     GstStructure *st = gst_structure_new(
         "gandetect-summary", "frames", G_TYPE_UINT64, priv->summary_frames, "fake-frames",
         G_TYPE_UINT64, priv->summary_fake, "watermarked-frames", G_TYPE_UINT64,
@@ -847,9 +944,11 @@ static gboolean gst_gan_detect_sink_event(GstBaseTransform *trans, GstEvent *eve
     gst_gan_detect_clear_queue(priv); // a flush drops held frames, results pending or not
     priv->last = Result();            // and the next frame is scored afresh
     priv->vote.reset();
+    gst_gan_detect_set_sending(priv, true); // frames may come again after an EOS
     break;
   case GST_EVENT_STREAM_START:
     priv->vote.reset(); // another stream: earlier readings say nothing about it
+    gst_gan_detect_set_sending(priv, true);
     break;
   default:
     break;
@@ -998,6 +1097,37 @@ static void gst_gan_detect_class_init(GstGanDetectClass *klass) {
       g_param_spec_uint("watermark-window", "Watermark window",
                         "Frames whose watermark readings are summed (1: each frame alone)", 1,
                         10000, DEFAULT_WATERMARK_WINDOW, GST_GAN_PARAM_RW_PLAYING));
+  /**
+   * GstGanDetect:model-instance-id:
+   *
+   * Elements of one process that give the same name share one loaded detector and score
+   * their frames together: each frame's inputs wait (up to #GstGanDetect:shared-batch-timeout)
+   * for the other streams' inputs, and one forward pass scores them all. Every stream keeps
+   * its own buffers, order, results, watermark reading and messages. The first element to
+   * start with a name loads the model (its #GstGanDetect:model and
+   * #GstGanDetect:model-description); the others use that model, with a warning if they name
+   * another file. Changing #GstGanDetect:model on any of them swaps the model for all, and
+   * each posts "gandetect-model-changed" at its next frame. A stream that reaches EOS stops
+   * holding the others back at once; one that stalls, for at most the timeout.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_MODEL_INSTANCE_ID,
+      g_param_spec_string("model-instance-id", "Model instance ID",
+                          "Elements with the same ID share one detector and batch their frames "
+                          "together (NULL: this element's own model)",
+                          DEFAULT_MODEL_INSTANCE_ID, GST_GAN_PARAM_RW_READY));
+  g_object_class_install_property(
+      gobject_class, PROP_SHARED_BATCH_TIMEOUT,
+      g_param_spec_uint64("shared-batch-timeout", "Shared batch timeout",
+                          "With model-instance-id: the longest a frame's inputs wait for the "
+                          "other streams' before a partial batch is scored (ns, wall clock)",
+                          0, G_MAXUINT64, DEFAULT_SHARED_BATCH_TIMEOUT, GST_GAN_PARAM_RW_PLAYING));
+  g_object_class_install_property(
+      gobject_class, PROP_MEAN_BATCH,
+      g_param_spec_double("mean-batch", "Mean batch",
+                          "Mean inputs per forward pass that scored this element's frames (with "
+                          "model-instance-id: all streams' inputs in it)",
+                          0, G_MAXDOUBLE, 0, GST_GAN_PARAM_RO));
   g_object_class_install_property(gobject_class, PROP_FRAMES_PROCESSED,
                                   g_param_spec_uint64("frames-processed", "Frames processed",
                                                       "Frames seen since start", 0, G_MAXUINT64, 0,

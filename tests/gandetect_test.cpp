@@ -21,6 +21,7 @@
 
 #include <fstream>
 #include <random>
+#include <thread>
 
 namespace {
 
@@ -529,4 +530,136 @@ TEST_F(GanDetectTest, VerdictIsAStandardAnalyticsClassification) {
   GTEST_SKIP() << "GStreamer " << GST_VERSION_MAJOR << "." << GST_VERSION_MINOR
                << " has no analytics meta (1.24 and later)";
 #endif
+}
+
+// model-instance-id: elements that name one instance share its model and score their frames
+// together; each stream keeps its own frames, order and results.
+class GanDetectShared : public GanDetectTest {
+protected:
+  static GstHarness *harness(const std::string &props) {
+    GstHarness *h = gst_harness_new_parse(detect("post-messages=false " + props).c_str());
+    gst_harness_set_src_caps_str(h, "video/x-raw,format=GRAY8,width=8,height=8,framerate=30/1");
+    return h;
+  }
+  // Frame k of stream s: a grey level of its own.
+  static void push(GstHarness *h, int s, guint64 k) {
+    GstBuffer *in = gst_buffer_new_allocate(NULL, 64, NULL);
+    gst_buffer_memset(in, 0, static_cast<guint8>(10 + s * 100 + k * 7), 64);
+    GST_BUFFER_PTS(in) = k * GST_SECOND / 30;
+    GST_BUFFER_OFFSET(in) = k;
+    EXPECT_EQ(gst_harness_push(h, in), GST_FLOW_OK);
+  }
+  struct Out {
+    guint64 offset;
+    double logit;
+    std::string model_id;
+  };
+  static Out pull(GstHarness *h) {
+    GstBuffer *b = gst_harness_pull(h);
+    Out o{GST_BUFFER_OFFSET(b), 0, ""};
+    if (const GstGanDetectMeta *m = detect_meta(b)) {
+      o.logit = m->logit;
+      o.model_id = m->model_id;
+    }
+    gst_buffer_unref(b);
+    return o;
+  }
+  static double mean_batch(GstHarness *h) {
+    GstElement *e = gst_harness_find_element(h, "gandetect");
+    gdouble mean = 0;
+    g_object_get(e, "mean-batch", &mean, NULL);
+    gst_object_unref(e);
+    return mean;
+  }
+};
+
+TEST_F(GanDetectShared, StreamsAreScoredTogetherEachInItsOwnOrderAndEosStopsTheWait) {
+  constexpr int kFrames = 10;
+  // What each frame scores with a model of its own.
+  GstHarness *alone = harness("");
+  std::vector<std::vector<double>> expected(2);
+  for (int s = 0; s < 2; ++s)
+    for (guint64 k = 0; k < kFrames; ++k) {
+      push(alone, s, k);
+      expected[s].push_back(pull(alone).logit);
+    }
+  gst_harness_teardown(alone);
+
+  // A 20 s timeout: a batch runs only when both streams have a frame waiting.
+  GstHarness *h[2] = {harness("model-instance-id=cams shared-batch-timeout=20000000000"),
+                      harness("model-instance-id=cams shared-batch-timeout=20000000000")};
+  std::vector<std::thread> feeders;
+  for (int s = 0; s < 2; ++s)
+    feeders.emplace_back([&, s] {
+      for (guint64 k = 0; k < kFrames; ++k)
+        push(h[s], s, k);
+    });
+  for (std::thread &t : feeders)
+    t.join();
+  for (int s = 0; s < 2; ++s) {
+    for (guint64 k = 0; k < kFrames; ++k) {
+      const Out o = pull(h[s]);
+      EXPECT_EQ(o.offset, k) << "stream " << s;
+      EXPECT_NEAR(o.logit, expected[s][k], 1e-4) << "stream " << s << " frame " << k;
+    }
+    EXPECT_DOUBLE_EQ(mean_batch(h[s]), 2.0); // every forward pass held both streams' frames
+  }
+  // Stream 0 ends: stream 1 no longer waits for it (else each frame would wait 20 s).
+  EXPECT_TRUE(gst_harness_push_event(h[0], gst_event_new_eos()));
+  const gint64 t0 = g_get_monotonic_time();
+  for (guint64 k = kFrames; k < kFrames + 5; ++k) {
+    push(h[1], 1, k);
+    EXPECT_EQ(pull(h[1]).offset, k);
+  }
+  EXPECT_LT(g_get_monotonic_time() - t0, 10 * G_USEC_PER_SEC);
+  gst_harness_teardown(h[0]);
+  gst_harness_teardown(h[1]);
+}
+
+TEST_F(GanDetectShared, AStalledStreamDelaysOthersByTheTimeoutAndAModelChangeReachesAll) {
+  GstHarness *h[2] = {harness("model-instance-id=desk shared-batch-timeout=50000000"),
+                      harness("model-instance-id=desk shared-batch-timeout=50000000")};
+  GstElement *e[2];
+  GstBus *bus[2];
+  for (int s = 0; s < 2; ++s) {
+    e[s] = gst_harness_find_element(h[s], "gandetect");
+    bus[s] = gst_bus_new();
+    gst_element_set_bus(e[s], bus[s]);
+  }
+  // Stream 0 sends nothing: each of stream 1's frames waits 50 ms for it, then goes alone.
+  const gint64 t0 = g_get_monotonic_time();
+  for (guint64 k = 0; k < 3; ++k) {
+    push(h[1], 1, k);
+    const Out o = pull(h[1]);
+    EXPECT_EQ(o.offset, k);
+    EXPECT_EQ(o.model_id.rfind("mlp:", 0), 0u) << o.model_id;
+  }
+  const gint64 waited = g_get_monotonic_time() - t0;
+  EXPECT_GE(waited, 3 * 50 * 1000);
+  EXPECT_LT(waited, 3 * G_USEC_PER_SEC);
+  EXPECT_DOUBLE_EQ(mean_batch(h[1]), 1.0);
+
+  // A model set on stream 0's element is the model of both.
+  g_object_set(e[0], "model", dir_->file("detector.gan").c_str(), NULL);
+  GstMessage *changed = gst_bus_timed_pop_filtered(bus[0], 30 * GST_SECOND, GST_MESSAGE_ELEMENT);
+  ASSERT_NE(changed, nullptr);
+  EXPECT_TRUE(
+      gst_structure_has_name(gst_message_get_structure(changed), "gandetect-model-changed"));
+  gst_message_unref(changed);
+  push(h[1], 1, 3);
+  EXPECT_EQ(pull(h[1]).model_id.rfind("detector:", 0), 0u);
+  changed = gst_bus_pop_filtered(bus[1], GST_MESSAGE_ELEMENT);
+  ASSERT_NE(changed, nullptr);
+  EXPECT_TRUE(
+      gst_structure_has_name(gst_message_get_structure(changed), "gandetect-model-changed"));
+  gst_message_unref(changed);
+  push(h[0], 0, 0);
+  EXPECT_EQ(pull(h[0]).model_id.rfind("detector:", 0), 0u);
+  for (int s = 0; s < 2; ++s) {
+    gst_element_set_bus(e[s], NULL);
+    gst_object_unref(bus[s]);
+    gst_object_unref(e[s]);
+  }
+  gst_harness_teardown(h[0]);
+  gst_harness_teardown(h[1]);
 }
