@@ -8,6 +8,7 @@ architectures as models/gan/nets.cpp in plain eager PyTorch, and times:
   reference.py infer --model F --part generator|detector --batch B --threads T [--seconds S]
   reference.py train --steps N --threads T        (DCGAN, batch 64, Fashion-MNIST)
   reference.py field --model F --width W --height H --frames N --threads T [--tuned]
+  reference.py patch-detector --out F.pt   (a stand-in patch detector for serving figures)
 
 Each prints one JSON line. `infer` also counts the forward pass's multiply-adds (conv,
 transposed conv, linear) so the driver can report GFLOP/s.
@@ -242,6 +243,22 @@ def train(args):
                       "images_per_second": args.steps * batch / dt}))
 
 
+def patch_detector(args):
+    """A TorchScript conv net the size a natural-image patch detector needs (3x64x64 RGB patches,
+    four stride-2 convolutions 32-64-128-256, 15 M multiply-adds per patch), random weights: a
+    stand-in for speed and serving figures only, it detects nothing. Saved with its sidecar."""
+    torch.manual_seed(0)
+    layers, c = [], 3
+    for width in (32, 64, 128, 256):
+        layers += [nn.Conv2d(c, width, 3, stride=2, padding=1), nn.LeakyReLU(0.2)]
+        c = width
+    net = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c, 1),
+                        nn.Flatten(0)).eval()
+    torch.jit.save(torch.jit.script(net), args.out)
+    with open(args.out + ".json", "w") as f:
+        json.dump({"channels": 3, "size": [64, 64], "range": "-1..1", "output": "logit"}, f)
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -261,8 +278,11 @@ def main():
     f.add_argument("--frames", type=int, default=60)
     f.add_argument("--threads", type=int, default=2)
     f.add_argument("--tuned", action="store_true")
+    d = sub.add_parser("patch-detector")
+    d.add_argument("--out", required=True)
     args = p.parse_args()
-    {"infer": infer, "train": train, "field": field}[args.cmd](args)
+    {"infer": infer, "train": train, "field": field,
+     "patch-detector": patch_detector}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -74,7 +74,7 @@ GST_DEBUG_CATEGORY_STATIC(gst_gan_detect_debug);
 #define DEFAULT_ACTION GST_GAN_DETECT_ACTION_PASS
 #define DEFAULT_WATERMARK_WINDOW 1
 #define DEFAULT_MODEL_INSTANCE_ID NULL
-#define DEFAULT_SHARED_BATCH_TIMEOUT (10 * GST_MSECOND)
+#define DEFAULT_SHARED_BATCH_TIMEOUT 0
 
 enum {
   PROP_0,
@@ -1101,8 +1101,9 @@ static void gst_gan_detect_class_init(GstGanDetectClass *klass) {
    * GstGanDetect:model-instance-id:
    *
    * Elements of one process that give the same name share one loaded detector and score
-   * their frames together: each frame's inputs wait (up to #GstGanDetect:shared-batch-timeout)
-   * for the other streams' inputs, and one forward pass scores them all. Every stream keeps
+   * their frames together: the frames that arrive while the model is busy are scored in one
+   * forward pass when it is free (and, with #GstGanDetect:shared-batch-timeout, a frame may
+   * wait that long for the other streams' frames). Every stream keeps
    * its own buffers, order, results, watermark reading and messages. The first element to
    * start with a name loads the model (its #GstGanDetect:model and
    * #GstGanDetect:model-description); the others use that model, with a warning if they name
@@ -1120,7 +1121,8 @@ static void gst_gan_detect_class_init(GstGanDetectClass *klass) {
       gobject_class, PROP_SHARED_BATCH_TIMEOUT,
       g_param_spec_uint64("shared-batch-timeout", "Shared batch timeout",
                           "With model-instance-id: the longest a frame's inputs wait for the "
-                          "other streams' before a partial batch is scored (ns, wall clock)",
+                          "other streams' before a partial batch is scored (ns, wall clock; 0: "
+                          "score as soon as the model is free)",
                           0, G_MAXUINT64, DEFAULT_SHARED_BATCH_TIMEOUT, GST_GAN_PARAM_RW_PLAYING));
   g_object_class_install_property(
       gobject_class, PROP_MEAN_BATCH,

@@ -5,6 +5,7 @@
 
 #include "gan/frame_renderer.h"
 #include "gan/frames.h"
+#include "gan/pixels.h"
 #include "gan/preprocess.h"
 
 #include <algorithm>
@@ -148,6 +149,111 @@ TEST(Preprocess, ResizeAveragesAndTilesKeepNativePixels) {
   std::vector<float> one;
   EXPECT_EQ(gan::frame_to_inputs(tiny.view, gan::Preprocess::Tiles, 1, 28, 28, 16, one), 1);
 }
+
+// The reference for shrinking: the frame as double planes in [0, 255] (the colour maths of
+// gan/pixels.h), each output pixel the area average of the source pixels it covers.
+std::vector<double> reference_plane(const gan::FrameView &f, int64_t channel, int64_t channels) {
+  std::vector<double> p(static_cast<size_t>(f.width * f.height));
+  const gan::PackedLayout layout = gan::packed_layout(f.format);
+  for (int64_t y = 0; y < f.height; ++y)
+    for (int64_t x = 0; x < f.width; ++x) {
+      const uint8_t *row = f.planes[0] + y * f.strides[0];
+      float r, g, b;
+      if (layout.size > 0) {
+        const uint8_t *px = row + x * layout.size;
+        r = px[layout.r], g = px[layout.g], b = px[layout.b];
+      } else if (channels == 1) {
+        p[static_cast<size_t>(y * f.width + x)] =
+            std::clamp(gan::full_range_luma(row[x]), 0.0f, 255.0f);
+        continue;
+      } else {
+        const gan::ChromaSite c = gan::chroma_site(f, x / 2, y / 2);
+        const gan::RgbFloat rgb =
+            gan::rgb_from_ycbcr(gan::full_range_luma(row[x]), gan::full_range_chroma(*c.cb),
+                                gan::full_range_chroma(*c.cr));
+        r = std::clamp(rgb.r, 0.0f, 255.0f), g = std::clamp(rgb.g, 0.0f, 255.0f),
+        b = std::clamp(rgb.b, 0.0f, 255.0f);
+      }
+      const float v = channels == 1  ? gan::bt601_luma(r, g, b)
+                      : channel == 0 ? r
+                      : channel == 1 ? g
+                                     : b;
+      p[static_cast<size_t>(y * f.width + x)] = v;
+    }
+  return p;
+}
+
+double area_average(const std::vector<double> &plane, int64_t stride, int64_t x0, int64_t y0,
+                    int64_t rw, int64_t rh, int64_t w, int64_t h, int64_t ox, int64_t oy) {
+  const double sx = double(rw) / double(w), sy = double(rh) / double(h);
+  double acc = 0, weight = 0;
+  for (int64_t y = 0; y < rh; ++y)
+    for (int64_t x = 0; x < rw; ++x) {
+      const double wx =
+          std::max(0.0, std::min((ox + 1) * sx, x + 1.0) - std::max(ox * sx, double(x)));
+      const double wy =
+          std::max(0.0, std::min((oy + 1) * sy, y + 1.0) - std::max(oy * sy, double(y)));
+      acc += wx * wy * plane[static_cast<size_t>((y0 + y) * stride + x0 + x)];
+      weight += wx * wy;
+    }
+  return acc / weight / 127.5 - 1.0;
+}
+
+class ShrinkFromPixels : public ::testing::TestWithParam<PixelFormat> {};
+
+// The streaming path reads the frame's pixels once, without float planes of the frame; it must
+// give what area averaging of those planes gives, for every format, mode and odd ratio.
+TEST_P(ShrinkFromPixels, EqualsAreaAveragingOfTheFramePlanes) {
+  const PixelFormat format = GetParam();
+  OwnedFrame frame(format, 37, 23);
+  std::mt19937 rng(7);
+  for (auto &plane : frame.bytes)
+    for (uint8_t &b : plane)
+      b = static_cast<uint8_t>(rng());
+  const gan::FrameView &f = frame.view;
+  for (int64_t channels : {1, 3}) {
+    std::vector<std::vector<double>> planes;
+    for (int64_t c = 0; c < channels; ++c)
+      planes.push_back(reference_plane(f, c, channels));
+    struct Case {
+      gan::Preprocess mode;
+      int64_t h, w;
+      int64_t x0, y0, rw, rh; // the region the mode takes (whole frame unless cropped)
+    };
+    // 37x23 -> 9x7 (ratios 4.11, 3.29); the centred crop of a square model: 23x23 at x 7;
+    // tiles of 10x10: 3x2 of them from (3, 1), the first one checked.
+    for (const Case &k : {Case{gan::Preprocess::Resize, 7, 9, 0, 0, 37, 23},
+                          Case{gan::Preprocess::CenterCrop, 6, 6, 7, 0, 23, 23},
+                          Case{gan::Preprocess::Tiles, 10, 10, 3, 1, 10, 10},
+                          Case{gan::Preprocess::Resize, 23, 37, 0, 0, 37, 23}}) {
+      std::vector<float> got;
+      gan::frame_to_inputs(f, k.mode, channels, k.h, k.w, 16, got);
+      double worst = 0;
+      for (int64_t c = 0; c < channels; ++c)
+        for (int64_t oy = 0; oy < k.h; ++oy)
+          for (int64_t ox = 0; ox < k.w; ++ox) {
+            const double want = area_average(planes[static_cast<size_t>(c)], f.width, k.x0, k.y0,
+                                             k.rw, k.rh, k.w, k.h, ox, oy);
+            worst = std::max(worst,
+                             std::abs(want - got[static_cast<size_t>((c * k.h + oy) * k.w + ox)]));
+          }
+      EXPECT_LT(worst * 127.5, 1e-3) << "levels; channels " << channels << ", mode "
+                                     << static_cast<int>(k.mode) << ", " << k.w << "x" << k.h;
+    }
+    // Letterbox: 37x23 into 16x16 puts the frame, shrunk to 16x10, at rows 3..12, black around.
+    std::vector<float> boxed;
+    gan::frame_to_inputs(f, gan::Preprocess::Letterbox, channels, 16, 16, 1, boxed);
+    EXPECT_EQ(boxed[0], -1.0f);
+    EXPECT_NEAR(boxed[3 * 16 + 5], area_average(planes[0], f.width, 0, 0, 37, 23, 16, 10, 5, 0),
+                1e-5);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllFormats, ShrinkFromPixels,
+                         ::testing::Values(PixelFormat::Gray8, PixelFormat::Rgb, PixelFormat::Bgr,
+                                           PixelFormat::Rgba, PixelFormat::Bgra, PixelFormat::Rgbx,
+                                           PixelFormat::Bgrx, PixelFormat::Xrgb, PixelFormat::I420,
+                                           PixelFormat::Nv12));
 
 } // namespace
 

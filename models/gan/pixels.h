@@ -16,6 +16,24 @@ namespace gan {
 // BT.601 luma of full-range RGB (grey conversions, the watermark's luma plane).
 inline float bt601_luma(float r, float g, float b) { return 0.299f * r + 0.587f * g + 0.114f * b; }
 
+// bt601_luma of n packed pixels (`size` bytes apart, R, G and B at byte offsets r, g, b) into
+// out: the same floats, bit for bit, from three tables of the weighted levels (no int-to-float
+// conversion per channel: the luma of every frame the watermark and grey detectors read).
+inline void bt601_luma_row(const uint8_t *px, int size, int r, int g, int b, int64_t n,
+                           float *out) {
+  struct Tables {
+    float r[256], g[256], b[256];
+    Tables() {
+      for (int v = 0; v < 256; ++v)
+        r[v] = 0.299f * static_cast<float>(v), g[v] = 0.587f * static_cast<float>(v),
+        b[v] = 0.114f * static_cast<float>(v);
+    }
+  };
+  static const Tables t;
+  for (int64_t x = 0; x < n; ++x, px += size)
+    out[x] = t.r[px[r]] + t.g[px[g]] + t.b[px[b]];
+}
+
 // Full-range RGB -> limited-range Y'CbCr bytes (Y in 16..235, Cb and Cr in 16..240).
 inline uint8_t limited_luma(float r, float g, float b) {
   return round_to_byte(16.0f + (65.481f * r + 128.553f * g + 24.966f * b) / 255.0f);

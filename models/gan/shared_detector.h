@@ -9,7 +9,9 @@
 //   - every attached stream has inputs waiting (nobody else can add to it), or
 //   - the waiting inputs reach kMaxBatchInputs, or
 //   - the oldest waiting request has waited its timeout (a stalled stream, or one that infers
-//     only every few frames, holds the others back by at most that much).
+//     only every few frames, holds the others back by at most that much). With a timeout of 0
+//     a batch runs as soon as the worker is free: the requests that came in while it scored
+//     the previous one form the next (continuous batching; no stream ever waits for another).
 // A stream that ends (EOS) detaches, so the others stop waiting for it at once.
 // Inputs only share a forward pass with inputs for the same model and size.
 

@@ -29,6 +29,8 @@ constexpr int kFrequencies[kCoefficients][2] = {{2, 2}, {1, 3}, {3, 1}, {2, 3}, 
 // The orthonormal 2-D DCT-II basis images of those coefficients.
 struct Basis {
   float at[kCoefficients][kPixels];
+  // The same, pixel-major and padded to 8 lanes: projecting a block adds 8-wide vectors.
+  float by_pixel[kPixels][8] = {};
   Basis() {
     const double pi = std::acos(-1.0);
     for (int k = 0; k < kCoefficients; ++k) {
@@ -41,6 +43,9 @@ struct Basis {
               static_cast<float>(cu * cv * std::cos((2 * y + 1) * u * pi / (2 * kBlock)) *
                                  std::cos((2 * x + 1) * v * pi / (2 * kBlock)));
     }
+    for (int k = 0; k < kCoefficients; ++k)
+      for (int i = 0; i < kPixels; ++i)
+        by_pixel[i][k] = at[k][i];
   }
 };
 const Basis &basis() {
@@ -154,20 +159,17 @@ const Watermark::Layout &Watermark::layout_for(int64_t blocks_x, int64_t blocks_
   return layout_;
 }
 
-void Watermark::load_luma(const FrameView &f, int64_t w, int64_t h) {
+void Watermark::load_luma(const FrameView &f, int64_t y0, int64_t w, int64_t h) {
   luma_.resize(static_cast<size_t>(w * h));
   const PackedLayout p = packed_layout(f.format);
   for (int64_t y = 0; y < h; ++y) {
-    const uint8_t *row = f.planes[0] + y * f.strides[0];
+    const uint8_t *row = f.planes[0] + (y0 + y) * f.strides[0];
     float *out = luma_.data() + y * w;
     if (p.size <= 1) { // a luma plane (Gray8, or Y of a YUV format)
       for (int64_t x = 0; x < w; ++x)
         out[x] = row[x];
     } else {
-      for (int64_t x = 0; x < w; ++x) {
-        const uint8_t *px = row + x * p.size;
-        out[x] = bt601_luma(px[p.r], px[p.g], px[p.b]);
-      }
+      bt601_luma_row(row, p.size, p.r, p.g, p.b, w, out);
     }
   }
 }
@@ -179,22 +181,26 @@ const Watermark::Layout *Watermark::analyse(const FrameView &f) {
     return nullptr;
   const Layout &layout = layout_for(f.width / kBlock, f.height / kBlock);
   const int64_t w = layout.blocks_x * kBlock;
-  load_luma(f, w, layout.blocks_y * kBlock);
   coefficients_.resize(layout.bit.size());
   const Basis &b = basis();
   float block[kPixels];
-  for (int64_t by = 0; by < layout.blocks_y; ++by)
+  for (int64_t by = 0; by < layout.blocks_y; ++by) {
+    // One row of blocks at a time: its luma stays in cache (a whole frame's would not, with
+    // many streams in one process).
+    load_luma(f, by * kBlock, w, kBlock);
     for (int64_t bx = 0; bx < layout.blocks_x; ++bx) {
       for (int y = 0; y < kBlock; ++y)
-        std::copy_n(luma_.data() + (by * kBlock + y) * w + bx * kBlock, kBlock, block + y * kBlock);
+        std::copy_n(luma_.data() + y * w + bx * kBlock, kBlock, block + y * kBlock);
       float *out = coefficients_.data() + (by * layout.blocks_x + bx) * kCoefficients;
-      for (int k = 0; k < kCoefficients; ++k) {
-        float acc = 0;
-        for (int i = 0; i < kPixels; ++i)
-          acc += b.at[k][i] * block[i];
-        out[k] = acc;
-      }
+      // Pixel-major: six independent sums advance together (each still adds its 64 terms in
+      // pixel order, so the coefficients are bit for bit what one sum at a time gives).
+      float acc[8] = {};
+      for (int i = 0; i < kPixels; ++i)
+        for (int k = 0; k < 8; ++k)
+          acc[k] += b.by_pixel[i][k] * block[i];
+      std::copy_n(acc, kCoefficients, out);
     }
+  }
   return &layout;
 }
 

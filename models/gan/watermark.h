@@ -98,8 +98,8 @@ private:
     std::vector<int8_t> chip; // per slot: +1 / -1
   };
   const Layout &layout_for(int64_t blocks_x, int64_t blocks_y);
-  // The luma of the frame's whole blocks as floats (row-major, blocks_x * 8 wide).
-  void load_luma(const FrameView &frame, int64_t w, int64_t h);
+  // Rows y0 .. y0 + h - 1 of the luma of the frame's whole blocks, w floats each, into luma_.
+  void load_luma(const FrameView &frame, int64_t y0, int64_t w, int64_t h);
   // Checks the view (Error on an empty one), then fills coefficients_[slot] for the layout
   // of its block grid, which it returns; nullptr when the frame is too small for a mark.
   const Layout *analyse(const FrameView &frame);
