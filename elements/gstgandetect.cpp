@@ -919,10 +919,32 @@ static GstFlowReturn gst_gan_detect_drain(GstGanDetect *self) {
   return ret;
 }
 
+// A frame of this stream waiting in the shared model's queue is scored now, with whatever
+// waits beside it: a flush or a stop does not wait out shared-batch-timeout.
+static void gst_gan_detect_expedite(GstGanDetect *self) {
+  std::shared_ptr<gan::SharedDetector> shared;
+  {
+    std::lock_guard<std::mutex> guard(self->priv->lock);
+    shared = self->priv->shared;
+  }
+  if (shared)
+    shared->expedite();
+}
+
+static GstStateChangeReturn gst_gan_detect_change_state(GstElement *element,
+                                                        GstStateChange transition) {
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
+    gst_gan_detect_expedite(GST_GAN_DETECT(element));
+  return GST_ELEMENT_CLASS(parent_class)->change_state(element, transition);
+}
+
 static gboolean gst_gan_detect_sink_event(GstBaseTransform *trans, GstEvent *event) {
   GstGanDetect *self = GST_GAN_DETECT(trans);
   GstGanDetectPrivate *priv = self->priv;
   switch (GST_EVENT_TYPE(event)) {
+  case GST_EVENT_FLUSH_START: // (another thread) our frame waiting in a shared batch: go now
+    gst_gan_detect_expedite(self);
+    break;
   case GST_EVENT_EOS: {
     gst_gan_detect_drain(self);
     gst_gan_detect_set_sending(priv, false); // the streams sharing the model stop waiting for us
@@ -1001,6 +1023,7 @@ static void gst_gan_detect_class_init(GstGanDetectClass *klass) {
   gobject_class->set_property = gst_gan_detect_set_property;
   gobject_class->get_property = gst_gan_detect_get_property;
   gobject_class->finalize = gst_gan_detect_finalize;
+  element_class->change_state = GST_DEBUG_FUNCPTR(gst_gan_detect_change_state);
 
   /**
    * GstGanDetect:model:

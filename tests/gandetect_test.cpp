@@ -19,6 +19,7 @@
 
 #include <torch/script.h>
 
+#include <atomic>
 #include <fstream>
 #include <random>
 #include <thread>
@@ -660,6 +661,39 @@ TEST_F(GanDetectShared, AStalledStreamDelaysOthersByTheTimeoutAndAModelChangeRea
     gst_object_unref(bus[s]);
     gst_object_unref(e[s]);
   }
+  gst_harness_teardown(h[0]);
+  gst_harness_teardown(h[1]);
+}
+
+// A frame waiting for a stalled stream's frame (a long shared-batch-timeout) is scored at once
+// when its own stream flushes or stops: neither waits out the timeout.
+TEST_F(GanDetectShared, AFlushOrAStopDoesNotWaitOutTheTimeout) {
+  GstHarness *h[2] = {harness("model-instance-id=hall shared-batch-timeout=60000000000"),
+                      harness("model-instance-id=hall shared-batch-timeout=60000000000")};
+  // Stream 0 stalls; stream 1's frame waits for it, in another thread.
+  auto blocked_push = [&](auto release) {
+    std::atomic<bool> returned{false};
+    const gint64 t0 = g_get_monotonic_time();
+    std::thread pusher([&] {
+      GstBuffer *in = gst_buffer_new_allocate(NULL, 64, NULL);
+      gst_buffer_memset(in, 0, 77, 64);
+      gst_harness_push(h[1], in); // OK, or FLUSHING once released by a flush or a stop
+      returned = true;
+    });
+    g_usleep(200 * 1000);
+    EXPECT_FALSE(returned) << "the frame should wait for the other stream";
+    release();
+    pusher.join();
+    EXPECT_LT(g_get_monotonic_time() - t0, 10 * G_USEC_PER_SEC);
+  };
+  blocked_push([&] { EXPECT_TRUE(gst_harness_push_event(h[1], gst_event_new_flush_start())); });
+  EXPECT_TRUE(gst_harness_push_event(h[1], gst_event_new_flush_stop(TRUE)));
+  GstSegment segment;
+  gst_segment_init(&segment, GST_FORMAT_TIME);
+  EXPECT_TRUE(gst_harness_push_event(h[1], gst_event_new_segment(&segment)));
+  GstElement *e = gst_harness_find_element(h[1], "gandetect");
+  blocked_push([&] { gst_element_set_state(e, GST_STATE_READY); });
+  gst_object_unref(e);
   gst_harness_teardown(h[0]);
   gst_harness_teardown(h[1]);
 }

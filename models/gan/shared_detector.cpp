@@ -103,6 +103,14 @@ void SharedDetector::detach() {
   work_wake_.notify_one(); // the waiting streams may be all that is left
 }
 
+void SharedDetector::expedite() {
+  {
+    std::lock_guard<std::mutex> guard(lock_);
+    expedite_ = !waiting_.empty();
+  }
+  work_wake_.notify_one();
+}
+
 SharedDetector::Stats SharedDetector::stats() const {
   std::lock_guard<std::mutex> guard(lock_);
   return stats_;
@@ -138,7 +146,7 @@ SharedDetector::Scored SharedDetector::score(const std::shared_ptr<Detector> &mo
 bool SharedDetector::ready(Clock::time_point now, Clock::time_point *wake) const {
   if (waiting_.empty())
     return false;
-  if (static_cast<int64_t>(waiting_.size()) >= streams_)
+  if (expedite_ || static_cast<int64_t>(waiting_.size()) >= streams_)
     return true; // every attached stream waits: nobody else can add to the batch
   const Request &oldest = *waiting_.front();
   int64_t inputs = 0;
@@ -184,6 +192,7 @@ void SharedDetector::work() {
     lock.unlock();
     run(batch);
     lock.lock();
+    expedite_ = expedite_ && !waiting_.empty();
     for (Request *r : batch) {
       r->done = true;
       ++stats_.requests;

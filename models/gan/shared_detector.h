@@ -56,6 +56,9 @@ public:
   // that will not, for now (EOS, stopped).
   void attach();
   void detach();
+  // Scores whatever waits now, without waiting for anyone (a stream that flushes or stops
+  // must not wait out a long timeout for streams that will not send).
+  void expedite();
 
   struct Scored {
     int64_t batch_inputs = 0; // inputs in the forward pass that scored these (all streams')
@@ -91,6 +94,7 @@ private:
   std::deque<Request *> waiting_;
   int64_t streams_ = 0;
   bool quit_ = false;
+  bool expedite_ = false; // score what waits, at once (until the queue is empty)
   Stats stats_;
   std::vector<float> batch_inputs_, batch_logits_; // reused: no allocation once warm
   std::thread worker_;
