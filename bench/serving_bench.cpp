@@ -13,8 +13,9 @@
 // time when, over the measured window (after 2 s of warm-up), every stream delivered at least
 // 97% of its due frames and no delivered frame came more than 300 ms after its due time. The
 // largest N that keeps real time is found by doubling, then bisection. Printed per mode: that
-// N, the resident memory at it (VmRSS), and at the largest N both modes keep, the resident
-// memory of each; then the ratio shared / own.
+// N and the resident memory at it (VmRSS); with both modes in one process, also the shared
+// mode's memory at the own mode's N and the ratio shared / own (bench/serving.sh runs each
+// mode in a process of its own and compares memory at the smaller N).
 
 #include <gst/app/gstappsink.h>
 #include <gst/app/gstappsrc.h>

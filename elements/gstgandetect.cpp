@@ -175,7 +175,7 @@ struct GstGanDetectPrivate {
   // With model-instance-id: the model shared with the other elements of that name, which
   // scores this element's inputs in one batch with theirs. Attached while frames may come.
   std::shared_ptr<gan::SharedDetector> shared;
-  bool shared_attached = false;
+  int64_t shared_stream = -1; // this stream's id there while attached (guarded by `lock`)
   // stats
   guint64 frames_processed = 0, frames_inferred = 0;
   double inference_seconds = 0;
@@ -464,13 +464,24 @@ static void gst_gan_detect_clear_queue(GstGanDetectPrivate *priv) {
 // With a shared model: whether this stream may still send frames (between start or a flush
 // and EOS or stop). The others' partial batches wait only for streams that may.
 static void gst_gan_detect_set_sending(GstGanDetectPrivate *priv, bool sending) {
-  if (!priv->shared || priv->shared_attached == sending)
+  std::lock_guard<std::mutex> guard(priv->lock);
+  if (!priv->shared || (priv->shared_stream >= 0) == sending)
     return;
-  priv->shared_attached = sending;
-  if (sending)
-    priv->shared->attach();
-  else
-    priv->shared->detach();
+  if (sending) {
+    priv->shared_stream = priv->shared->attach();
+  } else {
+    priv->shared->detach(priv->shared_stream);
+    priv->shared_stream = -1;
+  }
+}
+
+// While this stream flushes or stops, its frames in the shared model's queue are scored at
+// once (even one sent after the flush began): a seek or a stop never waits out
+// shared-batch-timeout for the other streams.
+static void gst_gan_detect_hurry(GstGanDetectPrivate *priv, bool on) {
+  std::lock_guard<std::mutex> guard(priv->lock);
+  if (priv->shared && priv->shared_stream >= 0)
+    priv->shared->hurry(priv->shared_stream, on);
 }
 
 static gboolean gst_gan_detect_start(GstBaseTransform *trans) {
@@ -496,7 +507,6 @@ static gboolean gst_gan_detect_start(GstBaseTransform *trans) {
                            settings.model_instance_id.c_str(), detector->info().path.c_str(),
                            path.c_str()),
                           (NULL));
-    shared->attach();
   }
   if (!detector)
     return FALSE;
@@ -505,7 +515,7 @@ static gboolean gst_gan_detect_start(GstBaseTransform *trans) {
   std::lock_guard<std::mutex> guard(priv->lock);
   priv->detector = std::move(detector);
   priv->shared = std::move(shared);
-  priv->shared_attached = priv->shared != nullptr;
+  priv->shared_stream = priv->shared ? priv->shared->attach() : -1;
   priv->frames_processed = priv->frames_inferred = 0;
   priv->batches = priv->batch_inputs = 0;
   priv->inference_seconds = 0;
@@ -594,8 +604,9 @@ static void gst_gan_detect_post_latency_if_changed(GstGanDetect *self) {
 }
 
 // Scores the inferred frames of the queue that have no result yet, then gives every waiting
-// frame its result: its own, or the last one before it (stale).
-static bool gst_gan_detect_run_batch(GstGanDetect *self) {
+// frame its result: its own, or the last one before it (stale). `now` (drains): a shared
+// model does not wait for the other streams' frames.
+static bool gst_gan_detect_run_batch(GstGanDetect *self, bool now = false) {
   GstGanDetectPrivate *priv = self->priv;
   // The model the inputs were made for, even if another was swapped in since.
   const std::shared_ptr<gan::Detector> detector = std::move(priv->batch_detector);
@@ -609,14 +620,19 @@ static bool gst_gan_detect_run_batch(GstGanDetect *self) {
     const auto t0 = std::chrono::steady_clock::now();
     int64_t batch_inputs = n;
     try {
-      if (priv->shared)
+      if (priv->shared) {
+        const guint64 timeout = now ? 0 : gst_gan_detect_settings(self).shared_batch_timeout;
+        int64_t stream;
+        {
+          std::lock_guard<std::mutex> guard(priv->lock);
+          stream = priv->shared_stream;
+        }
         batch_inputs = priv->shared
-                           ->score(detector, priv->inputs.data(), n, priv->input_height,
+                           ->score(stream, detector, priv->inputs.data(), n, priv->input_height,
                                    priv->input_width, logits.data(),
-                                   std::chrono::nanoseconds(
-                                       gst_gan_detect_settings(self).shared_batch_timeout))
+                                   std::chrono::nanoseconds(static_cast<int64_t>(timeout)))
                            .batch_inputs;
-      else
+      } else
         detector->score(priv->inputs.data(), n, priv->input_height, priv->input_width,
                         logits.data());
     } catch (const std::exception &e) {
@@ -903,7 +919,7 @@ static GstFlowReturn gst_gan_detect_drain(GstGanDetect *self) {
   GstGanDetectPrivate *priv = self->priv;
   if (priv->queue.empty())
     return GST_FLOW_OK;
-  if (!gst_gan_detect_run_batch(self))
+  if (!gst_gan_detect_run_batch(self, true))
     return GST_FLOW_ERROR;
   GstFlowReturn ret = GST_FLOW_OK;
   for (;;) {
@@ -919,22 +935,10 @@ static GstFlowReturn gst_gan_detect_drain(GstGanDetect *self) {
   return ret;
 }
 
-// A frame of this stream waiting in the shared model's queue is scored now, with whatever
-// waits beside it: a flush or a stop does not wait out shared-batch-timeout.
-static void gst_gan_detect_expedite(GstGanDetect *self) {
-  std::shared_ptr<gan::SharedDetector> shared;
-  {
-    std::lock_guard<std::mutex> guard(self->priv->lock);
-    shared = self->priv->shared;
-  }
-  if (shared)
-    shared->expedite();
-}
-
 static GstStateChangeReturn gst_gan_detect_change_state(GstElement *element,
                                                         GstStateChange transition) {
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
-    gst_gan_detect_expedite(GST_GAN_DETECT(element));
+    gst_gan_detect_hurry(GST_GAN_DETECT(element)->priv, true);
   return GST_ELEMENT_CLASS(parent_class)->change_state(element, transition);
 }
 
@@ -943,7 +947,7 @@ static gboolean gst_gan_detect_sink_event(GstBaseTransform *trans, GstEvent *eve
   GstGanDetectPrivate *priv = self->priv;
   switch (GST_EVENT_TYPE(event)) {
   case GST_EVENT_FLUSH_START: // (another thread) our frame waiting in a shared batch: go now
-    gst_gan_detect_expedite(self);
+    gst_gan_detect_hurry(priv, true);
     break;
   case GST_EVENT_EOS: {
     gst_gan_detect_drain(self);
@@ -966,6 +970,7 @@ static gboolean gst_gan_detect_sink_event(GstBaseTransform *trans, GstEvent *eve
     gst_gan_detect_clear_queue(priv); // a flush drops held frames, results pending or not
     priv->last = Result();            // and the next frame is scored afresh
     priv->vote.reset();
+    gst_gan_detect_hurry(priv, false);
     gst_gan_detect_set_sending(priv, true); // frames may come again after an EOS
     break;
   case GST_EVENT_STREAM_START:
@@ -994,6 +999,9 @@ static gboolean gst_gan_detect_query(GstBaseTransform *trans, GstPadDirection di
       std::lock_guard<std::mutex> guard(priv->lock);
       ours = priv->latency;
     }
+    // A shared model: a frame may wait shared-batch-timeout for the other streams' frames.
+    if (!s.model_instance_id.empty())
+      ours += s.shared_batch_timeout;
     // Batching holds frames: at most batch-size - 1 frame durations, capped by the timeout.
     if (s.batch_size > 1 && priv->have_info && GST_VIDEO_INFO_FPS_N(&priv->info) > 0)
       ours += std::min<GstClockTime>(
@@ -1144,9 +1152,10 @@ static void gst_gan_detect_class_init(GstGanDetectClass *klass) {
       gobject_class, PROP_SHARED_BATCH_TIMEOUT,
       g_param_spec_uint64("shared-batch-timeout", "Shared batch timeout",
                           "With model-instance-id: the longest a frame's inputs wait for the "
-                          "other streams' before a partial batch is scored (ns, wall clock; 0: "
-                          "score as soon as the model is free)",
-                          0, G_MAXUINT64, DEFAULT_SHARED_BATCH_TIMEOUT, GST_GAN_PARAM_RW_PLAYING));
+                          "other streams' before a partial batch is scored (ns, wall clock, at "
+                          "most an hour; 0: score as soon as the model is free)",
+                          0, 3600 * GST_SECOND, DEFAULT_SHARED_BATCH_TIMEOUT,
+                          GST_GAN_PARAM_RW_PLAYING));
   g_object_class_install_property(
       gobject_class, PROP_MEAN_BATCH,
       g_param_spec_double("mean-batch", "Mean batch",

@@ -199,6 +199,24 @@ double area_average(const std::vector<double> &plane, int64_t stride, int64_t x0
   return acc / weight / 127.5 - 1.0;
 }
 
+// The luma tables give bt601_luma's floats, bit for bit, for every RGB triple.
+TEST(Preprocess, LumaTablesEqualBt601LumaForEveryColour) {
+  std::vector<uint8_t> row(256 * 3);
+  std::vector<float> luma(256);
+  int64_t differ = 0;
+  for (int r = 0; r < 256; ++r)
+    for (int g = 0; g < 256; ++g) {
+      for (int b = 0; b < 256; ++b)
+        row[3 * b] = static_cast<uint8_t>(r), row[3 * b + 1] = static_cast<uint8_t>(g),
+                row[3 * b + 2] = static_cast<uint8_t>(b);
+      gan::bt601_luma_row(row.data(), 3, 0, 1, 2, 256, luma.data());
+      for (int b = 0; b < 256; ++b)
+        differ += luma[b] != gan::bt601_luma(static_cast<float>(r), static_cast<float>(g),
+                                             static_cast<float>(b));
+    }
+  EXPECT_EQ(differ, 0);
+}
+
 class ShrinkFromPixels : public ::testing::TestWithParam<PixelFormat> {};
 
 // The streaming path reads the frame's pixels once, without float planes of the frame; it must

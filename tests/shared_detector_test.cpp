@@ -57,8 +57,9 @@ TEST_F(SharedDetectorTest, StreamsShareForwardPassesAndGetTheirOwnResultsInOrder
   const std::shared_ptr<gan::Detector> model = load("a.gan");
   gan::SharedDetector shared(model);
   constexpr int kStreams = 4, kFrames = 12;
+  std::vector<int64_t> ids;
   for (int s = 0; s < kStreams; ++s)
-    shared.attach();
+    ids.push_back(shared.attach());
   std::vector<std::vector<float>> got(kStreams, std::vector<float>(kFrames));
   std::vector<std::thread> streams;
   for (int s = 0; s < kStreams; ++s)
@@ -67,10 +68,10 @@ TEST_F(SharedDetectorTest, StreamsShareForwardPassesAndGetTheirOwnResultsInOrder
         const std::vector<float> x = input(s, k);
         // A timeout far longer than the test: a batch runs only when all four wait.
         const auto scored =
-            shared.score(model, x.data(), 1, 8, 8, &got[s][k], std::chrono::hours(1));
+            shared.score(ids[s], model, x.data(), 1, 8, 8, &got[s][k], std::chrono::hours(1));
         EXPECT_EQ(scored.batch_inputs, kStreams);
       }
-      shared.detach();
+      shared.detach(ids[s]);
     });
   for (std::thread &t : streams)
     t.join();
@@ -90,12 +91,12 @@ TEST_F(SharedDetectorTest, AStalledStreamHoldsTheOthersForAtMostTheTimeout) {
   const std::shared_ptr<gan::Detector> model = load("a.gan");
   gan::SharedDetector shared(model);
   shared.attach(); // the stalled stream: attached, never sends
-  shared.attach();
+  const int64_t id = shared.attach();
   const std::vector<float> x = input(0, 0);
   float logit = 0;
   const auto t0 = Clock::now();
   for (int k = 0; k < 3; ++k)
-    EXPECT_EQ(shared.score(model, x.data(), 1, 8, 8, &logit, milliseconds(60)).batch_inputs, 1);
+    EXPECT_EQ(shared.score(id, model, x.data(), 1, 8, 8, &logit, milliseconds(60)).batch_inputs, 1);
   const auto waited = Clock::now() - t0;
   EXPECT_GE(waited, milliseconds(3 * 60));
   EXPECT_LT(waited, milliseconds(3 * 60 + 3000));
@@ -104,26 +105,25 @@ TEST_F(SharedDetectorTest, AStalledStreamHoldsTheOthersForAtMostTheTimeout) {
 TEST_F(SharedDetectorTest, AStreamThatEndedIsNotWaitedFor) {
   const std::shared_ptr<gan::Detector> model = load("a.gan");
   gan::SharedDetector shared(model);
-  shared.attach();
-  shared.attach();
-  shared.detach(); // EOS
+  const int64_t a = shared.attach();
+  shared.detach(shared.attach()); // EOS
   const std::vector<float> x = input(1, 1);
   float logit = 0;
   const auto t0 = Clock::now();
   for (int k = 0; k < 5; ++k)
-    shared.score(model, x.data(), 1, 8, 8, &logit, std::chrono::hours(1));
+    shared.score(a, model, x.data(), 1, 8, 8, &logit, std::chrono::hours(1));
   EXPECT_LT(Clock::now() - t0, milliseconds(5000));
   // A stream blocked in score() when the other detaches is released too.
-  shared.attach();
+  const int64_t b = shared.attach();
   std::atomic<bool> returned{false};
   std::thread waiter([&] {
     float l = 0;
-    shared.score(model, x.data(), 1, 8, 8, &l, std::chrono::hours(1));
+    shared.score(a, model, x.data(), 1, 8, 8, &l, std::chrono::hours(1));
     returned = true;
   });
   std::this_thread::sleep_for(milliseconds(100));
   EXPECT_FALSE(returned); // it waits for the other attached stream
-  shared.detach();
+  shared.detach(b);
   waiter.join();
   EXPECT_TRUE(returned);
 }
@@ -159,13 +159,14 @@ TEST_F(SharedDetectorTest, OneNameIsOneModelAndAChangeReachesEveryone) {
 TEST_F(SharedDetectorTest, InputsWaitingForAnotherModelOrSizeAreNotMixedIn) {
   const std::shared_ptr<gan::Detector> a = load("a.gan"), b = load("b.gan");
   gan::SharedDetector shared(a);
-  shared.attach();
-  shared.attach();
+  const int64_t sa = shared.attach(), sb = shared.attach();
   const std::vector<float> x = input(2, 3);
   float via_a = 0, via_b = 0, alone_a = 0, alone_b = 0;
   gan::SharedDetector::Scored scored_a, scored_b;
-  std::thread ta([&] { scored_a = shared.score(a, x.data(), 1, 8, 8, &via_a, milliseconds(200)); });
-  std::thread tb([&] { scored_b = shared.score(b, x.data(), 1, 8, 8, &via_b, milliseconds(200)); });
+  std::thread ta(
+      [&] { scored_a = shared.score(sa, a, x.data(), 1, 8, 8, &via_a, milliseconds(200)); });
+  std::thread tb(
+      [&] { scored_b = shared.score(sb, b, x.data(), 1, 8, 8, &via_b, milliseconds(200)); });
   ta.join();
   tb.join();
   a->score(x.data(), 1, &alone_a);
@@ -180,17 +181,16 @@ TEST_F(SharedDetectorTest, InputsWaitingForAnotherModelOrSizeAreNotMixedIn) {
 TEST_F(SharedDetectorTest, AFailingBatchFailsOnlyTheStreamWhoseInputsFail) {
   const std::shared_ptr<gan::Detector> model = load("a.gan");
   gan::SharedDetector shared(model);
-  shared.attach();
-  shared.attach();
+  const int64_t s1 = shared.attach(), s2 = shared.attach();
   const std::vector<float> good = input(0, 4);
   const std::vector<float> bad(kFloats, std::numeric_limits<float>::quiet_NaN());
   float good_logit = 0, bad_logit = 0;
   std::string bad_error;
   std::thread t1(
-      [&] { shared.score(model, good.data(), 1, 8, 8, &good_logit, std::chrono::hours(1)); });
+      [&] { shared.score(s1, model, good.data(), 1, 8, 8, &good_logit, std::chrono::hours(1)); });
   std::thread t2([&] {
     try {
-      shared.score(model, bad.data(), 1, 8, 8, &bad_logit, std::chrono::hours(1));
+      shared.score(s2, model, bad.data(), 1, 8, 8, &bad_logit, std::chrono::hours(1));
     } catch (const gan::Error &e) {
       bad_error = e.what();
     }
@@ -202,6 +202,37 @@ TEST_F(SharedDetectorTest, AFailingBatchFailsOnlyTheStreamWhoseInputsFail) {
   EXPECT_NEAR(good_logit, alone, 1e-5);
   EXPECT_NE(bad_error.find("NaN"), std::string::npos) << bad_error;
   EXPECT_GE(shared.stats().forwards, 2u); // the batch, then each request alone
+}
+
+// A stream that flushes or stops hurries: its requests, those waiting and those it sends
+// after, are scored at once, until it stops hurrying.
+TEST_F(SharedDetectorTest, AHurriedStreamWaitsForNobodyUntilItStopsHurrying) {
+  const std::shared_ptr<gan::Detector> model = load("a.gan");
+  gan::SharedDetector shared(model);
+  shared.attach(); // stalled
+  const int64_t me = shared.attach();
+  const std::vector<float> x = input(4, 0);
+  float logit = 0;
+  // Waiting when the hurry comes.
+  std::atomic<bool> returned{false};
+  std::thread waiter([&] {
+    float l = 0;
+    shared.score(me, model, x.data(), 1, 8, 8, &l, std::chrono::hours(1));
+    returned = true;
+  });
+  std::this_thread::sleep_for(milliseconds(100));
+  EXPECT_FALSE(returned);
+  shared.hurry(me, true);
+  waiter.join();
+  // Sent after the hurry began (the flush-start came while the frame was being prepared).
+  auto t0 = Clock::now();
+  shared.score(me, model, x.data(), 1, 8, 8, &logit, std::chrono::hours(1));
+  EXPECT_LT(Clock::now() - t0, milliseconds(5000));
+  // Done hurrying: it waits for the others again (here: its 100 ms timeout).
+  shared.hurry(me, false);
+  t0 = Clock::now();
+  shared.score(me, model, x.data(), 1, 8, 8, &logit, milliseconds(100));
+  EXPECT_GE(Clock::now() - t0, milliseconds(100));
 }
 
 } // namespace

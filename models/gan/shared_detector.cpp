@@ -13,6 +13,7 @@ using Clock = std::chrono::steady_clock;
 
 // One score() call, on its caller's stack while the caller waits for it.
 struct SharedDetector::Request {
+  int64_t stream = -1;
   std::shared_ptr<Detector> model;
   const float *inputs = nullptr;
   int64_t n = 0, height = 0, width = 0;
@@ -88,25 +89,40 @@ void SharedDetector::set_model(std::shared_ptr<Detector> model) {
   model_ = std::move(model);
 }
 
-void SharedDetector::attach() {
+int64_t SharedDetector::attach() {
   std::lock_guard<std::mutex> guard(lock_);
-  ++streams_;
-  stats_.streams = streams_;
+  size_t id = 0;
+  while (id < attached_.size() && attached_[id])
+    ++id;
+  if (id == attached_.size()) {
+    attached_.push_back(0);
+    hurried_.push_back(0);
+  }
+  attached_[id] = 1;
+  hurried_[id] = 0;
+  stats_.streams = ++streams_;
+  return static_cast<int64_t>(id);
 }
 
-void SharedDetector::detach() {
+void SharedDetector::detach(int64_t stream) {
   {
     std::lock_guard<std::mutex> guard(lock_);
-    streams_ = std::max<int64_t>(0, streams_ - 1);
-    stats_.streams = streams_;
+    const size_t id = static_cast<size_t>(stream);
+    if (stream < 0 || id >= attached_.size() || !attached_[id])
+      return;
+    attached_[id] = 0;
+    stats_.streams = --streams_;
   }
   work_wake_.notify_one(); // the waiting streams may be all that is left
 }
 
-void SharedDetector::expedite() {
+void SharedDetector::hurry(int64_t stream, bool on) {
   {
     std::lock_guard<std::mutex> guard(lock_);
-    expedite_ = !waiting_.empty();
+    const size_t id = static_cast<size_t>(stream);
+    if (stream < 0 || id >= hurried_.size())
+      return;
+    hurried_[id] = on ? 1 : 0;
   }
   work_wake_.notify_one();
 }
@@ -116,7 +132,7 @@ SharedDetector::Stats SharedDetector::stats() const {
   return stats_;
 }
 
-SharedDetector::Scored SharedDetector::score(const std::shared_ptr<Detector> &model,
+SharedDetector::Scored SharedDetector::score(int64_t stream, const std::shared_ptr<Detector> &model,
                                              const float *inputs, int64_t n, int64_t height,
                                              int64_t width, float *logits,
                                              std::chrono::nanoseconds timeout) {
@@ -125,6 +141,7 @@ SharedDetector::Scored SharedDetector::score(const std::shared_ptr<Detector> &mo
   if (!model)
     throw Error(ErrorCode::InvalidArgument, "no detector to score with");
   Request r;
+  r.stream = stream;
   r.model = model;
   r.inputs = inputs;
   r.n = n, r.height = height, r.width = width;
@@ -146,8 +163,12 @@ SharedDetector::Scored SharedDetector::score(const std::shared_ptr<Detector> &mo
 bool SharedDetector::ready(Clock::time_point now, Clock::time_point *wake) const {
   if (waiting_.empty())
     return false;
-  if (expedite_ || static_cast<int64_t>(waiting_.size()) >= streams_)
+  if (static_cast<int64_t>(waiting_.size()) >= streams_)
     return true; // every attached stream waits: nobody else can add to the batch
+  for (const Request *r : waiting_)
+    if (r->stream >= 0 && static_cast<size_t>(r->stream) < hurried_.size() &&
+        hurried_[static_cast<size_t>(r->stream)])
+      return true; // a stream that flushes or stops waits for nobody
   const Request &oldest = *waiting_.front();
   int64_t inputs = 0;
   Clock::time_point earliest = oldest.deadline;
@@ -192,7 +213,6 @@ void SharedDetector::work() {
     lock.unlock();
     run(batch);
     lock.lock();
-    expedite_ = expedite_ && !waiting_.empty();
     for (Request *r : batch) {
       r->done = true;
       ++stats_.requests;
@@ -211,14 +231,14 @@ void SharedDetector::run(std::vector<Request *> &batch) {
   uint64_t forwards = 0;
   bool scored = false;
   if (batch.size() > 1) {
-    int64_t n = 0;
-    batch_inputs_.clear();
-    for (const Request *r : batch) {
-      batch_inputs_.insert(batch_inputs_.end(), r->inputs, r->inputs + r->floats());
-      n += r->n;
-    }
-    batch_logits_.resize(static_cast<size_t>(n));
     try {
+      int64_t n = 0;
+      batch_inputs_.clear();
+      for (const Request *r : batch) {
+        batch_inputs_.insert(batch_inputs_.end(), r->inputs, r->inputs + r->floats());
+        n += r->n;
+      }
+      batch_logits_.resize(static_cast<size_t>(n));
       ++forwards;
       model->score(batch_inputs_.data(), n, height, width, batch_logits_.data());
       const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -229,7 +249,7 @@ void SharedDetector::run(std::vector<Request *> &batch) {
         r->scored = {n, seconds};
       }
       scored = true;
-    } catch (const std::exception &) {
+    } catch (...) {
       // retried request by request below
     }
   }

@@ -12,7 +12,8 @@
 //     only every few frames, holds the others back by at most that much). With a timeout of 0
 //     a batch runs as soon as the worker is free: the requests that came in while it scored
 //     the previous one form the next (continuous batching; no stream ever waits for another).
-// A stream that ends (EOS) detaches, so the others stop waiting for it at once.
+// A stream that ends (EOS) detaches, so the others stop waiting for it at once; one that
+// flushes or stops hurries: its requests wait for nobody.
 // Inputs only share a forward pass with inputs for the same model and size.
 
 #include "gan/runtime.h"
@@ -52,13 +53,14 @@ public:
   std::shared_ptr<Detector> model() const;
   void set_model(std::shared_ptr<Detector> model);
 
-  // A stream that will send inputs (a partial batch waits for it, up to the timeout) and one
-  // that will not, for now (EOS, stopped).
-  void attach();
-  void detach();
-  // Scores whatever waits now, without waiting for anyone (a stream that flushes or stops
-  // must not wait out a long timeout for streams that will not send).
-  void expedite();
+  // A stream that will send inputs (a partial batch waits for it, up to the timeout): its id,
+  // for score(). detach: it will not send more for now (EOS, stopped); ids are reused.
+  int64_t attach();
+  void detach(int64_t stream);
+  // While a stream hurries (it flushes or stops), its requests are scored at once, with
+  // whatever waits beside them: they never wait for the others. Sticky until turned off, so a
+  // request the stream sends after the flush began is not caught waiting either.
+  void hurry(int64_t stream, bool on);
 
   struct Scored {
     int64_t batch_inputs = 0; // inputs in the forward pass that scored these (all streams')
@@ -69,8 +71,9 @@ public:
   // Blocks: at most `timeout` waiting for others, plus the forward passes ahead. Throws the
   // model's error (Error, std::exception text) when this request's inputs fail; a batch that
   // fails is retried request by request, so one stream's failure is not the others'.
-  Scored score(const std::shared_ptr<Detector> &model, const float *inputs, int64_t n,
-               int64_t height, int64_t width, float *logits, std::chrono::nanoseconds timeout);
+  Scored score(int64_t stream, const std::shared_ptr<Detector> &model, const float *inputs,
+               int64_t n, int64_t height, int64_t width, float *logits,
+               std::chrono::nanoseconds timeout);
 
   struct Stats {
     uint64_t forwards = 0; // forward passes run
@@ -93,8 +96,8 @@ private:
   std::shared_ptr<Detector> model_;
   std::deque<Request *> waiting_;
   int64_t streams_ = 0;
+  std::vector<char> attached_, hurried_; // by stream id
   bool quit_ = false;
-  bool expedite_ = false; // score what waits, at once (until the queue is empty)
   Stats stats_;
   std::vector<float> batch_inputs_, batch_logits_; // reused: no allocation once warm
   std::thread worker_;
