@@ -267,7 +267,6 @@ static void gst_gan_detect_swap_model(GstGanDetect *self, const Settings &s) {
       GST_ELEMENT(self), "detector", path, s.model_description, false);
   if (!fresh)
     return;
-  const std::string id = fresh->info().id;
   const std::shared_ptr<gan::Detector> swapped_in = fresh;
   {
     std::lock_guard<std::mutex> guard(self->priv->lock);
@@ -278,7 +277,7 @@ static void gst_gan_detect_swap_model(GstGanDetect *self, const Settings &s) {
       self->priv->shared->set_model(fresh);
     self->priv->detector = std::move(fresh);
   }
-  GST_INFO_OBJECT(self, "swapped in detector %s (%s)", id.c_str(), path.c_str());
+  GST_INFO_OBJECT(self, "swapped in detector %s (%s)", swapped_in->info().id.c_str(), path.c_str());
   gst_gan_detect_post_model_changed(self, *swapped_in);
 }
 
@@ -621,11 +620,12 @@ static bool gst_gan_detect_run_batch(GstGanDetect *self, bool now = false) {
     int64_t batch_inputs = n;
     try {
       if (priv->shared) {
-        const guint64 timeout = now ? 0 : gst_gan_detect_settings(self).shared_batch_timeout;
         int64_t stream;
+        guint64 timeout;
         {
           std::lock_guard<std::mutex> guard(priv->lock);
           stream = priv->shared_stream;
+          timeout = now ? 0 : priv->settings.shared_batch_timeout;
         }
         batch_inputs = priv->shared
                            ->score(stream, detector, priv->inputs.data(), n, priv->input_height,

@@ -258,6 +258,25 @@ TEST_P(ShrinkFromPixels, EqualsAreaAveragingOfTheFramePlanes) {
       EXPECT_LT(worst * 127.5, 1e-3) << "levels; channels " << channels << ", mode "
                                      << static_cast<int>(k.mode) << ", " << k.w << "x" << k.h;
     }
+    // Enlarged (both axes): bilinear on the frame's planes.
+    std::vector<float> big;
+    gan::frame_to_inputs(f, gan::Preprocess::Resize, channels, 46, 74, 1, big);
+    double worst = 0;
+    for (int64_t c = 0; c < channels; ++c) {
+      const std::vector<float> plane(planes[static_cast<size_t>(c)].begin(),
+                                     planes[static_cast<size_t>(c)].end());
+      for (int64_t oy = 0; oy < 46; ++oy)
+        for (int64_t ox = 0; ox < 74; ++ox) {
+          const double want = gan::sample_bilinear(plane.data(), f.width, f.width, f.height,
+                                                   gan::source_coordinate(ox, 0.5),
+                                                   gan::source_coordinate(oy, 0.5)) /
+                                  127.5 -
+                              1.0;
+          worst =
+              std::max(worst, std::abs(want - big[static_cast<size_t>((c * 46 + oy) * 74 + ox)]));
+        }
+    }
+    EXPECT_LT(worst * 127.5, 1e-3) << "levels; channels " << channels << ", enlarged";
     // Letterbox: 37x23 into 16x16 puts the frame, shrunk to 16x10, at rows 3..12, black around.
     std::vector<float> boxed;
     gan::frame_to_inputs(f, gan::Preprocess::Letterbox, channels, 16, 16, 1, boxed);

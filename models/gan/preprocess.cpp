@@ -12,94 +12,16 @@ namespace gan {
 
 namespace {
 
-// The frame as R, G, B planes of floats in [0, 255], full range.
-struct RgbPlanes {
-  int64_t width = 0, height = 0;
-  std::vector<float> r, g, b;
-};
-
-RgbPlanes read_rgb(const FrameView &f) {
-  RgbPlanes p;
-  p.width = f.width;
-  p.height = f.height;
-  const size_t n = static_cast<size_t>(f.width * f.height);
-  p.r.resize(n), p.g.resize(n), p.b.resize(n);
-  const PackedLayout layout = packed_layout(f.format);
-  for (int64_t y = 0; y < f.height; ++y) {
-    const uint8_t *row = f.planes[0] + y * f.strides[0];
-    for (int64_t x = 0; x < f.width; ++x) {
-      const size_t i = static_cast<size_t>(y * f.width + x);
-      float r = 0, g = 0, b = 0;
-      if (layout.size > 0) {
-        const uint8_t *px = row + x * layout.size;
-        r = px[layout.r], g = px[layout.g], b = px[layout.b];
-      } else {
-        const ChromaSite c = chroma_site(f, x / 2, y / 2);
-        const RgbFloat rgb = rgb_from_ycbcr(full_range_luma(row[x]), full_range_chroma(*c.cb),
-                                            full_range_chroma(*c.cr));
-        r = rgb.r, g = rgb.g, b = rgb.b;
-      }
-      p.r[i] = std::clamp(r, 0.0f, 255.0f);
-      p.g[i] = std::clamp(g, 0.0f, 255.0f);
-      p.b[i] = std::clamp(b, 0.0f, 255.0f);
-    }
-  }
-  return p;
-}
-
-// Luma for gray models: straight from Y for YUV (no round trip through RGB), BT.601 weights
-// otherwise, so a GRAY8 frame reads back exactly.
-std::vector<float> read_gray(const FrameView &f, const RgbPlanes *rgb) {
-  std::vector<float> out(static_cast<size_t>(f.width * f.height));
-  for (int64_t y = 0; y < f.height; ++y) {
-    const uint8_t *row = f.planes[0] + y * f.strides[0];
-    for (int64_t x = 0; x < f.width; ++x) {
-      const size_t i = static_cast<size_t>(y * f.width + x);
-      if (f.format == PixelFormat::Gray8)
-        out[i] = row[x];
-      else if (is_yuv420(f.format))
-        out[i] = std::clamp(full_range_luma(row[x]), 0.0f, 255.0f);
-      else
-        out[i] = bt601_luma(rgb->r[i], rgb->g[i], rgb->b[i]);
-    }
-  }
-  return out;
-}
-
-// Region [x0, x0+rw) x [y0, y0+rh) of a plane resized to w x h: area average when shrinking
-// (every source pixel counts once, no aliasing), bilinear when enlarging.
-void resize_region(const std::vector<float> &src, int64_t sw, int64_t x0, int64_t y0, int64_t rw,
-                   int64_t rh, int64_t w, int64_t h, float *dst, int64_t dst_stride) {
+// Region [x0, x0+rw) x [y0, y0+rh) of a plane enlarged (on at least one axis) to w x h,
+// bilinear; shrinking goes through shrink_region, straight from the frame.
+void enlarge_region(const std::vector<float> &src, int64_t sw, int64_t x0, int64_t y0, int64_t rw,
+                    int64_t rh, int64_t w, int64_t h, float *dst, int64_t dst_stride) {
   const double sx = static_cast<double>(rw) / static_cast<double>(w);
   const double sy = static_cast<double>(rh) / static_cast<double>(h);
-  auto at = [&](int64_t x, int64_t y) {
-    return src[static_cast<size_t>((y0 + std::clamp<int64_t>(y, 0, rh - 1)) * sw + x0 +
-                                   std::clamp<int64_t>(x, 0, rw - 1))];
-  };
   for (int64_t y = 0; y < h; ++y)
     for (int64_t x = 0; x < w; ++x) {
-      double v;
-      if (sx >= 1 && sy >= 1) {
-        const double fx0 = static_cast<double>(x) * sx, fx1 = fx0 + sx;
-        const double fy0 = static_cast<double>(y) * sy, fy1 = fy0 + sy;
-        double acc = 0, weight = 0;
-        for (int64_t yy = static_cast<int64_t>(fy0); yy < static_cast<int64_t>(std::ceil(fy1));
-             ++yy) {
-          const double wy = std::min<double>(fy1, static_cast<double>(yy + 1)) -
-                            std::max<double>(fy0, static_cast<double>(yy));
-          for (int64_t xx = static_cast<int64_t>(fx0); xx < static_cast<int64_t>(std::ceil(fx1));
-               ++xx) {
-            const double wx = std::min<double>(fx1, static_cast<double>(xx + 1)) -
-                              std::max<double>(fx0, static_cast<double>(xx));
-            acc += wx * wy * at(xx, yy);
-            weight += wx * wy;
-          }
-        }
-        v = acc / weight;
-      } else {
-        v = sample_bilinear(src.data() + y0 * sw + x0, sw, rw, rh, source_coordinate(x, sx),
-                            source_coordinate(y, sy));
-      }
+      const double v = sample_bilinear(src.data() + y0 * sw + x0, sw, rw, rh,
+                                       source_coordinate(x, sx), source_coordinate(y, sy));
       dst[y * dst_stride + x] = static_cast<float>(v / 127.5 - 1.0);
     }
 }
@@ -132,8 +54,9 @@ struct BoxAxis {
   }
 };
 
-// One source row of a region, [x0, x0 + n) of row y, as channel rows of floats in [0, 255]
-// (grey: luma as read_gray makes it), the same values the plane readers above give.
+// One source row of a region, [x0, x0 + n) of row y, as channel rows of floats in [0, 255].
+// Grey models get luma straight from Y for YUV (no round trip through RGB) and BT.601 weights
+// otherwise, so a GRAY8 frame reads back exactly.
 void read_row(const FrameView &f, int64_t y, int64_t x0, int64_t n, int64_t channels,
               float *const out[3]) {
   const uint8_t *row = f.planes[0] + y * f.strides[0];
@@ -164,6 +87,20 @@ void read_row(const FrameView &f, int64_t y, int64_t x0, int64_t n, int64_t chan
   }
 }
 
+// The whole frame as channel planes of floats in [0, 255] (read_row's values), for a region
+// that must be enlarged.
+std::vector<std::vector<float>> read_planes(const FrameView &f, int64_t channels) {
+  std::vector<std::vector<float>> planes(
+      static_cast<size_t>(channels), std::vector<float>(static_cast<size_t>(f.width * f.height)));
+  for (int64_t y = 0; y < f.height; ++y) {
+    float *rows[3] = {};
+    for (int64_t c = 0; c < channels; ++c)
+      rows[c] = planes[static_cast<size_t>(c)].data() + y * f.width;
+    read_row(f, y, 0, f.width, channels, rows);
+  }
+  return planes;
+}
+
 // The scratch of the streaming path: kept per thread and reused, so that scoring a frame
 // allocates nothing once the first frame of a size has been seen.
 struct Scratch {
@@ -174,7 +111,7 @@ struct Scratch {
 // Region [x0, x0+rw) x [y0, y0+rh) of the frame shrunk (or copied) to w x h by area
 // averaging, straight from the frame's pixels: each source row is read and converted once,
 // reduced across, and added to the output rows it covers. dst[c] points at channel c's
-// output (rows dst_stride floats apart). As resize_region on the frame's planes, without them.
+// output (rows dst_stride floats apart).
 void shrink_region(const FrameView &f, int64_t channels, int64_t x0, int64_t y0, int64_t rw,
                    int64_t rh, int64_t w, int64_t h, float *const dst[3], int64_t dst_stride) {
   thread_local Scratch s;
@@ -286,17 +223,11 @@ int64_t frame_to_inputs(const FrameView &f, Preprocess mode, int64_t channels, i
       shrink_region(f, channels, g.x, g.y, g.w, g.h, dw, dh, dst, w);
       continue;
     }
-    if (planes.empty()) {
-      RgbPlanes rgb;
-      if (channels == 3 || (!is_yuv420(f.format) && f.format != PixelFormat::Gray8))
-        rgb = read_rgb(f);
-      if (channels == 1)
-        planes.push_back(read_gray(f, &rgb));
-      else
-        planes = {std::move(rgb.r), std::move(rgb.g), std::move(rgb.b)};
-    }
+    if (planes.empty())
+      planes = read_planes(f, channels);
     for (int64_t c = 0; c < channels; ++c)
-      resize_region(planes[static_cast<size_t>(c)], f.width, g.x, g.y, g.w, g.h, dw, dh, dst[c], w);
+      enlarge_region(planes[static_cast<size_t>(c)], f.width, g.x, g.y, g.w, g.h, dw, dh, dst[c],
+                     w);
   }
   return static_cast<int64_t>(regions.size());
 }
