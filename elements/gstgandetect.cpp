@@ -729,8 +729,14 @@ static void gst_gan_detect_read_watermark(GstGanDetect *self, const Settings &s,
   if (priv->vote.window() != window)
     priv->vote.set_window(window);
   const gan::WatermarkReading reading = priv->watermark->read(view);
-  const gan::WatermarkVerdict single = gan::decide(reading, s.watermark_key);
-  const gan::WatermarkVerdict voted = priv->vote.push(reading, s.watermark_key);
+  priv->vote.add(reading);
+  // One placement search per frame: the vote's when there is a vote (it holds this frame's
+  // reading too, and a stream keeps its crop), else the frame's.
+  const bool voting = window > 1;
+  const gan::WatermarkVerdict single = gan::decide(reading, s.watermark_key, !voting);
+  gan::WatermarkVerdict voted;
+  if (!single.found && voting)
+    voted = priv->vote.verdict(s.watermark_key);
   p.watermark_read = true;
   p.watermark = single.found || !voted.found ? single : voted;
   GST_LOG_OBJECT(self, "frame %" G_GUINT64_FORMAT ": watermark %s (payload 0x%08x, %s)", p.frame,

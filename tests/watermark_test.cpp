@@ -9,6 +9,7 @@
 
 #include "gan/augment.h"
 #include "gan/watermark.h"
+#include "gan/watermark_v2.h"
 
 #include <gst/gan/gstganmeta.h>
 
@@ -93,12 +94,64 @@ double psnr(const std::vector<double> &a, const std::vector<double> &b) {
   return mse > 0 ? 10 * std::log10(255.0 * 255.0 / mse) : 99.0;
 }
 
-double bit_accuracy(const gan::WatermarkReading &r, uint32_t payload, const std::string &key) {
+// The share of coded bits a reading gets right: version 2 on the whole frame, or version 1.
+double bit_accuracy(const gan::WatermarkReading &r, uint32_t payload, const std::string &key,
+                    int version = 2) {
   const uint64_t code = gan::watermark_code(payload, key);
+  std::array<double, gan::kWatermarkBits> soft{};
+  if (version == 2) {
+    const gan::watermark_v2::Decoded d = gan::watermark_v2::decode_at(
+        r.canonical, gan::watermark_v2::layout_for(key), gan::watermark_v2::Placement{});
+    std::copy_n(d.correlation.begin(), soft.size(), soft.begin());
+  } else {
+    soft = r.correlation;
+  }
   int right = 0;
   for (int i = 0; i < gan::kWatermarkBits; ++i)
-    right += (r.correlation[static_cast<size_t>(i)] > 0) == static_cast<bool>((code >> i) & 1);
+    right += (soft[static_cast<size_t>(i)] > 0) == static_cast<bool>((code >> i) & 1);
   return right / static_cast<double>(gan::kWatermarkBits);
+}
+
+// A Gray8 frame resampled to w x h (area average down, bilinear up), as videoscale would.
+TestFrame rescaled(const TestFrame &in, int64_t w, int64_t h) {
+  TestFrame out(PixelFormat::Gray8, w, h);
+  const gan::FrameView &v = in.view;
+  const double sx = static_cast<double>(v.width) / w, sy = static_cast<double>(v.height) / h;
+  for (int64_t y = 0; y < h; ++y)
+    for (int64_t x = 0; x < w; ++x) {
+      double value;
+      if (sx >= 1 && sy >= 1) { // area: the source pixels the target covers, weighted
+        double sum = 0, area = 0;
+        for (int64_t yy = static_cast<int64_t>(y * sy); yy < std::min<double>((y + 1) * sy, v.height); ++yy)
+          for (int64_t xx = static_cast<int64_t>(x * sx); xx < std::min<double>((x + 1) * sx, v.width); ++xx) {
+            const double wy = std::min<double>(yy + 1, (y + 1) * sy) - std::max<double>(yy, y * sy);
+            const double wx = std::min<double>(xx + 1, (x + 1) * sx) - std::max<double>(xx, x * sx);
+            sum += wx * wy * v.planes[0][yy * v.strides[0] + xx];
+            area += wx * wy;
+          }
+        value = sum / area;
+      } else {
+        const double fx = std::clamp((x + 0.5) * sx - 0.5, 0.0, v.width - 1.0);
+        const double fy = std::clamp((y + 0.5) * sy - 0.5, 0.0, v.height - 1.0);
+        const int64_t x0 = std::min<int64_t>(static_cast<int64_t>(fx), v.width - 2);
+        const int64_t y0 = std::min<int64_t>(static_cast<int64_t>(fy), v.height - 2);
+        const double ax = fx - x0, ay = fy - y0;
+        auto at = [&](int64_t yy, int64_t xx) { return v.planes[0][yy * v.strides[0] + xx]; };
+        value = (1 - ay) * ((1 - ax) * at(y0, x0) + ax * at(y0, x0 + 1)) +
+                ay * ((1 - ax) * at(y0 + 1, x0) + ax * at(y0 + 1, x0 + 1));
+      }
+      out.view.planes[0][y * out.view.strides[0] + x] = static_cast<uint8_t>(std::lround(value));
+    }
+  return out;
+}
+
+// The w x h region of a Gray8 frame from (x0, y0), copied.
+TestFrame cropped(const TestFrame &in, int64_t x0, int64_t y0, int64_t w, int64_t h) {
+  TestFrame out(PixelFormat::Gray8, w, h);
+  for (int64_t y = 0; y < h; ++y)
+    std::copy_n(in.view.planes[0] + (y0 + y) * in.view.strides[0] + x0, w,
+                out.view.planes[0] + y * out.view.strides[0]);
+  return out;
 }
 
 struct FormatCase {
@@ -123,6 +176,8 @@ TEST_P(WatermarkFormats, RoundTripsInvisiblyAndTouchesNoPaddingNorChroma) {
   EXPECT_EQ(bit_accuracy(r, 0x12345678u, "test-key"), 1.0);
   const gan::WatermarkVerdict v = gan::decide(r, "test-key");
   EXPECT_TRUE(v.found);
+  EXPECT_EQ(v.version, 2);
+  EXPECT_FALSE(v.searched);
   EXPECT_TRUE(v.checksum_ok);
   EXPECT_EQ(v.payload, 0x12345678u);
   EXPECT_GE(v.score, 4.0);
@@ -175,7 +230,7 @@ TEST(Watermark, TooSmallOrEmptyFramesAreLeftAloneOrRefused) {
   gan::FrameView empty;
   gan_test::expect_error([&] { wm.embed(empty, 1); }, gan::ErrorCode::InvalidArgument);
   gan_test::expect_error([&] { wm.read(empty); }, gan::ErrorCode::InvalidArgument);
-  gan_test::expect_error([] { gan::Watermark bad("k", 0.0); }, gan::ErrorCode::InvalidArgument);
+  gan_test::expect_error([] { gan::Watermark bad("k", 3); }, gan::ErrorCode::InvalidArgument);
 }
 
 TEST(Watermark, OnlyTheKeyReadsItAndTheSameInputsGiveTheSameMark) {
@@ -308,6 +363,52 @@ TEST(Watermark, TheVoteRecoversAMarkTooWeakForOneFrame) {
   EXPECT_FALSE(v.found);
 }
 
+// Version 2's reason to be: the mark survives what platforms do to frames (loose versions of
+// bench/watermark.sh's rows): rescaling, aspect changes, crops off the 8x8 grid, crop + rescale
+// + JPEG. Cropped frames are found by the placement search, which reports where they lie.
+TEST(Watermark, SurvivesRescalingAspectChangesAndCrops) {
+  gan::Watermark wm("k");
+  int checked = 0;
+  for (uint32_t seed : {21u, 22u, 23u}) {
+    TestFrame f(PixelFormat::Gray8, 640, 480);
+    f.paint(seed);
+    ASSERT_TRUE(wm.embed(f.view, 0xfeed));
+    auto found = [&](const TestFrame &t, const char *what) {
+      const gan::WatermarkVerdict v = wm.verify(t.view);
+      EXPECT_TRUE(v.found && v.payload == 0xfeed && v.version == 2) << what << ", seed " << seed;
+      ++checked;
+      return v;
+    };
+    found(rescaled(f, 320, 240), "0.5x");
+    found(rescaled(f, 256, 192), "0.4x");
+    found(rescaled(f, 960, 720), "1.5x");
+    found(rescaled(f, 640, 360), "640x480 -> 640x360");
+    const gan::WatermarkVerdict crop = found(cropped(f, 37, 21, 576, 432), "crop 10%");
+    EXPECT_TRUE(crop.searched);
+    EXPECT_NEAR(crop.offset_x, 37.0 / 640, 0.01);
+    EXPECT_NEAR(crop.offset_y, 21.0 / 480, 0.01);
+    EXPECT_NEAR(crop.scale_x, 0.9, 0.01);
+    TestFrame small = rescaled(cropped(f, 13, 30, 600, 440), 450, 330);
+    gan::jpeg_roundtrip({small.bytes.data(), 1, 330, 450}, 75);
+    found(small, "crop + 0.75x + JPEG 75");
+  }
+  EXPECT_EQ(checked, 18);
+}
+
+// Frames marked by gst-gan 0.x (version 1) still read.
+TEST(Watermark, Version1MarksStillRead) {
+  TestFrame f(PixelFormat::I420, 320, 240);
+  f.paint(4);
+  gan::Watermark old("k", 1);
+  ASSERT_TRUE(old.embed(f.view, 1234));
+  const gan::WatermarkReading r = gan::Watermark("k").read(f.view);
+  EXPECT_EQ(bit_accuracy(r, 1234, "k", 1), 1.0);
+  const gan::WatermarkVerdict v = gan::decide(r, "k");
+  EXPECT_TRUE(v.found);
+  EXPECT_EQ(v.version, 1);
+  EXPECT_EQ(v.payload, 1234u);
+}
+
 // Elements ---------------------------------------------------------------------------------
 
 std::vector<const GstStructure *> messages(const RunResult &r, const char *name) {
@@ -415,6 +516,37 @@ TEST(WatermarkElements, TheVoteReadsTheMarkThroughVp8) {
   // With a full window, every frame is found.
   ASSERT_GE(m.found_from, 0);
   EXPECT_LE(m.found_from, 30);
+}
+
+// Version 2 through a pipeline: rescaled and cropped off the grid, then (where x264enc and
+// avdec_h264 are installed, as tools/setup-debian.sh installs them) H.264 at 1 Mbit/s first.
+TEST(WatermarkElements, TheMarkSurvivesCropRescaleAndH264) {
+  const std::string src = "gangen num-buffers=40 watermark-payload=9 ! "
+                          "video/x-raw,width=640,height=480,framerate=30/1 ! videoconvert ! ";
+  const std::string reshape = "videocrop left=33 right=31 top=25 bottom=23 ! videoscale ! "
+                              "video/x-raw,width=432,height=324 ! videoconvert ! ";
+  RunResult plain;
+  gan_test::run_pipeline(src + reshape + "gandetect ! appsink name=sink", plain,
+                         120 * GST_SECOND);
+  ASSERT_EQ(plain.error, nullptr) << plain.error->message;
+  MarkResult m = mark_results(plain, 9);
+  EXPECT_EQ(m.frames, 40);
+  EXPECT_GE(m.right_payload, 36) << "of 40 frames cropped and rescaled, single frames";
+  EXPECT_EQ(m.found, m.right_payload);
+
+  const bool h264 = gst_registry_check_feature_version(gst_registry_get(), "x264enc", 1, 0, 0) &&
+                    gst_registry_check_feature_version(gst_registry_get(), "avdec_h264", 1, 0, 0);
+  if (!h264)
+    GTEST_SKIP() << "x264enc or avdec_h264 not installed";
+  RunResult coded;
+  gan_test::run_pipeline(src + "x264enc bitrate=1000 ! avdec_h264 ! " + reshape +
+                             "gandetect watermark-window=30 ! appsink name=sink",
+                         coded, 120 * GST_SECOND);
+  ASSERT_EQ(coded.error, nullptr) << coded.error->message;
+  m = mark_results(coded, 9);
+  EXPECT_EQ(m.frames, 40);
+  EXPECT_GE(m.right_payload, 36) << "of 40 frames through H.264, cropped and rescaled";
+  EXPECT_EQ(m.found, m.right_payload);
 }
 
 TEST(WatermarkElements, GanmarkLabelsAnyStream) {

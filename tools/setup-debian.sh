@@ -21,6 +21,8 @@ packages=(
   # the provenance tags back from files)
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tools
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-base-apps
+  # H.264 both ways (x264enc, avdec_h264): the watermark's tests and benchmark re-encode with it
+  gstreamer1.0-plugins-ugly gstreamer1.0-libav
   # the CLI: arguments, PNG grids and plots (cairo, with a font for the plot labels)
   libcli11-dev libcairo2-dev fonts-dejavu-core
   # the meta library's introspection data (Python and other GI languages read the metas)

@@ -34,6 +34,19 @@ inline void bt601_luma_row(const uint8_t *px, int size, int r, int g, int b, int
     out[x] = t.r[px[r]] + t.g[px[g]] + t.b[px[b]];
 }
 
+// Row y of a frame's luma as floats: the bytes of the luma plane (Gray8, and Y of YUV formats,
+// limited range as it is) or bt601_luma_row of packed RGB (what the watermark reads).
+inline void luma_row(const FrameView &f, int64_t y, float *out) {
+  const uint8_t *row = f.planes[0] + y * f.strides[0];
+  const PackedLayout p = packed_layout(f.format);
+  if (p.size <= 1) {
+    for (int64_t x = 0; x < f.width; ++x)
+      out[x] = row[x];
+  } else {
+    bt601_luma_row(row, p.size, p.r, p.g, p.b, f.width, out);
+  }
+}
+
 // Full-range RGB -> limited-range Y'CbCr bytes (Y in 16..235, Cb and Cr in 16..240).
 inline uint8_t limited_luma(float r, float g, float b) {
   return round_to_byte(16.0f + (65.481f * r + 128.553f * g + 24.966f * b) / 255.0f);

@@ -3,7 +3,8 @@
 
 #include "gan/error.h"
 #include "gan/hash.h"
-#include "gan/pixels.h"
+#include "gan/watermark_v1.h"
+#include "gan/watermark_v2.h"
 
 #include <algorithm>
 #include <cmath>
@@ -13,60 +14,9 @@ namespace gan {
 
 namespace {
 
-constexpr int kBlock = 8;
-constexpr int kPixels = kBlock * kBlock;
-
-// The marked coefficients of each 8x8 block, (vertical, horizontal) frequency: mid-low
-// frequencies survive JPEG and video quantisation and are hard to see. DC is left alone, so
-// brightness offsets do not touch the mark.
-// Measured (bench/watermark.sh's recipe) against lower sets such as {(0,1), (1,0), (1,1),
-// (0,2), (2,0), (2,1)}: as robust to JPEG 75 and VP8 on videotestsrc patterns, far more on
-// gangen's smooth pictures (less host energy there), and less visible (PSNR 41-42 dB at
-// strength 6, ~40 at 8; the default 7 sits between).
-constexpr int kCoefficients = 6;
-constexpr int kFrequencies[kCoefficients][2] = {{2, 2}, {1, 3}, {3, 1}, {2, 3}, {3, 2}, {3, 3}};
-
-// The orthonormal 2-D DCT-II basis images of those coefficients.
-struct Basis {
-  float at[kCoefficients][kPixels];
-  // The same, pixel-major and padded to 8 lanes: projecting a block adds 8-wide vectors.
-  float by_pixel[kPixels][8] = {};
-  Basis() {
-    const double pi = std::acos(-1.0);
-    for (int k = 0; k < kCoefficients; ++k) {
-      const int u = kFrequencies[k][0], v = kFrequencies[k][1];
-      const double cu = u == 0 ? std::sqrt(1.0 / kBlock) : std::sqrt(2.0 / kBlock);
-      const double cv = v == 0 ? std::sqrt(1.0 / kBlock) : std::sqrt(2.0 / kBlock);
-      for (int y = 0; y < kBlock; ++y)
-        for (int x = 0; x < kBlock; ++x)
-          at[k][y * kBlock + x] =
-              static_cast<float>(cu * cv * std::cos((2 * y + 1) * u * pi / (2 * kBlock)) *
-                                 std::cos((2 * x + 1) * v * pi / (2 * kBlock)));
-    }
-    for (int k = 0; k < kCoefficients; ++k)
-      for (int i = 0; i < kPixels; ++i)
-        by_pixel[i][k] = at[k][i];
-  }
-};
-const Basis &basis() {
-  static const Basis b;
-  return b;
-}
-
 uint64_t hash_text(const std::string &s, uint64_t h = kFnv1a64Offset) {
   return fnv1a64(s.data(), s.size(), h);
 }
-
-// SplitMix64 from a keyed seed: the stream that lays out the pattern.
-struct KeyStream {
-  uint64_t state;
-  uint64_t next() {
-    const uint64_t z = splitmix64(state);
-    state += 0x9e3779b97f4a7c15ULL;
-    return z;
-  }
-  uint64_t below(uint64_t n) { return next() % n; } // n << 2^64: bias negligible
-};
 
 // CRC-24/OpenPGP (RFC 4880) of the payload's 4 bytes, big-endian.
 uint32_t crc24(uint32_t payload) {
@@ -84,8 +34,78 @@ uint32_t crc24(uint32_t payload) {
 
 // The key's whitening of the coded bits, so that no payload gives a structured pattern.
 uint64_t whitening(const std::string &key) {
-  KeyStream ks{hash_text(key, hash_text("gst-gan watermark whitening"))};
-  return ks.next() & ((1ULL << kWatermarkBits) - 1);
+  uint64_t state = hash_text(key, hash_text("gst-gan watermark whitening"));
+  return splitmix64(state) & ((1ULL << kWatermarkBits) - 1); // SplitMix64's first output
+}
+
+// The verdict of 56 soft bits (bit i: the sign of correlation[i]), and the score.
+template <typename Correlations>
+WatermarkVerdict decide_bits(const Correlations &correlation, const std::string &key) {
+  WatermarkVerdict v;
+  uint64_t word = 0;
+  bool every_bit_read = true;
+  for (int i = 0; i < kWatermarkBits; ++i) {
+    const double c = correlation[static_cast<size_t>(i)];
+    if (c > 0)
+      word |= 1ULL << i;
+    every_bit_read = every_bit_read && c != 0; // 0: no signal at all (a flat area)
+  }
+  word ^= whitening(key);
+  v.payload = static_cast<uint32_t>(word >> kWatermarkCheckBits);
+  const uint64_t check = word & ((1ULL << kWatermarkCheckBits) - 1);
+  v.check_errors = __builtin_popcountll(crc24(v.payload) ^ check);
+  v.checksum_ok = v.check_errors == 0;
+  v.found = every_bit_read && v.checksum_ok;
+  return v;
+}
+
+// Version 2 at one placement: the identity, or the one the search finds. At the searched one,
+// when the checksum fails, the two weakest bits are flipped too (each alone, then both): each
+// word tried is again fair coins on an unmarked frame (which bits are weakest does not depend
+// on their signs), so the searched placement costs kSearchedWords x 2^-24.
+constexpr int kSearchedWords = 4;
+WatermarkVerdict decide_v2(const std::vector<float> &canonical, const std::string &key,
+                           bool searched) {
+  const watermark_v2::Layout &layout = watermark_v2::layout_for(key);
+  const watermark_v2::Placement where =
+      searched ? watermark_v2::search(canonical, layout) : watermark_v2::Placement{};
+  watermark_v2::Decoded d = watermark_v2::decode_at(canonical, layout, where);
+  WatermarkVerdict v = decide_bits(d.correlation, key);
+  if (searched && !v.found) {
+    std::array<int, kWatermarkBits> order;
+    for (int i = 0; i < kWatermarkBits; ++i)
+      order[static_cast<size_t>(i)] = i;
+    std::partial_sort(order.begin(), order.begin() + 2, order.end(), [&d](int a, int b) {
+      return std::abs(d.correlation[static_cast<size_t>(a)]) <
+             std::abs(d.correlation[static_cast<size_t>(b)]);
+    });
+    for (int flips = 1; flips < kSearchedWords && !v.found; ++flips) {
+      std::array<double, watermark_v2::kGroups> tried = d.correlation;
+      for (int k = 0; k < 2; ++k)
+        if (flips & (1 << k))
+          tried[static_cast<size_t>(order[static_cast<size_t>(k)])] *= -1;
+      const WatermarkVerdict t = decide_bits(tried, key);
+      if (t.found)
+        v = t;
+    }
+  }
+  v.version = v.found ? 2 : 0;
+  v.score = d.correlation[watermark_v2::kSyncGroup];
+  v.searched = searched;
+  v.scale_x = where.scale_x, v.offset_x = where.offset_x;
+  v.scale_y = where.scale_y, v.offset_y = where.offset_y;
+  return v;
+}
+
+WatermarkVerdict decide_v1(const std::array<double, kWatermarkBits> &correlation,
+                           const std::string &key) {
+  WatermarkVerdict v = decide_bits(correlation, key);
+  v.version = v.found ? 1 : 0;
+  double sum_squares = 0;
+  for (double c : correlation)
+    sum_squares += c * c;
+  v.score = (sum_squares - kWatermarkBits) / std::sqrt(2.0 * kWatermarkBits);
+  return v;
 }
 
 } // namespace
@@ -109,195 +129,68 @@ uint32_t watermark_payload_for(const std::string &text) {
   return h == 0 ? 1 : h;
 }
 
-WatermarkVerdict decide(const WatermarkReading &reading, const std::string &key) {
-  WatermarkVerdict v;
+WatermarkVerdict decide(const WatermarkReading &reading, const std::string &key, bool search) {
   if (!reading.usable)
-    return v;
-  uint64_t word = 0;
-  double sum_squares = 0;
-  bool every_bit_read = true;
-  for (int i = 0; i < kWatermarkBits; ++i) {
-    const double c = reading.correlation[static_cast<size_t>(i)];
-    if (c > 0)
-      word |= 1ULL << i;
-    every_bit_read = every_bit_read && c != 0; // 0: no signal at all (a flat area)
-    sum_squares += c * c;
-  }
-  word ^= whitening(key);
-  v.payload = static_cast<uint32_t>(word >> kWatermarkCheckBits);
-  const uint64_t check = word & ((1ULL << kWatermarkCheckBits) - 1);
-  v.check_errors = __builtin_popcountll(crc24(v.payload) ^ check);
-  v.checksum_ok = v.check_errors == 0;
-  v.score = (sum_squares - kWatermarkBits) / std::sqrt(2.0 * kWatermarkBits);
-  v.found = every_bit_read && v.checksum_ok;
-  return v;
-}
-
-Watermark::Watermark(std::string key, double strength) : key_(std::move(key)), strength_(strength) {
-  if (!(strength_ > 0) || !std::isfinite(strength_))
-    throw Error(ErrorCode::InvalidArgument, "watermark strength must be > 0");
-}
-
-const Watermark::Layout &Watermark::layout_for(int64_t blocks_x, int64_t blocks_y) {
-  if (layout_.blocks_x == blocks_x && layout_.blocks_y == blocks_y)
-    return layout_;
-  const size_t slots = static_cast<size_t>(blocks_x * blocks_y * kCoefficients);
-  layout_.blocks_x = blocks_x;
-  layout_.blocks_y = blocks_y;
-  layout_.bit.assign(slots, 0);
-  layout_.chip.assign(slots, 1);
-  KeyStream ks{hash_text(key_, hash_text("gst-gan watermark layout " + std::to_string(blocks_x) +
-                                         "x" + std::to_string(blocks_y)))};
-  std::vector<uint32_t> order(slots);
-  std::iota(order.begin(), order.end(), 0u);
-  for (size_t i = slots; i > 1; --i) // Fisher-Yates: bits spread over the whole frame
-    std::swap(order[i - 1], order[ks.below(i)]);
-  for (size_t t = 0; t < slots; ++t) {
-    layout_.bit[order[t]] = static_cast<uint8_t>(t % kWatermarkBits);
-    layout_.chip[order[t]] = (ks.next() >> 63) ? 1 : -1;
-  }
-  return layout_;
-}
-
-void Watermark::load_luma(const FrameView &f, int64_t y0, int64_t w, int64_t h) {
-  luma_.resize(static_cast<size_t>(w * h));
-  const PackedLayout p = packed_layout(f.format);
-  for (int64_t y = 0; y < h; ++y) {
-    const uint8_t *row = f.planes[0] + (y0 + y) * f.strides[0];
-    float *out = luma_.data() + y * w;
-    if (p.size <= 1) { // a luma plane (Gray8, or Y of a YUV format)
-      for (int64_t x = 0; x < w; ++x)
-        out[x] = row[x];
-    } else {
-      bt601_luma_row(row, p.size, p.r, p.g, p.b, w, out);
+    return {};
+  // Not found, the verdict reports the whole frame's version 2 reading (its score is then
+  // about N(0, 1) on an unmarked frame; the searched placement's would be a maximum).
+  WatermarkVerdict v2;
+  if (!reading.canonical.empty()) {
+    v2 = decide_v2(reading.canonical, key, false);
+    if (v2.found)
+      return v2;
+    if (search) {
+      const WatermarkVerdict searched = decide_v2(reading.canonical, key, true);
+      if (searched.found)
+        return searched;
     }
   }
+  const WatermarkVerdict v1 = decide_v1(reading.correlation, key);
+  return v1.found || reading.canonical.empty() ? v1 : v2;
 }
 
-const Watermark::Layout *Watermark::analyse(const FrameView &f) {
+Watermark::Watermark(std::string key, int version) : key_(std::move(key)), version_(version) {
+  if (version_ != 1 && version_ != 2)
+    throw Error(ErrorCode::InvalidArgument,
+                "watermark version must be 1 or 2, not " + std::to_string(version));
+  v1_ = std::make_unique<watermark_v1::BlockMark>(key_);
+  v2_ = std::make_unique<watermark_v2::Embedder>();
+}
+
+Watermark::~Watermark() = default;
+Watermark::Watermark(Watermark &&) noexcept = default;
+Watermark &Watermark::operator=(Watermark &&) noexcept = default;
+
+namespace {
+void check_view(const FrameView &f) {
   if (f.width < 1 || f.height < 1 || !f.planes[0])
     throw Error(ErrorCode::InvalidArgument, "watermark: empty frame");
-  if (!watermark_fits(f.width, f.height))
-    return nullptr;
-  const Layout &layout = layout_for(f.width / kBlock, f.height / kBlock);
-  const int64_t w = layout.blocks_x * kBlock;
-  coefficients_.resize(layout.bit.size());
-  const Basis &b = basis();
-  float block[kPixels];
-  for (int64_t by = 0; by < layout.blocks_y; ++by) {
-    // One row of blocks at a time: its luma stays in cache (a whole frame's would not, with
-    // many streams in one process).
-    load_luma(f, by * kBlock, w, kBlock);
-    for (int64_t bx = 0; bx < layout.blocks_x; ++bx) {
-      for (int y = 0; y < kBlock; ++y)
-        std::copy_n(luma_.data() + y * w + bx * kBlock, kBlock, block + y * kBlock);
-      float *out = coefficients_.data() + (by * layout.blocks_x + bx) * kCoefficients;
-      // Pixel-major: six independent sums advance together (each still adds its 64 terms in
-      // pixel order, so the coefficients are bit for bit what one sum at a time gives).
-      float acc[8] = {};
-      for (int i = 0; i < kPixels; ++i)
-        for (int k = 0; k < 8; ++k)
-          acc[k] += b.by_pixel[i][k] * block[i];
-      std::copy_n(acc, kCoefficients, out);
-    }
-  }
-  return &layout;
 }
+} // namespace
 
 bool Watermark::embed(const FrameView &f, uint32_t payload) {
+  check_view(f);
+  if (!watermark_fits(f.width, f.height))
+    return false; // too small: left untouched
   const uint64_t coded = watermark_code(payload, key_);
-
-  // Per bit, the host's projection on the pattern, h_i = mean(chip * coefficient); each slot
-  // then moves by (target_i - h_i) * chip, so the projection becomes the target exactly: the
-  // host no longer interferes (improved spread spectrum). Targets are +-strength, or the
-  // host's own projection where that already has the right sign and more than the strength.
-  // Pixels clipped at 0 or 255 (black backgrounds) keep part of a move from landing, and
-  // distort the others: when any was clipped, later passes measure what landed and make up
-  // the difference.
-  constexpr int kPasses = 3;
-  for (int pass = 0; pass < kPasses; ++pass) {
-    const Layout *analysed = analyse(f);
-    if (!analysed)
-      return false; // too small: left untouched
-    const Layout &layout = *analysed;
-    std::array<double, kWatermarkBits> projection{};
-    std::array<int64_t, kWatermarkBits> count{};
-    for (size_t s = 0; s < layout.bit.size(); ++s) {
-      projection[layout.bit[s]] += layout.chip[s] * coefficients_[s];
-      ++count[layout.bit[s]];
-    }
-    std::array<float, kWatermarkBits> move{};
-    double largest = 0;
-    for (size_t i = 0; i < move.size(); ++i) {
-      const double sign = ((coded >> i) & 1) ? 1.0 : -1.0;
-      const double host = count[i] ? projection[i] / static_cast<double>(count[i]) : 0.0;
-      const double target = sign * std::max(strength_, sign * host);
-      move[i] = static_cast<float>(target - host);
-      largest = std::max(largest, std::abs(target - host));
-    }
-    if (pass > 0 && largest < 0.25 * strength_)
-      break; // landed (up to rounding to whole levels)
-    if (add_pattern(f, layout, move.data()) == 0)
-      break; // nothing clipped: the moves landed as computed
-  }
-  return true;
-}
-
-int64_t Watermark::add_pattern(const FrameView &f, const Layout &layout, const float *move) {
-  int64_t clipped = 0;
-  const Basis &b = basis();
-  const PackedLayout p = packed_layout(f.format);
-  float delta[kPixels];
-  for (int64_t by = 0; by < layout.blocks_y; ++by)
-    for (int64_t bx = 0; bx < layout.blocks_x; ++bx) {
-      std::fill_n(delta, kPixels, 0.0f);
-      const size_t slot0 = static_cast<size_t>((by * layout.blocks_x + bx) * kCoefficients);
-      for (int k = 0; k < kCoefficients; ++k) {
-        const size_t s = slot0 + static_cast<size_t>(k);
-        const float m = move[layout.bit[s]] * layout.chip[s];
-        for (int i = 0; i < kPixels; ++i)
-          delta[i] += m * b.at[k][i];
-      }
-      for (int y = 0; y < kBlock; ++y) {
-        uint8_t *row = f.planes[0] + (by * kBlock + y) * f.strides[0];
-        for (int x = 0; x < kBlock; ++x) {
-          const int d = static_cast<int>(std::lround(delta[y * kBlock + x]));
-          if (d == 0)
-            continue;
-          const int64_t px = bx * kBlock + x;
-          if (p.size <= 1) {
-            const int v = row[px] + d;
-            clipped += v < 0 || v > 255;
-            row[px] = static_cast<uint8_t>(std::clamp(v, 0, 255));
-          } else {
-            uint8_t *q = row + px * p.size;
-            for (int c : {p.r, p.g, p.b}) {
-              const int v = q[c] + d;
-              clipped += v < 0 || v > 255;
-              q[c] = static_cast<uint8_t>(std::clamp(v, 0, 255));
-            }
-          }
-        }
-      }
-    }
-  return clipped;
+  // Version 2 where the picture can carry it; version 1 (same payload, block DCT) on the
+  // pictures it cannot (see watermark_v2::Embedder::embed): the reader reads both.
+  if (version_ == 2 && v2_->embed(f, watermark_v2::layout_for(key_), coded))
+    return true;
+  return v1_->embed(f, coded);
 }
 
 WatermarkReading Watermark::read(const FrameView &f) {
+  check_view(f);
   WatermarkReading r;
-  const Layout *analysed = analyse(f);
-  if (!analysed)
+  if (!watermark_fits(f.width, f.height))
     return r;
-  const Layout &layout = *analysed;
-  std::array<double, kWatermarkBits> dot{}, energy{};
-  for (size_t s = 0; s < layout.bit.size(); ++s) {
-    const double c = coefficients_[s];
-    dot[layout.bit[s]] += layout.chip[s] * c;
-    energy[layout.bit[s]] += c * c;
-  }
   r.usable = true;
-  for (size_t i = 0; i < static_cast<size_t>(kWatermarkBits); ++i)
-    r.correlation[i] = energy[i] > 0 ? dot[i] / std::sqrt(energy[i]) : 0.0;
+  watermark_v2::read_canonical(f, r.canonical);
+  // Version 1 is read only where version 2 is not found whole: a marked stream costs one
+  // reading, and a version 1 stream still reads (its correlations are 0 otherwise: no signal).
+  if (!decide_v2(r.canonical, key_, false).found)
+    v1_->read(f, r.correlation);
   return r;
 }
 
@@ -311,22 +204,35 @@ void WatermarkVote::reset() {
   next_ = 0;
 }
 
-WatermarkVerdict WatermarkVote::push(const WatermarkReading &reading, const std::string &key) {
-  if (reading.usable) {
-    if (readings_.size() < static_cast<size_t>(window_)) {
-      readings_.push_back(reading);
-    } else {
-      readings_[next_] = reading;
-      next_ = (next_ + 1) % readings_.size();
-    }
+void WatermarkVote::add(const WatermarkReading &reading) {
+  if (!reading.usable)
+    return;
+  if (readings_.size() < static_cast<size_t>(window_)) {
+    readings_.push_back(reading);
+  } else {
+    readings_[next_] = reading;
+    next_ = (next_ + 1) % readings_.size();
   }
+}
+
+WatermarkVerdict WatermarkVote::verdict(const std::string &key) const {
   WatermarkReading sum;
   if (readings_.empty())
     return decide(sum, key);
   sum.usable = true;
+  // Version 2 sums only readings of one grid size (all of them, unless the caller mixed).
+  bool every_canonical = true;
   for (const WatermarkReading &r : readings_)
+    every_canonical = every_canonical && r.canonical.size() == readings_.front().canonical.size();
+  if (every_canonical)
+    sum.canonical.assign(readings_.front().canonical.size(), 0.0f);
+  for (const WatermarkReading &r : readings_) {
     for (size_t i = 0; i < sum.correlation.size(); ++i)
       sum.correlation[i] += r.correlation[i];
+    if (every_canonical)
+      for (size_t i = 0; i < sum.canonical.size(); ++i)
+        sum.canonical[i] += r.canonical[i];
+  }
   const double norm = 1.0 / std::sqrt(static_cast<double>(readings_.size()));
   for (double &c : sum.correlation)
     c *= norm;

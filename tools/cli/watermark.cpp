@@ -31,11 +31,13 @@ int run_watermark(const WatermarkArgs &a) {
     return 0;
   }
   const gan::WatermarkVerdict v = gan_tools::read_watermark_png(a.in, a.key);
-  std::printf(
-      "%s\n",
-      nlohmann::json{{"found", v.found}, {"payload", v.found ? v.payload : 0}, {"score", v.score}}
-          .dump()
-          .c_str());
+  nlohmann::json out{{"found", v.found},
+                     {"payload", v.found ? v.payload : 0},
+                     {"version", v.version},
+                     {"score", v.score}};
+  if (v.found && v.version == 2 && v.searched) // a crop of the marked picture: where it lies
+    out["region"] = {{"x", v.offset_x}, {"y", v.offset_y}, {"width", v.scale_x}, {"height", v.scale_y}};
+  std::printf("%s\n", out.dump().c_str());
   return 0;
 }
 
