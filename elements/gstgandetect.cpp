@@ -194,7 +194,7 @@ struct GstGanDetectPrivate {
   std::string failure;                           // the last inference failure warned about
   int64_t input_height = 0, input_width = 0;     // of the inputs waiting in `inputs`
   std::unique_ptr<gan::Watermark> watermark;     // for the key it was made with
-  gan::WatermarkVote vote;
+  gan::WatermarkStream watermark_stream;
   guint64 next_frame = 0;
   Result last;
   guint last_age = 0;
@@ -522,7 +522,7 @@ static gboolean gst_gan_detect_start(GstBaseTransform *trans) {
   priv->next_frame = 0;
   priv->last = Result();
   priv->summary_frames = priv->summary_fake = priv->summary_watermarked = 0;
-  priv->vote.reset();
+  priv->watermark_stream.reset();
   priv->summary_sum = priv->summary_max = 0;
   return TRUE;
 }
@@ -583,7 +583,7 @@ static gboolean gst_gan_detect_set_caps(GstBaseTransform *trans, GstCaps *incaps
   priv->info = info;
   priv->format = format;
   priv->have_info = true;
-  priv->vote.reset(); // another frame size reads another pattern
+  priv->watermark_stream.reset(); // another frame size reads another pattern
   return TRUE;
 }
 
@@ -723,27 +723,17 @@ static void gst_gan_detect_read_watermark(GstGanDetect *self, const Settings &s,
   GstGanDetectPrivate *priv = self->priv;
   if (!priv->watermark || priv->watermark->key() != s.watermark_key) {
     priv->watermark = std::make_unique<gan::Watermark>(s.watermark_key);
-    priv->vote.reset();
+    priv->watermark_stream.reset();
   }
   const int window = static_cast<int>(s.watermark_window);
-  if (priv->vote.window() != window)
-    priv->vote.set_window(window);
+  if (priv->watermark_stream.window() != window)
+    priv->watermark_stream.set_window(window);
   const gan::WatermarkReading reading = priv->watermark->read(view);
-  priv->vote.add(reading);
-  // One placement search per frame: the vote's when there is a vote (it holds this frame's
-  // reading too, and a stream keeps its crop), else the frame's.
-  const bool voting = window > 1;
-  const gan::WatermarkVerdict single = gan::decide(reading, s.watermark_key, !voting);
-  gan::WatermarkVerdict voted;
-  if (!single.found && voting)
-    voted = priv->vote.verdict(s.watermark_key);
   p.watermark_read = true;
-  p.watermark = single.found || !voted.found ? single : voted;
-  GST_LOG_OBJECT(self, "frame %" G_GUINT64_FORMAT ": watermark %s (payload 0x%08x, %s)", p.frame,
-                 p.watermark.found ? "found" : "not found", p.watermark.payload,
-                 single.found  ? "this frame"
-                 : voted.found ? "the vote"
-                               : "-");
+  p.watermark = priv->watermark_stream.push(reading, s.watermark_key);
+  GST_LOG_OBJECT(self, "frame %" G_GUINT64_FORMAT ": watermark %s (version %d, payload 0x%08x%s)",
+                 p.frame, p.watermark.found ? "found" : "not found", p.watermark.version,
+                 p.watermark.payload, p.watermark.searched ? ", cropped" : "");
 }
 
 static GstFlowReturn gst_gan_detect_submit_input_buffer(GstBaseTransform *trans, gboolean,
@@ -975,12 +965,12 @@ static gboolean gst_gan_detect_sink_event(GstBaseTransform *trans, GstEvent *eve
   case GST_EVENT_FLUSH_STOP:
     gst_gan_detect_clear_queue(priv); // a flush drops held frames, results pending or not
     priv->last = Result();            // and the next frame is scored afresh
-    priv->vote.reset();
+    priv->watermark_stream.reset();
     gst_gan_detect_hurry(priv, false);
     gst_gan_detect_set_sending(priv, true); // frames may come again after an EOS
     break;
   case GST_EVENT_STREAM_START:
-    priv->vote.reset(); // another stream: earlier readings say nothing about it
+    priv->watermark_stream.reset(); // another stream: earlier readings say nothing about it
     gst_gan_detect_set_sending(priv, true);
     break;
   default:
@@ -1127,7 +1117,10 @@ static void gst_gan_detect_class_init(GstGanDetectClass *klass) {
    * Frames whose watermark readings are summed (the current one and those before it): 1 reads
    * every frame alone; about 30 recovers marks from streams re-encoded at ordinary bitrates.
    * A frame is watermarked when it or the window reads a mark. The window restarts at flushes,
-   * stream starts and caps changes.
+   * stream starts and caps changes. A cropped stream's mark is found by a placement search
+   * (about 3 ms, whatever the frame size), run at most every 10th frame while the mark is not
+   * found (on the window when there is one, else on the frame); where it found the mark is
+   * tried on every later frame.
    */
   g_object_class_install_property(
       gobject_class, PROP_WATERMARK_WINDOW,

@@ -395,6 +395,31 @@ TEST(Watermark, SurvivesRescalingAspectChangesAndCrops) {
   EXPECT_EQ(checked, 18);
 }
 
+// A stream that keeps its crop: found from its first frame (the search is due then), and on
+// every later frame at the placement found (the search does not run again while it reads).
+TEST(Watermark, AStreamKeepsTheCropItFound) {
+  gan::Watermark wm("k");
+  gan::WatermarkStream stream(1, 10);
+  int found = 0, searched = 0;
+  for (uint32_t i = 0; i < 12; ++i) {
+    TestFrame f(PixelFormat::Gray8, 640, 480);
+    f.paint(40 + i);
+    ASSERT_TRUE(wm.embed(f.view, 555));
+    const gan::WatermarkVerdict v = stream.push(wm.read(cropped(f, 41, 17, 580, 436).view), "k");
+    found += v.found && v.payload == 555;
+    searched += v.searched;
+  }
+  EXPECT_GE(found, 11);
+  EXPECT_EQ(searched, found); // every one at a searched placement: the frames are cropped
+  // Unmarked frames after a reset: never found.
+  stream.reset();
+  for (uint32_t i = 0; i < 25; ++i) {
+    TestFrame f(PixelFormat::Gray8, 320, 240);
+    f.paint(90 + i);
+    EXPECT_FALSE(stream.push(wm.read(f.view), "k").found);
+  }
+}
+
 // Frames marked by gst-gan 0.x (version 1) still read.
 TEST(Watermark, Version1MarksStillRead) {
   TestFrame f(PixelFormat::I420, 320, 240);

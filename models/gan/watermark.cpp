@@ -64,14 +64,16 @@ WatermarkVerdict decide_bits(const Correlations &correlation, const std::string 
 // word tried is again fair coins on an unmarked frame (which bits are weakest does not depend
 // on their signs), so the searched placement costs kSearchedWords x 2^-24.
 constexpr int kSearchedWords = 4;
+// `at`: the placement to read (searched: one found by a search, now or before), else the search's.
 WatermarkVerdict decide_v2(const std::vector<float> &canonical, const std::string &key,
-                           bool searched) {
+                           bool searched, const watermark_v2::Placement *at = nullptr) {
   const watermark_v2::Layout &layout = watermark_v2::layout_for(key);
-  const watermark_v2::Placement where =
-      searched ? watermark_v2::search(canonical, layout) : watermark_v2::Placement{};
+  const watermark_v2::Placement where = at           ? *at
+                                        : searched ? watermark_v2::search(canonical, layout)
+                                                   : watermark_v2::Placement{};
   watermark_v2::Decoded d = watermark_v2::decode_at(canonical, layout, where);
   WatermarkVerdict v = decide_bits(d.correlation, key);
-  if (searched && !v.found) {
+  if (searched && !at && !v.found) {
     std::array<int, kWatermarkBits> order;
     for (int i = 0; i < kWatermarkBits; ++i)
       order[static_cast<size_t>(i)] = i;
@@ -129,7 +131,8 @@ uint32_t watermark_payload_for(const std::string &text) {
   return h == 0 ? 1 : h;
 }
 
-WatermarkVerdict decide(const WatermarkReading &reading, const std::string &key, bool search) {
+WatermarkVerdict decide(const WatermarkReading &reading, const std::string &key, bool search,
+                        const WatermarkVerdict *found_before) {
   if (!reading.usable)
     return {};
   // Not found, the verdict reports the whole frame's version 2 reading (its score is then
@@ -139,6 +142,14 @@ WatermarkVerdict decide(const WatermarkReading &reading, const std::string &key,
     v2 = decide_v2(reading.canonical, key, false);
     if (v2.found)
       return v2;
+    if (found_before && found_before->found && found_before->version == 2 &&
+        found_before->searched) {
+      const watermark_v2::Placement at{found_before->scale_x, found_before->offset_x,
+                                       found_before->scale_y, found_before->offset_y};
+      const WatermarkVerdict there = decide_v2(reading.canonical, key, true, &at);
+      if (there.found)
+        return there;
+    }
     if (search) {
       const WatermarkVerdict searched = decide_v2(reading.canonical, key, true);
       if (searched.found)
@@ -215,7 +226,8 @@ void WatermarkVote::add(const WatermarkReading &reading) {
   }
 }
 
-WatermarkVerdict WatermarkVote::verdict(const std::string &key) const {
+WatermarkVerdict WatermarkVote::verdict(const std::string &key, bool search,
+                                        const WatermarkVerdict *found_before) const {
   WatermarkReading sum;
   if (readings_.empty())
     return decide(sum, key);
@@ -236,7 +248,37 @@ WatermarkVerdict WatermarkVote::verdict(const std::string &key) const {
   const double norm = 1.0 / std::sqrt(static_cast<double>(readings_.size()));
   for (double &c : sum.correlation)
     c *= norm;
-  return decide(sum, key);
+  return decide(sum, key, search, found_before);
+}
+
+WatermarkStream::WatermarkStream(int window, int search_every)
+    : vote_(window), search_every_(std::max(1, search_every)), since_search_(search_every_) {}
+
+void WatermarkStream::set_window(int window) {
+  vote_.set_window(window);
+  reset();
+}
+
+void WatermarkStream::reset() {
+  vote_.reset();
+  found_before_ = {};
+  since_search_ = search_every_;
+}
+
+WatermarkVerdict WatermarkStream::push(const WatermarkReading &reading, const std::string &key) {
+  vote_.add(reading);
+  const bool due = ++since_search_ >= search_every_;
+  const bool voting = vote_.window() > 1;
+  const WatermarkVerdict single = decide(reading, key, due && !voting, &found_before_);
+  WatermarkVerdict voted;
+  if (!single.found && voting)
+    voted = vote_.verdict(key, due, &found_before_);
+  if (due)
+    since_search_ = 0;
+  const WatermarkVerdict &v = single.found || !voted.found ? single : voted;
+  if (v.found && v.version == 2 && v.searched)
+    found_before_ = v;
+  return v;
 }
 
 } // namespace gan

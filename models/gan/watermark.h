@@ -85,9 +85,10 @@ struct WatermarkVerdict {
 //   - version 1: 1 word.
 // So P(found) <= 6 x 2^-24 ~ 3.6e-7 per decision on an unmarked frame, whatever the search
 // tried; without the search (search = false: the whole frame and version 1) <= 2 x 2^-24.
-// (gandetect, per frame: the frame without search, then its vote with: <= 8 x 2^-24 ~ 4.8e-7.)
+// `found_before`: a verdict that found a cropped frame's mark (version 2, searched); its
+// placement is tried too, before the search (one word more).
 WatermarkVerdict decide(const WatermarkReading &reading, const std::string &key,
-                        bool search = true);
+                        bool search = true, const WatermarkVerdict *found_before = nullptr);
 
 // The 56 coded bits (bit i: the sign bit i should read) of a payload under a key.
 uint64_t watermark_code(uint32_t payload, const std::string &key);
@@ -139,8 +140,9 @@ public:
   int window() const { return window_; }
   // Adds a frame's reading (unusable ones are skipped).
   void add(const WatermarkReading &reading);
-  // The verdict of the window (decide() on the sum, with the search).
-  WatermarkVerdict verdict(const std::string &key) const;
+  // The verdict of the window: decide() on the sum.
+  WatermarkVerdict verdict(const std::string &key, bool search = true,
+                           const WatermarkVerdict *found_before = nullptr) const;
   // add() then verdict().
   WatermarkVerdict push(const WatermarkReading &reading, const std::string &key) {
     add(reading);
@@ -153,6 +155,31 @@ private:
   int window_ = 1;
   std::vector<WatermarkReading> readings_; // ring, oldest first after `next_`
   size_t next_ = 0;
+};
+
+// How a stream is read, frame after frame (gandetect): each frame on its own, then, if it does
+// not find the mark and the window is longer than one frame, the window's vote. A cropped
+// stream keeps its crop, so the placement where the search last found the mark is tried on
+// every later frame, and the search itself (~3 ms) runs at most once every `search_every`
+// frames while nothing is found there: on the vote when there is one (it holds this frame
+// too), else on the frame. Words tried per frame, at most: the frame (whole, last placement,
+// version 1: 3), the vote (the same 3, and 4 at a searched placement): 10 x 2^-24 ~ 6e-7.
+class WatermarkStream {
+public:
+  explicit WatermarkStream(int window = 1, int search_every = 10);
+  void set_window(int window);
+  int window() const { return vote_.window(); }
+  // Forgets everything (flushes, a new stream, new caps).
+  void reset();
+  // Adds a frame's reading; returns the frame's verdict (its own, or the vote's).
+  WatermarkVerdict push(const WatermarkReading &reading, const std::string &key);
+  int frames() const { return vote_.frames(); }
+
+private:
+  WatermarkVote vote_;
+  WatermarkVerdict found_before_; // .found: a searched placement found the mark there
+  int search_every_;
+  int since_search_;
 };
 
 } // namespace gan

@@ -348,8 +348,8 @@ Placement search(const std::vector<float> &w, const Layout &layout) {
   // steps in each axis's scale and centre (scale moves about the centre, so the two are
   // nearly independent), over the 8 neighbours of each axis (scale and centre errors trade
   // off along diagonals, which single-coordinate steps would not climb). The three of the
-  // five whose energy is largest take steps of half and a quarter cell; the best of them then
-  // an eighth.
+  // five whose energy is largest take steps of half a cell; the best of them then a quarter
+  // and an eighth.
   auto refine = [&w, &layout](Placement &at, double &e, double step) {
     double cx = at.offset_x + at.scale_x / 2, cy = at.offset_y + at.scale_y / 2;
     double sx = at.scale_x, sy = at.scale_y;
@@ -391,12 +391,12 @@ Placement search(const std::vector<float> &w, const Layout &layout) {
     Placement at = top[order[rank]].at;
     double e = start[order[rank]];
     refine(at, e, 0.5 / kCells);
-    refine(at, e, 0.25 / kCells);
     if (e > best) {
       best = e;
       best_at = at;
     }
   }
+  refine(best_at, best, 0.25 / kCells);
   refine(best_at, best, 0.125 / kCells);
   return best_at;
 }
