@@ -1118,7 +1118,7 @@ static void gst_gan_detect_class_init(GstGanDetectClass *klass) {
    * every frame alone; about 30 recovers marks from streams re-encoded at ordinary bitrates.
    * A frame is watermarked when it or the window reads a mark. The window restarts at flushes,
    * stream starts and caps changes. A cropped stream's mark is found by a placement search
-   * (about 3 ms, whatever the frame size), run at most every 10th frame while the mark is not
+   * (about 3 ms, whatever the frame size), run at most every 15th frame while the mark is not
    * found (on the window when there is one, else on the frame); where it found the mark is
    * tried on every later frame.
    */

@@ -265,6 +265,10 @@ TEST(Watermark, TheChecksumCatchesAnyWrongBit) {
     EXPECT_FALSE(v.checksum_ok) << "bit " << i;
     EXPECT_FALSE(v.found) << "bit " << i;
   }
+  // A version 2 reading of the wrong size is refused, not read past its end.
+  gan::WatermarkReading short_grid = r;
+  short_grid.canonical.assign(100, 1.0f);
+  gan_test::expect_error([&] { gan::decide(short_grid, "k"); }, gan::ErrorCode::InvalidArgument);
   // A bit that read no signal at all (a flat area) is not a coin toss: not found.
   gan::WatermarkReading flat = r;
   flat.correlation[5] = 0;

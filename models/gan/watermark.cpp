@@ -139,6 +139,10 @@ WatermarkVerdict decide(const WatermarkReading &reading, const std::string &key,
   // about N(0, 1) on an unmarked frame; the searched placement's would be a maximum).
   WatermarkVerdict v2;
   if (!reading.canonical.empty()) {
+    if (reading.canonical.size() != static_cast<size_t>(watermark_v2::kSide * watermark_v2::kSide))
+      throw Error(ErrorCode::InvalidArgument,
+                  "watermark: a version 2 reading has " + std::to_string(reading.canonical.size()) +
+                      " values, not " + std::to_string(watermark_v2::kSide * watermark_v2::kSide));
     v2 = decide_v2(reading.canonical, key, false);
     if (v2.found)
       return v2;

@@ -86,7 +86,8 @@ struct WatermarkVerdict {
 // So P(found) <= 6 x 2^-24 ~ 3.6e-7 per decision on an unmarked frame, whatever the search
 // tried; without the search (search = false: the whole frame and version 1) <= 2 x 2^-24.
 // `found_before`: a verdict that found a cropped frame's mark (version 2, searched); its
-// placement is tried too, before the search (one word more).
+// placement is tried too, before the search (one word more). Throws Error(InvalidArgument) on
+// a version 2 reading of the wrong size.
 WatermarkVerdict decide(const WatermarkReading &reading, const std::string &key,
                         bool search = true, const WatermarkVerdict *found_before = nullptr);
 
@@ -166,7 +167,7 @@ private:
 // version 1: 3), the vote (the same 3, and 4 at a searched placement): 10 x 2^-24 ~ 6e-7.
 class WatermarkStream {
 public:
-  explicit WatermarkStream(int window = 1, int search_every = 10);
+  explicit WatermarkStream(int window = 1, int search_every = 15);
   void set_window(int window);
   int window() const { return vote_.window(); }
   // Forgets everything (flushes, a new stream, new caps).
