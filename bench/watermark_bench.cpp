@@ -23,8 +23,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <random>
 #include <functional>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -191,8 +191,8 @@ std::vector<Channel> channels(int w, int h) {
   std::vector<Channel> out = {
       {"clean", "", w, h},
       {"jpegenc quality=75 ! jpegdec", "jpegenc quality=75 ! jpegdec", w, h},
-      {"vp8enc 1000 kbit/s ! vp8dec",
-       "vp8enc deadline=1 target-bitrate=1000000 ! vp8dec", w, h},
+      {"vp8enc 1000 kbit/s ! vp8dec", "vp8enc deadline=1 target-bitrate=1000000 ! vp8dec", w, h},
+      {"vp8enc 500 kbit/s ! vp8dec", "vp8enc deadline=1 target-bitrate=500000 ! vp8dec", w, h},
       {"x264enc " + std::to_string(kbps) + " kbit/s ! avdec_h264",
        "x264enc bitrate=" + std::to_string(kbps) + " ! avdec_h264", w, h},
       {"to RGB and NV12 and back",
@@ -240,17 +240,17 @@ void robustness(const char *content, const std::vector<Frame> &clean_in, int w, 
               "| vote 30 | vote 30, full windows |\n|---|---|---|---|---|\n");
   const std::string caps = raw_caps("I420", w, h);
   for (const Channel &c : channels(w, h)) {
-    if (c.fragment.find("x264enc") != std::string::npos && !(have("x264enc") && have("avdec_h264"))) {
+    if (c.fragment.find("x264enc") != std::string::npos &&
+        !(have("x264enc") && have("avdec_h264"))) {
       std::printf("| %-22s | %-44s | (x264enc or avdec_h264 not installed) |\n", content,
                   c.name.c_str());
       continue;
     }
     std::vector<Frame> f =
-        c.fragment.empty()
-            ? marked
-            : run("appsrc name=src ! " + c.fragment + " ! videoconvert ! " +
-                      raw_caps("I420", c.width, c.height) + " ! appsink name=sink",
-                  &marked, caps);
+        c.fragment.empty() ? marked
+                           : run("appsrc name=src ! " + c.fragment + " ! videoconvert ! " +
+                                     raw_caps("I420", c.width, c.height) + " ! appsink name=sink",
+                                 &marked, caps);
     print_row(content, c.name.c_str(), measure(f, c.width, c.height));
   }
 }
@@ -279,8 +279,7 @@ std::vector<Frame> photos(int each, int w, int h, int at_most, bool every_pictur
       }
     }
     fields.push_back(field);
-    if (fields.size() < 5 ||
-        (!every_picture && fields[4] != "train" && fields[4] != "validation"))
+    if (fields.size() < 5 || (!every_picture && fields[4] != "train" && fields[4] != "validation"))
       continue;
     const std::string &path = fields[1];
     const bool picture = g_str_has_suffix(path.c_str(), ".jpg") ||
@@ -363,11 +362,11 @@ void false_positives(int fp_frames, int key_count, const std::vector<Frame> &nat
   }
   if (patterns)
     g_type_class_unref(patterns);
-  sources.push_back({"videotestsrc, every pattern", static_cast<long>(vts.size()),
-                     [](long i, Frame &buf) {
-                       buf = vts[static_cast<size_t>(i)];
-                       return i420_view(buf, 320, 240);
-                     }});
+  sources.push_back(
+      {"videotestsrc, every pattern", static_cast<long>(vts.size()), [](long i, Frame &buf) {
+         buf = vts[static_cast<size_t>(i)];
+         return i420_view(buf, 320, 240);
+       }});
   // 3. Noise: uniform, Gaussian and blocky, 1000 frames of 320x240.
   sources.push_back({"noise (uniform, Gaussian, blocky)", 1000, [](long i, Frame &f) {
                        std::mt19937 rng(static_cast<uint32_t>(i + 1));
@@ -397,15 +396,16 @@ void false_positives(int fp_frames, int key_count, const std::vector<Frame> &nat
   static std::vector<Frame> still, still720;
   still = photos(1, kWidth, kHeight, 1000, true);
   still720 = photos(1, 1280, 720, 1000, true);
-  sources.push_back({"pictures of the photo list (photographs and drawings), 640x480", static_cast<long>(still.size()), [](long i, Frame &buf) {
+  sources.push_back({"pictures of the photo list (photographs and drawings), 640x480",
+                     static_cast<long>(still.size()), [](long i, Frame &buf) {
                        buf = still[static_cast<size_t>(i)];
                        return i420_view(buf, kWidth, kHeight);
                      }});
-  sources.push_back({"the same pictures, 1280x720", static_cast<long>(still720.size()),
-                     [](long i, Frame &buf) {
-                       buf = still720[static_cast<size_t>(i)];
-                       return i420_view(buf, 1280, 720);
-                     }});
+  sources.push_back(
+      {"the same pictures, 1280x720", static_cast<long>(still720.size()), [](long i, Frame &buf) {
+         buf = still720[static_cast<size_t>(i)];
+         return i420_view(buf, 1280, 720);
+       }});
 
   std::vector<std::string> keys = {gan::kWatermarkDefaultKey};
   for (int k = 1; k < key_count; ++k)
@@ -462,12 +462,14 @@ void false_positives(int fp_frames, int key_count, const std::vector<Frame> &nat
     std::printf("  %s: %ld frames\n", src.name.c_str(), src.count);
     frames += src.count;
   }
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   const double mean = t.score_sum / t.decisions;
   std::printf("\nUnmarked frames: %ld, read under %zu keys = %ld decisions (%.0f s, %d threads: "
               "%.2f ms per decision and thread)\n",
-              frames, keys.size(), t.decisions, seconds, kThreads, 1000 * seconds * kThreads / t.decisions);
+              frames, keys.size(), t.decisions, seconds, kThreads,
+              1000 * seconds * kThreads / t.decisions);
   std::printf("  found: %ld (rate %.2g; the rule's bound is 6 x 2^-24 = %.2g per decision)\n",
               t.found, static_cast<double>(t.found) / t.decisions, 6 * std::ldexp(1.0, -24));
   std::printf("  payload bits that read 1: %.4f (fair coins: 0.5)\n",

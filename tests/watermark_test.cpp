@@ -122,8 +122,10 @@ TestFrame rescaled(const TestFrame &in, int64_t w, int64_t h) {
       double value;
       if (sx >= 1 && sy >= 1) { // area: the source pixels the target covers, weighted
         double sum = 0, area = 0;
-        for (int64_t yy = static_cast<int64_t>(y * sy); yy < std::min<double>((y + 1) * sy, v.height); ++yy)
-          for (int64_t xx = static_cast<int64_t>(x * sx); xx < std::min<double>((x + 1) * sx, v.width); ++xx) {
+        for (int64_t yy = static_cast<int64_t>(y * sy);
+             yy < std::min<double>((y + 1) * sy, v.height); ++yy)
+          for (int64_t xx = static_cast<int64_t>(x * sx);
+               xx < std::min<double>((x + 1) * sx, v.width); ++xx) {
             const double wy = std::min<double>(yy + 1, (y + 1) * sy) - std::max<double>(yy, y * sy);
             const double wx = std::min<double>(xx + 1, (x + 1) * sx) - std::max<double>(xx, x * sx);
             sum += wx * wy * v.planes[0][yy * v.strides[0] + xx];
@@ -555,8 +557,7 @@ TEST(WatermarkElements, TheMarkSurvivesCropRescaleAndH264) {
   const std::string reshape = "videocrop left=33 right=31 top=25 bottom=23 ! videoscale ! "
                               "video/x-raw,width=432,height=324 ! videoconvert ! ";
   RunResult plain;
-  gan_test::run_pipeline(src + reshape + "gandetect ! appsink name=sink", plain,
-                         120 * GST_SECOND);
+  gan_test::run_pipeline(src + reshape + "gandetect ! appsink name=sink", plain, 120 * GST_SECOND);
   ASSERT_EQ(plain.error, nullptr) << plain.error->message;
   MarkResult m = mark_results(plain, 9);
   EXPECT_EQ(m.frames, 40);

@@ -68,7 +68,7 @@ constexpr int kSearchedWords = 4;
 WatermarkVerdict decide_v2(const std::vector<float> &canonical, const std::string &key,
                            bool searched, const watermark_v2::Placement *at = nullptr) {
   const watermark_v2::Layout &layout = watermark_v2::layout_for(key);
-  const watermark_v2::Placement where = at           ? *at
+  const watermark_v2::Placement where = at         ? *at
                                         : searched ? watermark_v2::search(canonical, layout)
                                                    : watermark_v2::Placement{};
   watermark_v2::Decoded d = watermark_v2::decode_at(canonical, layout, where);

@@ -59,7 +59,7 @@ struct WatermarkReading {
 
 struct WatermarkVerdict {
   bool found = false;
-  int version = 0;      // of the mark found (2 or 1); 0 when none was
+  int version = 0; // of the mark found (2 or 1); 0 when none was
   bool checksum_ok = false;
   int check_errors = 0; // check bits that differ from the CRC-24 of the read payload (0..24)
   uint32_t payload = 0; // the decoded payload (meaningful when found)
@@ -88,8 +88,8 @@ struct WatermarkVerdict {
 // `found_before`: a verdict that found a cropped frame's mark (version 2, searched); its
 // placement is tried too, before the search (one word more). Throws Error(InvalidArgument) on
 // a version 2 reading of the wrong size.
-WatermarkVerdict decide(const WatermarkReading &reading, const std::string &key,
-                        bool search = true, const WatermarkVerdict *found_before = nullptr);
+WatermarkVerdict decide(const WatermarkReading &reading, const std::string &key, bool search = true,
+                        const WatermarkVerdict *found_before = nullptr);
 
 // The 56 coded bits (bit i: the sign bit i should read) of a payload under a key.
 uint64_t watermark_code(uint32_t payload, const std::string &key);

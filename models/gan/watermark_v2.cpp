@@ -35,7 +35,9 @@ struct Axis {
       f[i] = static_cast<float>(c - i0[i]);
     }
   }
-  float sample(const float *row, int i) const { return row[i0[i]] + f[i] * (row[i0[i] + 1] - row[i0[i]]); }
+  float sample(const float *row, int i) const {
+    return row[i0[i]] + f[i] * (row[i0[i] + 1] - row[i0[i]]);
+  }
 };
 
 struct Sums {
@@ -508,7 +510,8 @@ bool Embedder::embed(const FrameView &f, const Layout &layout, uint64_t coded) {
   const double gain = gain_for(f.width, f.height);
   // The luma as it was, to give the frame back untouched if the mark cannot land.
   const PackedLayout packing = packed_layout(f.format);
-  const size_t row_bytes = static_cast<size_t>(f.width) * static_cast<size_t>(std::max(1, packing.size));
+  const size_t row_bytes =
+      static_cast<size_t>(f.width) * static_cast<size_t>(std::max(1, packing.size));
   original_.resize(row_bytes * static_cast<size_t>(f.height));
   for (int64_t y = 0; y < f.height; ++y)
     std::copy_n(f.planes[0] + y * f.strides[0], row_bytes, original_.data() + y * row_bytes);
@@ -537,9 +540,10 @@ bool Embedder::embed(const FrameView &f, const Layout &layout, uint64_t coded) {
     // The planned totals for a margin: every group at least `margin` on its side.
     std::array<double, kGroups> host{}, total{};
     for (int g = 0; g < kGroups; ++g)
-      host[static_cast<size_t>(g)] = s.count[static_cast<size_t>(g)]
-                                         ? s.dot[static_cast<size_t>(g)] / s.count[static_cast<size_t>(g)]
-                                         : 0.0;
+      host[static_cast<size_t>(g)] =
+          s.count[static_cast<size_t>(g)]
+              ? s.dot[static_cast<size_t>(g)] / s.count[static_cast<size_t>(g)]
+              : 0.0;
     auto plan = [&](double margin) {
       double spent = 0;
       for (int g = 0; g < kGroups; ++g) {
@@ -553,7 +557,8 @@ bool Embedder::embed(const FrameView &f, const Layout &layout, uint64_t coded) {
     double largest = 0;
     for (int g = 0; g < kGroups; ++g) {
       const size_t i = static_cast<size_t>(g);
-      largest = std::max(largest, std::abs(sign_of(g) * std::max(strength_, sign_of(g) * host[i]) - host[i]));
+      largest = std::max(
+          largest, std::abs(sign_of(g) * std::max(strength_, sign_of(g) * host[i]) - host[i]));
     }
     if (pass > 0 && largest < 0.25 * strength_)
       break;

@@ -34,13 +34,13 @@
 
 namespace gan::watermark_v2 {
 
-constexpr int kCells = 64;                   // the mark's grid, per axis
-constexpr int kSide = 2 * kCells;            // the reading's grid, per axis
-constexpr int kGroups = 57;                  // 56 coded bits, then the synchronisation group
-constexpr int kSyncGroup = kGroups - 1;      //
+constexpr int kCells = 64;              // the mark's grid, per axis
+constexpr int kSide = 2 * kCells;       // the reading's grid, per axis
+constexpr int kGroups = 57;             // 56 coded bits, then the synchronisation group
+constexpr int kSyncGroup = kGroups - 1; //
 constexpr int kSyncCells = kCells * kCells / 4;
-constexpr double kLargestCrop = 0.10;        // searched: up to this fraction cut per axis
-constexpr double kDefaultStrength = 1.6;     // per cell, in whitened reading levels
+constexpr double kLargestCrop = 0.10;    // searched: up to this fraction cut per axis
+constexpr double kDefaultStrength = 1.6; // per cell, in whitened reading levels
 // The pattern's largest mean square, in 8-bit levels squared: PSNR >= 38.5 dB on any picture.
 constexpr double kLargestMeanSquare = 255.0 * 255.0 / 7079.46;
 

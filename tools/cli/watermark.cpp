@@ -36,7 +36,8 @@ int run_watermark(const WatermarkArgs &a) {
                      {"version", v.version},
                      {"score", v.score}};
   if (v.found && v.version == 2 && v.searched) // a crop of the marked picture: where it lies
-    out["region"] = {{"x", v.offset_x}, {"y", v.offset_y}, {"width", v.scale_x}, {"height", v.scale_y}};
+    out["region"] = {
+        {"x", v.offset_x}, {"y", v.offset_y}, {"width", v.scale_x}, {"height", v.scale_y}};
   std::printf("%s\n", out.dump().c_str());
   return 0;
 }
