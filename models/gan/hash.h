@@ -25,6 +25,11 @@ inline uint64_t fnv1a64(const void *data, size_t size, uint64_t h = kFnv1a64Offs
   return h;
 }
 
+// FNV-1a 64 of a string's bytes, continuing from `h`.
+inline uint64_t fnv1a64(const std::string &text, uint64_t h = kFnv1a64Offset) {
+  return fnv1a64(text.data(), text.size(), h);
+}
+
 // The same as 16 lowercase hex digits (model checksums, ids, dataset fingerprints).
 inline std::string fnv1a64_hex(const void *data, size_t size) {
   char buf[17];
@@ -40,5 +45,16 @@ inline uint64_t splitmix64(uint64_t x) {
   x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
   return x ^ (x >> 31);
 }
+
+// The SplitMix64 sequence from a seed: the keyed streams that lay out the watermark's patterns.
+struct SplitMix64Stream {
+  uint64_t state;
+  uint64_t next() {
+    const uint64_t z = splitmix64(state);
+    state += 0x9e3779b97f4a7c15ULL;
+    return z;
+  }
+  uint64_t below(uint64_t n) { return next() % n; } // n << 2^64: bias negligible
+};
 
 } // namespace gan

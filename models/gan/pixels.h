@@ -34,16 +34,17 @@ inline void bt601_luma_row(const uint8_t *px, int size, int r, int g, int b, int
     out[x] = t.r[px[r]] + t.g[px[g]] + t.b[px[b]];
 }
 
-// Row y of a frame's luma as floats: the bytes of the luma plane (Gray8, and Y of YUV formats,
-// limited range as it is) or bt601_luma_row of packed RGB (what the watermark reads).
-inline void luma_row(const FrameView &f, int64_t y, float *out) {
+// The first n pixels of row y of a frame's luma as floats: the bytes of the luma plane (Gray8,
+// and Y of YUV formats, limited range as it is) or bt601_luma_row of packed RGB (what the
+// watermark reads).
+inline void luma_row(const FrameView &f, int64_t y, int64_t n, float *out) {
   const uint8_t *row = f.planes[0] + y * f.strides[0];
   const PackedLayout p = packed_layout(f.format);
   if (p.size <= 1) {
-    for (int64_t x = 0; x < f.width; ++x)
+    for (int64_t x = 0; x < n; ++x)
       out[x] = row[x];
   } else {
-    bt601_luma_row(row, p.size, p.r, p.g, p.b, f.width, out);
+    bt601_luma_row(row, p.size, p.r, p.g, p.b, n, out);
   }
 }
 

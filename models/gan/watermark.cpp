@@ -14,10 +14,6 @@ namespace gan {
 
 namespace {
 
-uint64_t hash_text(const std::string &s, uint64_t h = kFnv1a64Offset) {
-  return fnv1a64(s.data(), s.size(), h);
-}
-
 // CRC-24/OpenPGP (RFC 4880) of the payload's 4 bytes, big-endian.
 uint32_t crc24(uint32_t payload) {
   uint32_t crc = 0xb704ce;
@@ -34,8 +30,8 @@ uint32_t crc24(uint32_t payload) {
 
 // The key's whitening of the coded bits, so that no payload gives a structured pattern.
 uint64_t whitening(const std::string &key) {
-  uint64_t state = hash_text(key, hash_text("gst-gan watermark whitening"));
-  return splitmix64(state) & ((1ULL << kWatermarkBits) - 1); // SplitMix64's first output
+  SplitMix64Stream stream{fnv1a64(key, fnv1a64("gst-gan watermark whitening"))};
+  return stream.next() & ((1ULL << kWatermarkBits) - 1);
 }
 
 // The verdict of 56 soft bits (bit i: the sign of correlation[i]), and the score.
@@ -59,21 +55,18 @@ WatermarkVerdict decide_bits(const Correlations &correlation, const std::string 
   return v;
 }
 
-// Version 2 at one placement: the identity, or the one the search finds. At the searched one,
-// when the checksum fails, the two weakest bits are flipped too (each alone, then both): each
-// word tried is again fair coins on an unmarked frame (which bits are weakest does not depend
-// on their signs), so the searched placement costs kSearchedWords x 2^-24.
+// Version 2 at one placement: the whole frame (identity), one a search found earlier in the
+// stream, or the one the search finds now. `searched`: the placement is not the identity.
+// `flips`: when the checksum fails, the two weakest bits are flipped too (each alone, then
+// both): each word tried is again fair coins on an unmarked frame (which bits are weakest does
+// not depend on their signs), so that placement costs kSearchedWords x 2^-24.
 constexpr int kSearchedWords = 4;
-// `at`: the placement to read (searched: one found by a search, now or before), else the search's.
 WatermarkVerdict decide_v2(const std::vector<float> &canonical, const std::string &key,
-                           bool searched, const watermark_v2::Placement *at = nullptr) {
+                           const watermark_v2::Placement &where, bool searched, bool flips) {
   const watermark_v2::Layout &layout = watermark_v2::layout_for(key);
-  const watermark_v2::Placement where = at         ? *at
-                                        : searched ? watermark_v2::search(canonical, layout)
-                                                   : watermark_v2::Placement{};
   watermark_v2::Decoded d = watermark_v2::decode_at(canonical, layout, where);
   WatermarkVerdict v = decide_bits(d.correlation, key);
-  if (searched && !at && !v.found) {
+  if (flips && !v.found) {
     std::array<int, kWatermarkBits> order;
     for (int i = 0; i < kWatermarkBits; ++i)
       order[static_cast<size_t>(i)] = i;
@@ -143,19 +136,21 @@ WatermarkVerdict decide(const WatermarkReading &reading, const std::string &key,
       throw Error(ErrorCode::InvalidArgument,
                   "watermark: a version 2 reading has " + std::to_string(reading.canonical.size()) +
                       " values, not " + std::to_string(watermark_v2::kSide * watermark_v2::kSide));
-    v2 = decide_v2(reading.canonical, key, false);
+    v2 = decide_v2(reading.canonical, key, {}, false, false);
     if (v2.found)
       return v2;
     if (found_before && found_before->found && found_before->version == 2 &&
         found_before->searched) {
       const watermark_v2::Placement at{found_before->scale_x, found_before->offset_x,
                                        found_before->scale_y, found_before->offset_y};
-      const WatermarkVerdict there = decide_v2(reading.canonical, key, true, &at);
+      const WatermarkVerdict there = decide_v2(reading.canonical, key, at, true, false);
       if (there.found)
         return there;
     }
     if (search) {
-      const WatermarkVerdict searched = decide_v2(reading.canonical, key, true);
+      const watermark_v2::Placement at =
+          watermark_v2::search(reading.canonical, watermark_v2::layout_for(key));
+      const WatermarkVerdict searched = decide_v2(reading.canonical, key, at, true, true);
       if (searched.found)
         return searched;
     }
@@ -204,7 +199,7 @@ WatermarkReading Watermark::read(const FrameView &f) {
   watermark_v2::read_canonical(f, r.canonical);
   // Version 1 is read only where version 2 is not found whole: a marked stream costs one
   // reading, and a version 1 stream still reads (its correlations are 0 otherwise: no signal).
-  if (!decide_v2(r.canonical, key_, false).found)
+  if (!decide_v2(r.canonical, key_, {}, false, false).found)
     v1_->read(f, r.correlation);
   return r;
 }

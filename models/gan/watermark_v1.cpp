@@ -53,21 +53,6 @@ const Basis &basis() {
   return b;
 }
 
-uint64_t hash_text(const std::string &s, uint64_t h = kFnv1a64Offset) {
-  return fnv1a64(s.data(), s.size(), h);
-}
-
-// SplitMix64 from a keyed seed: the stream that lays out the pattern.
-struct KeyStream {
-  uint64_t state;
-  uint64_t next() {
-    const uint64_t z = splitmix64(state);
-    state += 0x9e3779b97f4a7c15ULL;
-    return z;
-  }
-  uint64_t below(uint64_t n) { return next() % n; } // n << 2^64: bias negligible
-};
-
 } // namespace
 
 const BlockMark::Layout &BlockMark::layout_for(int64_t blocks_x, int64_t blocks_y) {
@@ -78,8 +63,8 @@ const BlockMark::Layout &BlockMark::layout_for(int64_t blocks_x, int64_t blocks_
   layout_.blocks_y = blocks_y;
   layout_.bit.assign(slots, 0);
   layout_.chip.assign(slots, 1);
-  KeyStream ks{hash_text(key_, hash_text("gst-gan watermark layout " + std::to_string(blocks_x) +
-                                         "x" + std::to_string(blocks_y)))};
+  SplitMix64Stream ks{fnv1a64(key_, fnv1a64("gst-gan watermark layout " + std::to_string(blocks_x) +
+                                            "x" + std::to_string(blocks_y)))};
   std::vector<uint32_t> order(slots);
   std::iota(order.begin(), order.end(), 0u);
   for (size_t i = slots; i > 1; --i) // Fisher-Yates: bits spread over the whole frame
@@ -93,17 +78,8 @@ const BlockMark::Layout &BlockMark::layout_for(int64_t blocks_x, int64_t blocks_
 
 void BlockMark::load_luma(const FrameView &f, int64_t y0, int64_t w, int64_t h) {
   luma_.resize(static_cast<size_t>(w * h));
-  const PackedLayout p = packed_layout(f.format);
-  for (int64_t y = 0; y < h; ++y) {
-    const uint8_t *row = f.planes[0] + (y0 + y) * f.strides[0];
-    float *out = luma_.data() + y * w;
-    if (p.size <= 1) { // a luma plane (Gray8, or Y of a YUV format)
-      for (int64_t x = 0; x < w; ++x)
-        out[x] = row[x];
-    } else {
-      bt601_luma_row(row, p.size, p.r, p.g, p.b, w, out);
-    }
-  }
+  for (int64_t y = 0; y < h; ++y)
+    luma_row(f, y0 + y, w, luma_.data() + y * w);
 }
 
 const BlockMark::Layout *BlockMark::analyse(const FrameView &f) {

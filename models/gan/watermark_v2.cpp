@@ -109,10 +109,6 @@ std::vector<AxisPlacement> axis_grid() {
   return out;
 }
 
-uint64_t hash_text(const std::string &s, uint64_t h = kFnv1a64Offset) {
-  return fnv1a64(s.data(), s.size(), h);
-}
-
 } // namespace
 
 const Layout &layout_for(const std::string &key) {
@@ -130,22 +126,17 @@ const Layout &layout_for(const std::string &key) {
   next = (next + 1) % cache.size();
   c.key = key;
   c.made = true;
-  uint64_t state = hash_text(key, hash_text("gst-gan watermark v2 layout"));
-  auto next_random = [&state] {
-    const uint64_t z = splitmix64(state);
-    state += 0x9e3779b97f4a7c15ULL;
-    return z;
-  };
+  SplitMix64Stream stream{fnv1a64(key, fnv1a64("gst-gan watermark v2 layout"))};
   std::array<uint16_t, kCellCount> order;
   std::iota(order.begin(), order.end(), 0);
   for (size_t i = order.size(); i > 1; --i) // Fisher-Yates: every group spread over the frame
-    std::swap(order[i - 1], order[next_random() % i]);
+    std::swap(order[i - 1], order[stream.below(i)]);
   // The first quarter of the shuffled cells synchronise; the rest take the coded bits in turn.
   for (size_t t = 0; t < order.size(); ++t) {
     const bool sync = t < static_cast<size_t>(kSyncCells);
     c.layout.group[order[t]] =
         static_cast<uint8_t>(sync ? kSyncGroup : (t - kSyncCells) % (kGroups - 1));
-    c.layout.chip[order[t]] = (next_random() >> 63) ? 1 : -1;
+    c.layout.chip[order[t]] = (stream.next() >> 63) ? 1 : -1;
   }
   c.layout.sync_cells.clear();
   for (int cell = 0; cell < kCellCount; ++cell)
@@ -193,10 +184,10 @@ void read_canonical(const FrameView &f, std::vector<float> &out) {
   if (bins_h != f.height)
     by = Bins(f.height), bins_h = f.height;
   const size_t w = static_cast<size_t>(f.width);
-  thread_local std::vector<float> luma, rows;
+  thread_local std::vector<float> luma, rows, sum, across_mean;
   luma.resize(w);
   rows.assign(2 * w, 0.0f); // the accumulators of row bins k and k + 1
-  std::vector<float> sum(static_cast<size_t>(kSide * kSide), 0.0f);
+  sum.assign(static_cast<size_t>(kSide * kSide), 0.0f);
   auto bin_across = [&](const float *acc, int k) {
     float *o = sum.data() + k * kSide;
     for (size_t x = 0; x < w; ++x) {
@@ -217,7 +208,7 @@ void read_canonical(const FrameView &f, std::vector<float> &out) {
       std::fill(next, next + w, 0.0f);
       current = k;
     }
-    luma_row(f, y, luma.data());
+    luma_row(f, y, f.width, luma.data());
     const float share = by.first[static_cast<size_t>(y)], rest = 1.0f - share;
     const float *l = luma.data();
     for (size_t x = 0; x < w; ++x)
@@ -233,7 +224,7 @@ void read_canonical(const FrameView &f, std::vector<float> &out) {
   // Whitening: each sample minus the mean of its kWhiten x kWhiten neighbourhood (edges
   // replicated), a separable box.
   constexpr int r = kWhiten / 2;
-  std::vector<float> across_mean(sum.size());
+  across_mean.resize(sum.size());
   for (int y = 0; y < kSide; ++y)
     for (int x = 0; x < kSide; ++x) {
       float s = 0;
@@ -417,11 +408,9 @@ double Embedder::gain_for(int64_t width, int64_t height) {
   v.strides[0] = width;
   constexpr float kLevels = 8;
   std::vector<float> amplitude(kCellCount);
-  uint64_t state = 1;
-  for (float &a : amplitude) {
-    a = (splitmix64(state) >> 63) ? kLevels : -kLevels;
-    state += 0x9e3779b97f4a7c15ULL;
-  }
+  SplitMix64Stream stream{1};
+  for (float &a : amplitude)
+    a = (stream.next() >> 63) ? kLevels : -kLevels;
   add_pattern(v, amplitude);
   std::vector<float> w;
   read_canonical(v, w);
