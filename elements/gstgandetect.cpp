@@ -509,8 +509,10 @@ static gboolean gst_gan_detect_start(GstBaseTransform *trans) {
   }
   if (!detector)
     return FALSE;
-  GST_INFO_OBJECT(self, "%s %s (%s)", shared ? "shares" : "loaded", detector->info().path.c_str(),
-                  detector->info().id.c_str());
+  GST_INFO_OBJECT(self, "%s %s (%s%s%s)", shared ? "shares" : "loaded",
+                  detector->info().path.c_str(), detector->info().id.c_str(),
+                  detector->info().runtime_form.empty() ? "" : ", runs ",
+                  detector->info().runtime_form.c_str());
   std::lock_guard<std::mutex> guard(priv->lock);
   priv->detector = std::move(detector);
   priv->shared = std::move(shared);

@@ -285,3 +285,55 @@ TEST(TorchScriptModels, IdsComeFromTheBytesNotThePath) {
   EXPECT_EQ(id_a.find(dir.path()), std::string::npos);
   EXPECT_EQ(id_a.rfind("torchscript:", 0), 0u) << id_a;
 }
+
+// A TorchScript detector runs in its inference form (channels-last weights, frozen: the
+// BatchNorm folded into the convolution) when that form agrees with the module as loaded, and
+// gives the same logits; a module whose forward changes its own attributes still runs (freezing
+// keeps those attributes).
+TEST(TorchScriptDetector, RunsFrozenAndChannelsLastWhenThatAgrees) {
+  TempDir dir;
+  torch::jit::Module m("ConvBn");
+  torch::manual_seed(3);
+  m.register_parameter("w", torch::randn({4, 3, 3, 3}) * 0.3, false);
+  m.register_buffer("bn_mean", torch::randn({4}) * 0.1);
+  m.register_buffer("bn_var", torch::rand({4}) + 0.5);
+  m.register_attribute("channels", c10::IntType::get(), int64_t{3});
+  m.register_attribute("height", c10::IntType::get(), int64_t{8});
+  m.register_attribute("width", c10::IntType::get(), int64_t{8});
+  m.define(R"(def forward(self, x):
+    y = torch.conv2d(x, self.w, None, [1, 1], [1, 1])
+    y = torch.batch_norm(y, None, None, self.bn_mean, self.bn_var, False, 0.1, 1e-5, False)
+    return torch.relu(y).mean([1, 2, 3]) - 0.1
+)");
+  m.eval();
+  m.save(dir.file("convbn.pt"));
+  auto d = gan::Detector::load(dir.file("convbn.pt"));
+  EXPECT_EQ(d->info().runtime_form, "frozen, channels-last");
+  std::vector<float> x(2 * 3 * 8 * 8);
+  for (size_t i = 0; i < x.size(); ++i)
+    x[i] = static_cast<float>(std::sin(0.1 * static_cast<double>(i * i % 97)));
+  std::vector<float> got(2);
+  d->score(x.data(), 2, got.data());
+  torch::NoGradGuard no_grad;
+  const torch::Tensor want =
+      m.forward({torch::from_blob(x.data(), {2, 3, 8, 8}).clone()}).toTensor();
+  EXPECT_NEAR(got[0], want[0].item<float>(), 1e-5);
+  EXPECT_NEAR(got[1], want[1].item<float>(), 1e-5);
+  EXPECT_NE(got[0], got[1]);
+
+  torch::jit::Module counting("Counting");
+  counting.register_attribute("calls", c10::IntType::get(), int64_t{0});
+  counting.register_attribute("channels", c10::IntType::get(), int64_t{1});
+  counting.register_attribute("height", c10::IntType::get(), int64_t{4});
+  counting.register_attribute("width", c10::IntType::get(), int64_t{4});
+  counting.define(R"(def forward(self, x):
+    self.calls += 1
+    return x.mean([1, 2, 3])
+)");
+  counting.save(dir.file("counting.pt"));
+  auto c = gan::Detector::load(dir.file("counting.pt"));
+  std::vector<float> grey(16, 0.5f), logit(1);
+  c->score(grey.data(), 1, logit.data());
+  c->score(grey.data(), 1, logit.data());
+  EXPECT_NEAR(logit[0], 0.5, 1e-6);
+}

@@ -11,6 +11,7 @@
 #include "gan/weights.h"
 #include "gan/zip_archive.h"
 
+#include <torch/csrc/jit/api/module.h>
 #include <torch/script.h>
 
 #include <algorithm>
@@ -267,6 +268,54 @@ std::pair<torch::Tensor, torch::Tensor> affine_tensors(const ModelDescription &d
 
 bool flips_channels(const ModelDescription &d, int64_t channels) {
   return channels == 3 && d.channel_order == ChannelOrder::Bgr;
+}
+
+// A fixed, busy input in [-1, 1] (no random generator: the same on every machine).
+torch::Tensor probe_input(int64_t n, int64_t channels, int64_t height, int64_t width) {
+  return torch::sin(torch::arange(n * channels * height * width, torch::kFloat) * 0.37f)
+      .reshape({n, channels, height, width});
+}
+
+// A detector's inference form: its 4-d weights in channels-last order, then frozen (parameters
+// become constants, Conv-BatchNorm folded, JIT-level fusions). Measured at 1 thread: ResNet-18
+// at 224x224 44.9 ms vs 58.7 ms as loaded, a 4-layer 64x64 patch net 1.04 vs 1.99 ms
+// (torch.jit.optimize_for_inference on top was slower at batch 1, so it is not used). The form
+// is kept only when it runs on `probe` and its output agrees with the module as loaded;
+// otherwise the module as loaded runs and `why` says what happened.
+std::optional<torch::jit::Module> inference_form(const torch::jit::Module &loaded,
+                                                 const torch::Tensor &probe, std::string &why) {
+  try {
+    c10::InferenceMode guard;
+    torch::jit::Module copy = loaded.clone();
+    {
+      c10::InferenceMode off(false); // parameters are ordinary tensors: set_data needs that
+      for (torch::Tensor p : copy.parameters())
+        if (p.dim() == 4)
+          p.set_data(p.contiguous(torch::MemoryFormat::ChannelsLast));
+    }
+    torch::jit::Module frozen = torch::jit::freeze(copy);
+    const c10::IValue want = torch::jit::Module(loaded).forward({probe});
+    const c10::IValue got = frozen.forward({probe.contiguous(torch::MemoryFormat::ChannelsLast)});
+    if (!want.isTensor() || !got.isTensor()) {
+      why = "its forward does not return a Tensor";
+      return std::nullopt;
+    }
+    const torch::Tensor a = want.toTensor().to(torch::kFloat), b = got.toTensor().to(torch::kFloat);
+    if (a.sizes() != b.sizes()) {
+      why = "the frozen module returned another shape";
+      return std::nullopt;
+    }
+    const double scale = std::max(1.0, a.abs().max().item<double>());
+    const double diff = (a - b).abs().max().item<double>();
+    if (!(diff <= 1e-3 * scale)) {
+      why = "the frozen module's output differs by " + std::to_string(diff);
+      return std::nullopt;
+    }
+    return frozen;
+  } catch (const std::exception &e) {
+    why = "freezing failed: " + torch_message(e);
+    return std::nullopt;
+  }
 }
 
 } // namespace
@@ -531,6 +580,7 @@ struct Detector::Impl {
   ImageModule net;
   float fake_sign = 1.0f; // a GAN discriminator's logit says "real": the fake logit is -logit
   std::optional<torch::jit::Module> jit;
+  bool channels_last = false; // jit is the inference form, which takes channels-last input
   torch::Tensor scale, shift; // TorchScript: the input's description
 
   std::string who() const { return "detector '" + info.path + "'"; }
@@ -550,6 +600,8 @@ struct Detector::Impl {
       x = x.flip(1);
     if (!d.is_identity())
       x = x * scale + shift;
+    if (channels_last)
+      x = x.contiguous(torch::MemoryFormat::ChannelsLast);
     torch::Tensor out = run_forward(
         [&] {
           c10::IValue r = jit->forward({x});
@@ -619,9 +671,18 @@ std::unique_ptr<Detector> Detector::load(const std::string &path, const std::str
     LoadedScript script = load_torchscript(path);
     check_finite_weights(script_tensors(script.module), path);
     impl->info = torchscript_info(script, path, description, /*generator=*/false);
-    impl->jit = std::move(script.module);
     std::tie(impl->scale, impl->shift) =
         affine_tensors(impl->info.description, impl->info.config.channels);
+    const auto &c = impl->info.config;
+    const torch::Tensor probe =
+        probe_input(2, c.channels, c.height > 0 ? c.height : 64, c.width > 0 ? c.width : 64);
+    std::string why;
+    impl->jit = inference_form(script.module, probe, why);
+    impl->channels_last = impl->jit.has_value();
+    impl->info.runtime_form =
+        impl->channels_last ? "frozen, channels-last" : "as loaded (" + why + ")";
+    if (!impl->jit)
+      impl->jit = std::move(script.module);
     impl->probe();
   }
   return std::unique_ptr<Detector>(new Detector(std::move(impl)));

@@ -23,6 +23,9 @@ struct ModelInfo {
   Provenance provenance;
   // How frames become the model's tensors (TorchScript; gst-gan files use the defaults).
   ModelDescription description;
+  // How the model runs (TorchScript detectors): "frozen, channels-last" when its inference
+  // form agreed with the module as loaded, else "as loaded" and why.
+  std::string runtime_form;
 };
 
 // How a video's latents move from frame to frame.
