@@ -292,16 +292,21 @@ TEST(TorchScriptModels, IdsComeFromTheBytesNotThePath) {
 // keeps those attributes).
 TEST(TorchScriptDetector, RunsFrozenAndChannelsLastWhenThatAgrees) {
   TempDir dir;
-  torch::jit::Module m("ConvBn");
+  torch::jit::Module conv("Conv"); // weights in a submodule, as nn.Sequential has them
   torch::manual_seed(3);
-  m.register_parameter("w", torch::randn({4, 3, 3, 3}) * 0.3, false);
+  conv.register_parameter("w", torch::randn({4, 3, 3, 3}) * 0.3, false);
+  conv.define(R"(def forward(self, x):
+    return torch.conv2d(x, self.w, None, [1, 1], [1, 1])
+)");
+  torch::jit::Module m("ConvBn");
+  m.register_module("conv", conv);
   m.register_buffer("bn_mean", torch::randn({4}) * 0.1);
   m.register_buffer("bn_var", torch::rand({4}) + 0.5);
   m.register_attribute("channels", c10::IntType::get(), int64_t{3});
   m.register_attribute("height", c10::IntType::get(), int64_t{8});
   m.register_attribute("width", c10::IntType::get(), int64_t{8});
   m.define(R"(def forward(self, x):
-    y = torch.conv2d(x, self.w, None, [1, 1], [1, 1])
+    y = self.conv.forward(x)
     y = torch.batch_norm(y, None, None, self.bn_mean, self.bn_var, False, 0.1, 1e-5, False)
     return torch.relu(y).mean([1, 2, 3]) - 0.1
 )");

@@ -285,15 +285,17 @@ torch::Tensor probe_input(int64_t n, int64_t channels, int64_t height, int64_t w
 std::optional<torch::jit::Module> inference_form(const torch::jit::Module &loaded,
                                                  const torch::Tensor &probe, std::string &why) {
   try {
-    c10::InferenceMode guard;
+    // Outside inference mode: the copy's parameters stay ordinary tensors, which freezing and
+    // later forward passes in or out of inference mode all accept.
     torch::jit::Module copy = loaded.clone();
     {
-      c10::InferenceMode off(false); // parameters are ordinary tensors: set_data needs that
+      torch::NoGradGuard no_grad;
       for (torch::Tensor p : copy.parameters())
         if (p.dim() == 4)
           p.set_data(p.contiguous(torch::MemoryFormat::ChannelsLast));
     }
     torch::jit::Module frozen = torch::jit::freeze(copy);
+    c10::InferenceMode guard;
     const c10::IValue want = torch::jit::Module(loaded).forward({probe});
     const c10::IValue got = frozen.forward({probe.contiguous(torch::MemoryFormat::ChannelsLast)});
     if (!want.isTensor() || !got.isTensor()) {
