@@ -201,6 +201,7 @@ struct GstGanDetectPrivate {
   // Hot swaps load on this thread, off the streaming and the application threads; the latest
   // request wins. Guarded by `lock`.
   std::thread loader;
+  gan::WatermarkReading watermark_reading; // the streaming thread's, reused frame after frame
   std::condition_variable loader_wake;
   std::optional<Settings> load_request;
   bool loader_quit = false;
@@ -730,9 +731,9 @@ static void gst_gan_detect_read_watermark(GstGanDetect *self, const Settings &s,
   const int window = static_cast<int>(s.watermark_window);
   if (priv->watermark_stream.window() != window)
     priv->watermark_stream.set_window(window);
-  const gan::WatermarkReading reading = priv->watermark->read(view);
+  priv->watermark->read(view, priv->watermark_reading);
   p.watermark_read = true;
-  p.watermark = priv->watermark_stream.push(reading, s.watermark_key);
+  p.watermark = priv->watermark_stream.push(priv->watermark_reading, s.watermark_key);
   GST_LOG_OBJECT(self, "frame %" G_GUINT64_FORMAT ": watermark %s (version %d, payload 0x%08x%s)",
                  p.frame, p.watermark.found ? "found" : "not found", p.watermark.version,
                  p.watermark.payload, p.watermark.searched ? ", cropped" : "");

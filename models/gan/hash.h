@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <string_view>
 
 namespace gan {
 
@@ -26,7 +27,7 @@ inline uint64_t fnv1a64(const void *data, size_t size, uint64_t h = kFnv1a64Offs
 }
 
 // FNV-1a 64 of a string's bytes, continuing from `h`.
-inline uint64_t fnv1a64(const std::string &text, uint64_t h = kFnv1a64Offset) {
+inline uint64_t fnv1a64(std::string_view text, uint64_t h = kFnv1a64Offset) {
   return fnv1a64(text.data(), text.size(), h);
 }
 

@@ -173,11 +173,12 @@ int64_t frame_to_inputs(const FrameView &f, Preprocess mode, int64_t channels, i
   struct Region {
     int64_t x, y, w, h;
   };
-  std::vector<Region> regions;
+  thread_local std::vector<Region> regions, all; // reused: no allocation per frame
+  regions.clear();
   if (mode == Preprocess::Tiles && f.width >= w && f.height >= h) {
     const int64_t nx = f.width / w, ny = f.height / h;
     // Evenly spread when there are more tiles than max_tiles.
-    std::vector<Region> all;
+    all.clear();
     const int64_t ox = (f.width - nx * w) / 2, oy = (f.height - ny * h) / 2;
     for (int64_t j = 0; j < ny; ++j)
       for (int64_t i = 0; i < nx; ++i)

@@ -8,6 +8,7 @@
 #include "gan/latents.h"
 #include "gan/model_file.h"
 #include "gan/nets.h"
+#include "gan/tensor_cache.h"
 #include "gan/weights.h"
 #include "gan/zip_archive.h"
 
@@ -333,6 +334,7 @@ struct Generator::Impl {
 
   torch::Tensor forward(const torch::Tensor &z) {
     c10::InferenceMode guard; // thread-local: taken on the calling (streaming) thread
+    TensorCacheScope cache;   // steady state: no memory from the system per frame
     const auto &c = info.config;
     const std::vector<int64_t> want{z.size(0), c.channels, c.height, c.width};
     if (!jit) {
@@ -371,6 +373,7 @@ struct Generator::Impl {
   // A field model's images from fields [N, latent, fh, fw]: [N, C, 8 (fh - 4), 8 (fw - 4)].
   torch::Tensor paint(const torch::Tensor &fields) {
     c10::InferenceMode guard;
+    TensorCacheScope cache; // steady state: no memory from the system per frame
     const auto &c = info.config;
     const std::vector<int64_t> want{fields.size(0), c.channels,
                                     kFieldScale * (fields.size(2) - 2 * kFieldMargin),
@@ -590,6 +593,7 @@ struct Detector::Impl {
   // x: [n, C, H, W] in [-1, 1], RGB; returns n fake logits.
   torch::Tensor forward(torch::Tensor x) {
     c10::InferenceMode guard;
+    TensorCacheScope cache; // steady state: no memory from the system per frame
     const int64_t n = x.size(0);
     if (!jit) {
       torch::Tensor out = run_forward([&] { return fake_sign * net->forward(x); }, who());

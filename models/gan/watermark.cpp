@@ -191,17 +191,24 @@ bool Watermark::embed(const FrameView &f, uint32_t payload) {
 }
 
 WatermarkReading Watermark::read(const FrameView &f) {
-  check_view(f);
   WatermarkReading r;
+  read(f, r);
+  return r;
+}
+
+void Watermark::read(const FrameView &f, WatermarkReading &r) {
+  check_view(f);
+  r.usable = false;
+  r.correlation.fill(0.0);
+  r.canonical.clear();
   if (!watermark_fits(f.width, f.height))
-    return r;
+    return;
   r.usable = true;
   watermark_v2::read_canonical(f, r.canonical);
   // Version 1 is read only where version 2 is not found whole: a marked stream costs one
   // reading, and a version 1 stream still reads (its correlations are 0 otherwise: no signal).
   if (!decide_v2(r.canonical, key_, {}, false, false).found)
     v1_->read(f, r.correlation);
-  return r;
 }
 
 void WatermarkVote::set_window(int window) {
@@ -227,7 +234,10 @@ void WatermarkVote::add(const WatermarkReading &reading) {
 
 WatermarkVerdict WatermarkVote::verdict(const std::string &key, bool search,
                                         const WatermarkVerdict *found_before) const {
-  WatermarkReading sum;
+  WatermarkReading &sum = sum_;
+  sum.usable = false;
+  sum.correlation.fill(0.0);
+  sum.canonical.clear();
   if (readings_.empty())
     return decide(sum, key);
   sum.usable = true;

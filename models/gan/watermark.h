@@ -119,6 +119,9 @@ public:
   // version 1's correlations unless version 2 was found on the whole frame (then all 0).
   // Throws Error(InvalidArgument) on an empty view.
   WatermarkReading read(const FrameView &frame);
+  // The same into `out`, whose memory is reused: a stream's readings allocate nothing after the
+  // first frame of a size.
+  void read(const FrameView &frame, WatermarkReading &out);
 
   WatermarkVerdict verify(const FrameView &frame) { return decide(read(frame), key_); }
 
@@ -156,6 +159,7 @@ private:
   int window_ = 1;
   std::vector<WatermarkReading> readings_; // ring, oldest first after `next_`
   size_t next_ = 0;
+  mutable WatermarkReading sum_; // verdict()'s scratch
 };
 
 // How a stream is read, frame after frame (gandetect): each frame on its own, then, if it does

@@ -278,14 +278,18 @@ Placement search(const std::vector<float> &w, const Layout &layout) {
       if (ax.i0[j] + 1 - span_first[static_cast<size_t>(j)] >= kSpan)
         throw std::logic_error("watermark v2: search span too small");
   // The synchronisation cells by column.
-  std::array<std::vector<std::pair<int, float>>, kCells> column;
+  // (Scratch kept per thread: the search allocates nothing once it has run.)
+  thread_local std::array<std::vector<std::pair<int, float>>, kCells> column;
+  for (auto &c : column)
+    c.clear();
   for (uint16_t cell : layout.sync_cells)
     column[cell % kCells].push_back({cell / kCells, static_cast<float>(layout.chip[cell])});
   // Per y placement, per column and span sample k, the sums over the column's valid sync
   // cells of chip * r(k), r(k)^2 and r(k) r(k + 1), r being the cell's row interpolated at the
   // placement: then each x placement reads a cell column's dot and energy from two samples
   // (bilinear: v = (1 - f) r(k) + f r(k + 1)) instead of visiting its cells.
-  std::vector<float> dot_sum(kCells * kSpan), square_sum(kCells * kSpan), cross_sum(kCells * kSpan);
+  thread_local std::vector<float> dot_sum(kCells * kSpan), square_sum(kCells * kSpan),
+      cross_sum(kCells * kSpan);
   // The five best placements by the synchronisation correlation.
   struct Candidate {
     double z = -1e300;
