@@ -731,7 +731,7 @@ static void gst_gan_detect_read_watermark(GstGanDetect *self, const Settings &s,
   const int window = static_cast<int>(s.watermark_window);
   if (priv->watermark_stream.window() != window)
     priv->watermark_stream.set_window(window);
-  priv->watermark->read(view, priv->watermark_reading);
+  priv->watermark->read(view, priv->watermark_reading, priv->watermark_stream.wants_version1());
   p.watermark_read = true;
   p.watermark = priv->watermark_stream.push(priv->watermark_reading, s.watermark_key);
   GST_LOG_OBJECT(self, "frame %" G_GUINT64_FORMAT ": watermark %s (version %d, payload 0x%08x%s)",

@@ -440,6 +440,35 @@ TEST(Watermark, Version1MarksStillRead) {
   EXPECT_EQ(v.payload, 1234u);
 }
 
+// A stream reads version 1 on its first frame and then at most every search_every frames while
+// it has not found it; once found, on every frame.
+TEST(Watermark, AStreamReadsVersion1WhereItFindsIt) {
+  gan::Watermark reader("k"), old("k", 1);
+  gan::WatermarkStream stream(1, 10);
+  gan::WatermarkReading r;
+  int read = 0;
+  for (uint32_t i = 0; i < 30; ++i) { // unmarked: frames 0, 10, 20
+    TestFrame f(PixelFormat::I420, 320, 240);
+    f.paint(200 + i);
+    const bool wants = stream.wants_version1();
+    reader.read(f.view, r, wants);
+    EXPECT_EQ(r.read_version1, wants);
+    read += r.read_version1;
+    EXPECT_FALSE(stream.push(r, "k").found);
+  }
+  EXPECT_EQ(read, 3);
+  int found = 0;
+  for (uint32_t i = 0; i < 20; ++i) { // version 1 marks: found within 10 frames, then on each
+    TestFrame f(PixelFormat::I420, 320, 240);
+    f.paint(300 + i);
+    ASSERT_TRUE(old.embed(f.view, 77));
+    reader.read(f.view, r, stream.wants_version1());
+    const gan::WatermarkVerdict v = stream.push(r, "k");
+    found += v.found && v.version == 1 && v.payload == 77;
+  }
+  EXPECT_GE(found, 11);
+}
+
 // Elements ---------------------------------------------------------------------------------
 
 std::vector<const GstStructure *> messages(const RunResult &r, const char *name) {

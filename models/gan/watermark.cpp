@@ -196,9 +196,10 @@ WatermarkReading Watermark::read(const FrameView &f) {
   return r;
 }
 
-void Watermark::read(const FrameView &f, WatermarkReading &r) {
+void Watermark::read(const FrameView &f, WatermarkReading &r, bool version1) {
   check_view(f);
   r.usable = false;
+  r.read_version1 = false;
   r.correlation.fill(0.0);
   r.canonical.clear();
   if (!watermark_fits(f.width, f.height))
@@ -207,8 +208,10 @@ void Watermark::read(const FrameView &f, WatermarkReading &r) {
   watermark_v2::read_canonical(f, r.canonical);
   // Version 1 is read only where version 2 is not found whole: a marked stream costs one
   // reading, and a version 1 stream still reads (its correlations are 0 otherwise: no signal).
-  if (!decide_v2(r.canonical, key_, {}, false, false).found)
+  if (version1 && !decide_v2(r.canonical, key_, {}, false, false).found) {
     v1_->read(f, r.correlation);
+    r.read_version1 = true;
+  }
 }
 
 void WatermarkVote::set_window(int window) {
@@ -261,7 +264,8 @@ WatermarkVerdict WatermarkVote::verdict(const std::string &key, bool search,
 }
 
 WatermarkStream::WatermarkStream(int window, int search_every)
-    : vote_(window), search_every_(std::max(1, search_every)), since_search_(search_every_) {}
+    : vote_(window), search_every_(std::max(1, search_every)), since_search_(search_every_),
+      since_version1_read_(search_every_), since_version1_found_(kVersion1Memory) {}
 
 void WatermarkStream::set_window(int window) {
   vote_.set_window(window);
@@ -272,6 +276,12 @@ void WatermarkStream::reset() {
   vote_.reset();
   found_before_ = {};
   since_search_ = search_every_;
+  since_version1_read_ = search_every_;
+  since_version1_found_ = kVersion1Memory;
+}
+
+bool WatermarkStream::wants_version1() const {
+  return since_version1_found_ < kVersion1Memory || since_version1_read_ >= search_every_ - 1;
 }
 
 WatermarkVerdict WatermarkStream::push(const WatermarkReading &reading, const std::string &key) {
@@ -287,6 +297,11 @@ WatermarkVerdict WatermarkStream::push(const WatermarkReading &reading, const st
   const WatermarkVerdict &v = single.found || !voted.found ? single : voted;
   if (v.found && v.version == 2 && v.searched)
     found_before_ = v;
+  // (Capped: a stream of years never overflows them.)
+  since_version1_read_ =
+      reading.read_version1 ? 0 : std::min(since_version1_read_ + 1, search_every_);
+  since_version1_found_ =
+      v.found && v.version == 1 ? 0 : std::min(since_version1_found_ + 1, kVersion1Memory);
   return v;
 }
 

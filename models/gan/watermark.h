@@ -55,6 +55,7 @@ struct WatermarkReading {
   // Version 2: the frame's whitened luma on the reading grid (watermark_v2::kSide^2 floats);
   // empty when the reading has none (not usable, or made by hand with version 1 only).
   std::vector<float> canonical;
+  bool read_version1 = false; // the correlations were read (not skipped)
 };
 
 struct WatermarkVerdict {
@@ -120,8 +121,8 @@ public:
   // Throws Error(InvalidArgument) on an empty view.
   WatermarkReading read(const FrameView &frame);
   // The same into `out`, whose memory is reused: a stream's readings allocate nothing after the
-  // first frame of a size.
-  void read(const FrameView &frame, WatermarkReading &out);
+  // first frame of a size. `version1` false skips version 1 (WatermarkStream::wants_version1).
+  void read(const FrameView &frame, WatermarkReading &out, bool version1 = true);
 
   WatermarkVerdict verify(const FrameView &frame) { return decide(read(frame), key_); }
 
@@ -178,6 +179,14 @@ public:
   void reset();
   // Adds a frame's reading; returns the frame's verdict (its own, or the vote's).
   WatermarkVerdict push(const WatermarkReading &reading, const std::string &key);
+  // Whether the next frame's reading should include version 1 (Watermark::read's `version1`):
+  // version 1 (block DCT over the whole frame) costs about three times version 2's reading,
+  // and is written only where version 2 does not fit. It is read on every frame while this
+  // stream found it in its last kVersion1Memory frames, else at most every `search_every`
+  // frames (so a stream of version 1 marks is found within that many frames, then read
+  // throughout).
+  bool wants_version1() const;
+  static constexpr int kVersion1Memory = 60;
   int frames() const { return vote_.frames(); }
 
 private:
@@ -185,6 +194,8 @@ private:
   WatermarkVerdict found_before_; // .found: a searched placement found the mark there
   int search_every_;
   int since_search_;
+  int since_version1_read_;
+  int since_version1_found_;
 };
 
 } // namespace gan
