@@ -7,6 +7,7 @@
 #include "gan/model_file.h"
 #include "gan/nets.h"
 #include "gan/runtime.h"
+#include "gan/threads.h"
 #include "gan/trainer.h"
 #include "gan/weights.h"
 
@@ -678,3 +679,31 @@ TEST(Trainer, ShortRunMovesGeneratorTowardTheData) {
 }
 
 } // namespace
+
+// The training loop's thread count follows measured step times: the faster count wins a trial,
+// a count that turns slow (another process took a core) loses the next one after one step.
+TEST(AdaptiveThreads, KeepsTheFastestCountAndFollowsTheLoad) {
+  const int before = gan::intra_op_threads();
+  gan::AdaptiveThreads t(2, /*trial=*/3, /*every=*/10);
+  std::vector<int> counts;
+  auto run = [&](int steps, double one, double two) {
+    for (int i = 0; i < steps; ++i) {
+      t.before_step();
+      counts.push_back(t.current());
+      EXPECT_EQ(gan::intra_op_threads(), t.current());
+      t.after_step(t.current() == 1 ? one : two);
+    }
+  };
+  run(6, 1.0, 0.6); // idle: trial 1, 1, 1, then 2, 2, 2
+  EXPECT_EQ(t.trials(), 1);
+  EXPECT_EQ(t.current(), 2);
+  counts.clear();
+  run(9, 1.0, 0.6); // 2 kept until the next trial, 10 steps after the last
+  EXPECT_EQ(counts, std::vector<int>(9, 2));
+  counts.clear();
+  run(4, 1.0, 20.0); // loaded: 1, 1, 1, then one step at 2, dropped
+  EXPECT_EQ(counts, (std::vector<int>{1, 1, 1, 2}));
+  EXPECT_EQ(t.trials(), 2);
+  EXPECT_EQ(t.current(), 1);
+  gan::configure_threads(before);
+}

@@ -40,6 +40,61 @@ void set_blas_threads(int threads) {
 
 int intra_op_threads() { return at::get_num_threads(); }
 
+AdaptiveThreads::AdaptiveThreads(int max_threads, int trial, int every)
+    : max_threads_(std::max(1, max_threads)), trial_(std::max(2, trial)),
+      every_(std::max(trial_ * max_threads_, every)) {
+  start_trial();
+}
+
+void AdaptiveThreads::set(int threads) {
+  if (threads != at::get_num_threads())
+    at::set_num_threads(threads);
+  current_ = threads;
+}
+
+void AdaptiveThreads::start_trial() {
+  trying_ = true;
+  candidate_ = 1;
+  steps_at_candidate_ = 0;
+  candidate_seconds_ = 0;
+  best_seconds_ = 0;
+  set(candidate_);
+}
+
+void AdaptiveThreads::before_step() {
+  if (!trying_ && ++since_trial_ >= every_) {
+    since_trial_ = 0;
+    start_trial();
+  }
+}
+
+void AdaptiveThreads::after_step(double seconds) {
+  if (!trying_)
+    return;
+  ++steps_at_candidate_;
+  // The first step at a count warms its threads up: timed only to drop a hopeless count.
+  const bool hopeless = best_seconds_ > 0 && seconds > 1.5 * best_seconds_;
+  if (steps_at_candidate_ > 1)
+    candidate_seconds_ += seconds;
+  if (!hopeless && steps_at_candidate_ < trial_)
+    return;
+  if (!hopeless) {
+    const double mean = candidate_seconds_ / (steps_at_candidate_ - 1);
+    if (best_seconds_ == 0 || mean < best_seconds_)
+      best_seconds_ = mean, best_ = candidate_;
+  }
+  if (candidate_ < max_threads_) {
+    ++candidate_;
+    steps_at_candidate_ = 0;
+    candidate_seconds_ = 0;
+    set(candidate_);
+    return;
+  }
+  trying_ = false;
+  ++trials_;
+  set(best_);
+}
+
 bool blas_is_optimized() { return blas_symbol("openblas_get_config") != nullptr; }
 
 std::string blas_description() {

@@ -24,6 +24,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 
 namespace {
 
@@ -193,8 +194,12 @@ int run_train(const TrainArgs &a) {
     trainer = std::make_unique<gan::Trainer>(o, data, group);
   }
   gan::configure_threads(training_threads(trainer->options().config.arch, a.threads, world));
-  std::fprintf(log, "threads: %d intra-op (LibTorch/OpenMP), BLAS at 1; BLAS: %s\n",
-               gan::intra_op_threads(), gan::blas_description().c_str());
+  std::fprintf(log, "threads: %d intra-op (LibTorch/OpenMP)%s, BLAS at 1; BLAS: %s\n",
+               gan::intra_op_threads(),
+               a.threads <= 0 && gan::intra_op_threads() > 1
+                   ? " at most, the count measured while training (1 to the cores)"
+                   : "",
+               gan::blas_description().c_str());
   const int64_t spe = trainer->steps_per_epoch();
   const int64_t total = a.steps > 0 ? a.steps : a.epochs * spe;
   if (lead)
@@ -220,9 +225,18 @@ int run_train(const TrainArgs &a) {
         std::make_unique<gan_tools::Progress>(first, total, trainer->options().batch_size, stderr);
   double train_seconds = 0;
   bool stop = g_stop;
+  // Threads chosen by measuring while training (gan::AdaptiveThreads) unless --threads says.
+  std::optional<gan::AdaptiveThreads> adaptive;
+  if (a.threads <= 0 && gan::intra_op_threads() > 1)
+    adaptive.emplace(gan::intra_op_threads());
   while (trainer->steps_done() < total && !stop) {
+    if (adaptive)
+      adaptive->before_step();
     const auto t0 = std::chrono::steady_clock::now();
     const gan::StepStats s = trainer->step();
+    if (adaptive)
+      adaptive->after_step(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     // A signal reaches the ranks at different steps; they stop together after the same one.
     stop = group ? group->any(g_stop) : g_stop.load();
     train_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
