@@ -35,14 +35,15 @@ void gst_gan_post_load_failure(GstElement *element, const char *role, const std:
                                const std::exception &error, bool fatal);
 
 // The one way elements load models: Model::load (gan::Generator or gan::Detector) with BLAS
-// held to one thread; a failure is reported as above and gives nullptr.
-template <typename Model>
+// held to one thread (`options`: Model::load's further arguments); a failure is reported as
+// above and gives nullptr.
+template <typename Model, typename... Options>
 std::unique_ptr<Model> gst_gan_load_model(GstElement *element, const char *role,
                                           const std::string &path, const std::string &description,
-                                          bool fatal) {
+                                          bool fatal, const Options &...options) {
   gan::hold_blas_to_one_thread();
   try {
-    return Model::load(path, description);
+    return Model::load(path, description, options...);
   } catch (const std::exception &e) {
     gst_gan_post_load_failure(element, role, path, e, fatal);
   }

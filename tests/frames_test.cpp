@@ -199,22 +199,34 @@ double area_average(const std::vector<double> &plane, int64_t stride, int64_t x0
   return acc / weight / 127.5 - 1.0;
 }
 
-// The luma tables give bt601_luma's floats, bit for bit, for every RGB triple.
-TEST(Preprocess, LumaTablesEqualBt601LumaForEveryColour) {
-  std::vector<uint8_t> row(256 * 3);
-  std::vector<float> luma(256);
-  int64_t differ = 0;
-  for (int r = 0; r < 256; ++r)
-    for (int g = 0; g < 256; ++g) {
-      for (int b = 0; b < 256; ++b)
-        row[3 * b] = static_cast<uint8_t>(r), row[3 * b + 1] = static_cast<uint8_t>(g),
-                row[3 * b + 2] = static_cast<uint8_t>(b);
-      gan::bt601_luma_row(row.data(), 3, 0, 1, 2, 256, luma.data());
-      for (int b = 0; b < 256; ++b)
-        differ += luma[b] != gan::bt601_luma(static_cast<float>(r), static_cast<float>(g),
-                                             static_cast<float>(b));
-    }
-  EXPECT_EQ(differ, 0);
+// The luma rows give bt601_luma's floats, bit for bit, for every RGB triple, in every packed
+// layout (each has its own vectorised function), and in one no function is made for.
+TEST(Preprocess, LumaRowsEqualBt601LumaForEveryColour) {
+  struct Layout {
+    int size, r, g, b;
+  };
+  for (const Layout l :
+       {Layout{3, 0, 1, 2}, Layout{3, 2, 1, 0}, Layout{4, 0, 1, 2}, Layout{4, 2, 1, 0},
+        Layout{4, 1, 2, 3}, Layout{4, 3, 2, 1}, Layout{4, 1, 0, 3}}) {
+    const bool every = l.size == 3 && l.r == 0; // all 2^24 colours once; a sample for the rest
+    std::vector<uint8_t> row(static_cast<size_t>(256 * l.size), 7);
+    std::vector<float> luma(256);
+    int64_t differ = 0;
+    for (int r = 0; r < 256; r += every ? 1 : 5)
+      for (int g = 0; g < 256; g += every ? 1 : 3) {
+        for (int b = 0; b < 256; ++b) {
+          uint8_t *p = row.data() + b * l.size;
+          p[l.r] = static_cast<uint8_t>(r), p[l.g] = static_cast<uint8_t>(g),
+          p[l.b] = static_cast<uint8_t>(b);
+        }
+        gan::bt601_luma_row(row.data(), l.size, l.r, l.g, l.b, 256, luma.data());
+        for (int b = 0; b < 256; ++b)
+          differ +=
+              luma[static_cast<size_t>(b)] !=
+              gan::bt601_luma(static_cast<float>(r), static_cast<float>(g), static_cast<float>(b));
+      }
+    EXPECT_EQ(differ, 0) << l.size << l.r << l.g << l.b;
+  }
 }
 
 class ShrinkFromPixels : public ::testing::TestWithParam<PixelFormat> {};

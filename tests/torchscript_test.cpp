@@ -325,6 +325,13 @@ TEST(TorchScriptDetector, RunsFrozenAndChannelsLastWhenThatAgrees) {
   EXPECT_NEAR(got[0], want[0].item<float>(), 1e-5);
   EXPECT_NEAR(got[1], want[1].item<float>(), 1e-5);
   EXPECT_NE(got[0], got[1]);
+  // In bfloat16 (gandetect's bf16): the same logits to bfloat16's precision.
+  auto half = gan::Detector::load(dir.file("convbn.pt"), {}, /*bfloat16=*/true);
+  EXPECT_EQ(half->info().runtime_form, "frozen, channels-last, bfloat16");
+  std::vector<float> rough(2);
+  half->score(x.data(), 2, rough.data());
+  EXPECT_NEAR(rough[0], got[0], 0.02 * std::max(1.0f, std::abs(got[0])));
+  EXPECT_NEAR(rough[1], got[1], 0.02 * std::max(1.0f, std::abs(got[1])));
 
   torch::jit::Module counting("Counting");
   counting.register_attribute("calls", c10::IntType::get(), int64_t{0});

@@ -151,9 +151,9 @@ GeneratorQuality Evaluator::generator(const std::string &model_path, uint64_t se
 }
 
 DetectorQuality Evaluator::detector(const std::string &detector_path, const std::string &dcgan_path,
-                                    const std::string &mlp_path, uint64_t seed) {
+                                    const std::string &mlp_path, uint64_t seed, bool bfloat16) {
   Impl &m = *impl_;
-  auto d = Detector::load(detector_path);
+  auto d = Detector::load(detector_path, {}, bfloat16);
   auto dcgan = Generator::load(dcgan_path);
   auto mlp = Generator::load(mlp_path);
   DetectorQuality q;

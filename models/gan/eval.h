@@ -55,8 +55,9 @@ public:
   GeneratorQuality generator(const std::string &model_path, uint64_t seed);
   // Validation and test splits of the test images (half each) against fresh samples of the two
   // generators, clean, after JPEG q75 and after a 2x upscale and back.
+  // bfloat16: a TorchScript detector scored in bfloat16 (Detector::load).
   DetectorQuality detector(const std::string &detector_path, const std::string &dcgan_path,
-                           const std::string &mlp_path, uint64_t seed);
+                           const std::string &mlp_path, uint64_t seed, bool bfloat16 = false);
 
   struct Impl;
 

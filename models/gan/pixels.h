@@ -17,22 +17,10 @@ namespace gan {
 inline float bt601_luma(float r, float g, float b) { return 0.299f * r + 0.587f * g + 0.114f * b; }
 
 // bt601_luma of n packed pixels (`size` bytes apart, R, G and B at byte offsets r, g, b) into
-// out: the same floats, bit for bit, from three tables of the weighted levels (no int-to-float
-// conversion per channel: the luma of every frame the watermark and grey detectors read).
-inline void bt601_luma_row(const uint8_t *px, int size, int r, int g, int b, int64_t n,
-                           float *out) {
-  struct Tables {
-    float r[256], g[256], b[256];
-    Tables() {
-      for (int v = 0; v < 256; ++v)
-        r[v] = 0.299f * static_cast<float>(v), g[v] = 0.587f * static_cast<float>(v),
-        b[v] = 0.114f * static_cast<float>(v);
-    }
-  };
-  static const Tables t;
-  for (int64_t x = 0; x < n; ++x, px += size)
-    out[x] = t.r[px[r]] + t.g[px[g]] + t.b[px[b]];
-}
+// out: the same floats, bit for bit (the same products, summed in the same order). The luma of
+// every frame the watermark and grey detectors read; vectorised for AVX2 and AVX-512 where the
+// CPU has them (pixels.cpp).
+void bt601_luma_row(const uint8_t *px, int size, int r, int g, int b, int64_t n, float *out);
 
 // The first n pixels of row y of a frame's luma as floats: the bytes of the luma plane (Gray8,
 // and Y of YUV formats, limited range as it is) or bt601_luma_row of packed RGB (what the

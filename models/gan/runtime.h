@@ -23,8 +23,8 @@ struct ModelInfo {
   Provenance provenance;
   // How frames become the model's tensors (TorchScript; gst-gan files use the defaults).
   ModelDescription description;
-  // How the model runs (TorchScript detectors): "frozen, channels-last" when its inference
-  // form agreed with the module as loaded, else "as loaded" and why.
+  // How the model runs (TorchScript detectors): "frozen, channels-last" (", bfloat16") when
+  // its inference form agreed with the module as loaded, else "as loaded" and why.
   std::string runtime_form;
 };
 
@@ -94,8 +94,11 @@ class Detector {
 public:
   // A gst-gan GAN file (its discriminator) or a TorchScript detector, which is run once on a
   // probe input before it is accepted. `description` as for Generator::load. Throws Error.
+  // bfloat16: a TorchScript detector computes in bfloat16 (its inference form's weights and
+  // input; logits come back as float32): ~1.8x faster for convolutional nets on CPUs with
+  // AVX512-BF16, at 8 significant bits. Built-in detectors (28x28) always run float32.
   static std::unique_ptr<Detector> load(const std::string &path,
-                                        const std::string &description = {});
+                                        const std::string &description = {}, bool bfloat16 = false);
   ~Detector();
 
   const ModelInfo &info() const;

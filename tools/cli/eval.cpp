@@ -34,6 +34,7 @@ struct EvalArgs {
   int64_t samples = 0; // 0: 10000 test images, or 1024 crops with --photos
   uint64_t seed = 20261127;
   int threads = 0;
+  bool bf16 = false; // a TorchScript --detector scored in bfloat16
   // Field generators on photographs.
   std::string photos; // a manifest (.tsv) or a folder
   std::vector<std::string> field_generators;
@@ -196,7 +197,7 @@ int run_eval(const EvalArgs &a) {
   if (!a.detector.empty()) {
     if (a.dcgan.empty() || a.mlp.empty())
       throw gan::Error(gan::ErrorCode::InvalidArgument, "--detector needs --dcgan and --mlp");
-    const gan::DetectorQuality q = ev.detector(a.detector, a.dcgan, a.mlp, a.seed + 17);
+    const gan::DetectorQuality q = ev.detector(a.detector, a.dcgan, a.mlp, a.seed + 17, a.bf16);
     json conditions;
     for (const auto &[name, c] : q.conditions)
       conditions[name] = {{"auc", c.auc},
@@ -206,6 +207,7 @@ int run_eval(const EvalArgs &a) {
                           {"fpr_at_threshold", c.fpr_at_threshold}};
     report["detector"] = {{"path", a.detector},
                           {"id", q.model_id},
+                          {"precision", a.bf16 ? "bfloat16" : "float32"},
                           {"threshold_logit", q.threshold},
                           {"conditions", conditions}};
   }
@@ -233,6 +235,8 @@ Command add_eval(CLI::App &app) {
       eval->add_option("--detector,-d", ev->detector, "detector model file to evaluate");
   eval->add_option("--dcgan", ev->dcgan, "with --detector: the generator it was trained against");
   eval->add_option("--mlp", ev->mlp, "with --detector: a generator it never saw");
+  eval->add_flag("--bf16", ev->bf16,
+                 "with a TorchScript --detector: score in bfloat16 (gandetect's bf16)");
   eval->add_option("--data-dir", ev->data_dir, "folder with the Fashion-MNIST IDX files")
       ->capture_default_str();
   eval->add_option("--samples,-n", ev->samples,
