@@ -694,13 +694,24 @@ std::unique_ptr<Detector> Detector::load(const std::string &path, const std::str
     const auto &c = impl->info.config;
     const torch::Tensor probe =
         probe_input(2, c.channels, c.height > 0 ? c.height : 64, c.width > 0 ? c.width : 64);
-    std::string why;
-    impl->jit = inference_form(script.module, probe, bfloat16, why);
+    // bfloat16 when asked and the module runs in it (not every operator has a bfloat16
+    // kernel), else float32's inference form, else the module as loaded.
+    std::string why, why_not_bfloat16;
+    if (bfloat16) {
+      impl->jit = inference_form(script.module, probe, true, why_not_bfloat16);
+      impl->bfloat16 = impl->jit.has_value();
+    }
+    if (!impl->jit)
+      impl->jit = inference_form(script.module, probe, false, why);
     impl->channels_last = impl->jit.has_value();
-    impl->bfloat16 = impl->channels_last && bfloat16;
-    impl->info.runtime_form =
-        impl->channels_last ? std::string("frozen, channels-last") + (bfloat16 ? ", bfloat16" : "")
-                            : "as loaded (" + why + ")";
+    if (impl->bfloat16)
+      impl->info.runtime_form = "frozen, channels-last, bfloat16";
+    else if (impl->channels_last)
+      impl->info.runtime_form = "frozen, channels-last";
+    else
+      impl->info.runtime_form = "as loaded (" + why + ")";
+    if (bfloat16 && !impl->bfloat16)
+      impl->info.runtime_form += "; not bfloat16: " + why_not_bfloat16;
     if (!impl->jit)
       impl->jit = std::move(script.module);
     impl->probe();

@@ -24,7 +24,8 @@ struct ModelInfo {
   // How frames become the model's tensors (TorchScript; gst-gan files use the defaults).
   ModelDescription description;
   // How the model runs (TorchScript detectors): "frozen, channels-last" (", bfloat16") when
-  // its inference form agreed with the module as loaded, else "as loaded" and why.
+  // its inference form agreed with the module as loaded, else "as loaded" and why; and why
+  // not bfloat16 when that was asked for and failed.
   std::string runtime_form;
 };
 
