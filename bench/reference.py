@@ -9,6 +9,8 @@ architectures as models/gan/nets.cpp in plain eager PyTorch, and times:
   reference.py train --steps N --threads T        (DCGAN, batch 64, Fashion-MNIST)
   reference.py field --model F --width W --height H --frames N --threads T [--tuned]
   reference.py patch-detector --out F.pt   (a stand-in patch detector for serving figures)
+  reference.py resnet18-detector --out F.pt [--size 224]   (a stand-in of natural-image size)
+  reference.py export-detector --model F.gan --out F.pt   (a gst-gan detector as TorchScript)
 
 Each prints one JSON line. `infer` also counts the forward pass's multiply-adds (conv,
 transposed conv, linear) so the driver can report GFLOP/s.
@@ -259,6 +261,77 @@ def patch_detector(args):
         json.dump({"channels": 3, "size": [64, 64], "range": "-1..1", "output": "logit"}, f)
 
 
+class BasicBlock(nn.Module):
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.relu = nn.ReLU(True)
+        self.downsample = nn.Identity()
+        if stride != 1 or cin != cout:
+            self.downsample = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False),
+                                            nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        y = self.relu(self.bn1(self.conv1(x)))
+        return self.relu(self.bn2(self.conv2(y)) + self.downsample(x))
+
+
+class ResNet18Detector(nn.Module):
+    """ResNet-18 (BasicBlock, [2, 2, 2, 2], widths 64-128-256-512, 7x7 stride-2 stem and max
+    pool, global average pool) with one logit out: [N, 3, H, W] -> [N]."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64),
+                                  nn.ReLU(True), nn.MaxPool2d(3, 2, 1))
+        blocks, c = [], 64
+        for width, stride in ((64, 1), (128, 2), (256, 2), (512, 2)):
+            blocks += [BasicBlock(c, width, stride), BasicBlock(width, width, 1)]
+            c = width
+        self.blocks = nn.Sequential(*blocks)
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, 1))
+
+    def forward(self, x):
+        return self.head(self.blocks(self.stem(x))).view(-1)
+
+
+def save_script(net, out, sidecar):
+    """TorchScript (scripted, traced if scripting fails) with its JSON sidecar `out.json`."""
+    try:
+        scripted = torch.jit.script(net)
+    except Exception:  # noqa: BLE001 -- any scripting failure: trace instead
+        c, (h, w) = sidecar["channels"], sidecar["size"]
+        scripted = torch.jit.trace(net, torch.zeros(1, c, h, w))
+    torch.jit.save(scripted, out)
+    with open(out + ".json", "w") as f:
+        json.dump(sidecar, f)
+
+
+def resnet18_detector(args):
+    """A ResNet-18 with one logit out, the size of a natural-image detector (3 x size x size RGB,
+    1.8 G multiply-adds at 224), random weights (seed 0), BatchNorm in eval mode: a stand-in for
+    speed figures only, it detects nothing. Saved with its sidecar."""
+    torch.manual_seed(0)
+    net = ResNet18Detector().eval()
+    save_script(net, args.out, {"channels": 3, "size": [args.size, args.size], "range": "-1..1",
+                                "output": "logit"})
+
+
+def export_detector(args):
+    """A gst-gan detector file (kind "detector", as models/fmnist-detector.gan) as TorchScript:
+    [N, C, H, W] in [-1, 1] -> [N] fake logits (> 0: fake), the weights load_part reads, so that
+    gandetect and a Python loop can load the very same file. Saved with its sidecar."""
+    header, _ = read_model(args.model)
+    if header["kind"] != "detector":
+        raise SystemExit(f"{args.model}: a {header['kind']} file, not a detector")
+    net, (c, h, w) = load_part(args.model, "detector")
+    save_script(net, args.out, {"channels": c, "size": [h, w], "range": "-1..1",
+                                "output": "logit"})
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -280,9 +353,15 @@ def main():
     f.add_argument("--tuned", action="store_true")
     d = sub.add_parser("patch-detector")
     d.add_argument("--out", required=True)
+    r = sub.add_parser("resnet18-detector")
+    r.add_argument("--out", required=True)
+    r.add_argument("--size", type=int, default=224)
+    e = sub.add_parser("export-detector")
+    e.add_argument("--model", required=True)
+    e.add_argument("--out", required=True)
     args = p.parse_args()
-    {"infer": infer, "train": train, "field": field,
-     "patch-detector": patch_detector}[args.cmd](args)
+    {"infer": infer, "train": train, "field": field, "patch-detector": patch_detector,
+     "resnet18-detector": resnet18_detector, "export-detector": export_detector}[args.cmd](args)
 
 
 if __name__ == "__main__":

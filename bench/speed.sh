@@ -5,6 +5,8 @@
 #   3. DCGAN training images/s at batch 64, gst-gan train vs a plain Python PyTorch loop
 #   4. the elements vs their GStreamer peers (bench/gangen.sh, bench/gandetect.sh)
 #   5. the effect of thread counts and of the BLAS
+#   6. gandetect against the Python appsink loop (bench/detect_peer.sh), allocations per frame
+#   7. training threads idle and under load against the Python loop (bench/train_load.sh)
 # Needs a build (tools/build.sh) and python3-torch (tools/setup-debian.sh --bench).
 # Usage: bench/speed.sh [quick]   ("quick": shorter runs, same tables)
 set -euo pipefail
@@ -66,3 +68,16 @@ echo
 bash bench/gangen.sh "$FRAMES"
 echo
 bash bench/gandetect.sh "$FRAMES"
+echo
+echo "## gandetect against the Python appsink loop (bench/detect_peer.sh $((FRAMES / 2)))"
+echo
+bash bench/detect_peer.sh $((FRAMES / 2))
+echo
+echo "## Allocations per frame in steady state (build/tests/allocation_test)"
+echo
+GST_GAN_MODELS_DIR=models GST_PLUGIN_PATH="$PWD/build/plugin" build/tests/allocation_test \
+  2>/dev/null | grep "^per frame" || echo "(allocation_test not built: a sanitizer build?)"
+echo
+echo "## Training threads, idle and with one busy process (bench/train_load.sh)"
+echo
+bash bench/train_load.sh "$STEPS" $((STEPS / 2))
