@@ -627,7 +627,10 @@ struct Detector::Impl {
           return r.toTensor();
         },
         who());
-    const torch::Tensor logits = fake_logits(out.to(torch::kFloat), n);
+    // bfloat16's logits come back as float32; any other dtype is the module's (and refused
+    // below when it is not float32).
+    const torch::Tensor logits = fake_logits(
+        bfloat16 && out.scalar_type() == torch::kBFloat16 ? out.to(torch::kFloat) : out, n);
     check_finite(logits, who());
     return logits;
   }
