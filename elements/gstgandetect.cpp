@@ -1174,7 +1174,8 @@ static void gst_gan_detect_class_init(GstGanDetectClass *klass) {
    * Runs a TorchScript detector in bfloat16 (its frozen form's weights and input; logits in
    * float32): measured 1.8x faster for a ResNet-18 at 224x224 on a CPU with AVX512-BF16, at 8
    * significant bits. Off by default: turn it on for a model whose evaluation holds in
-   * bfloat16 (`gst-gan eval --bf16` reports it for Fashion-MNIST detectors). The built-in
+   * bfloat16 (`gst-gan eval --bf16` scores a TorchScript Fashion-MNIST detector so). A module
+   * with operators that have no bfloat16 kernel runs float32 (the log says why). The built-in
    * 28x28 detectors always run float32. Takes effect when the model is (re)loaded.
    */
   g_object_class_install_property(
