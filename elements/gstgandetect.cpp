@@ -158,6 +158,8 @@ gan::Preprocess core_preprocess(GstGanDetectPreprocess p, const gan::ModelDescri
   case GST_GAN_DETECT_PREPROCESS_LETTERBOX:
     return gan::Preprocess::Letterbox;
   case GST_GAN_DETECT_PREPROCESS_AUTO:
+    if (d.native_scale)
+      return gan::Preprocess::Tiles;
     return d.aspect == gan::Aspect::Crop  ? gan::Preprocess::CenterCrop
            : d.aspect == gan::Aspect::Pad ? gan::Preprocess::Letterbox
                                           : gan::Preprocess::Resize;
@@ -198,6 +200,8 @@ struct GstGanDetectPrivate {
   int64_t input_height = 0, input_width = 0;     // of the inputs waiting in `inputs`
   std::unique_ptr<gan::Watermark> watermark;     // for the key it was made with
   gan::WatermarkStream watermark_stream;
+  std::string default_model;  // the shipped detector for the caps (model unset); under `lock`
+  std::string domain_warning; // the last "outside what the model knows" warning posted
   guint64 next_frame = 0;
   Result last;
   guint last_age = 0;
@@ -229,7 +233,8 @@ static GType gst_gan_detect_preprocess_get_type(void) {
       {GST_GAN_DETECT_PREPROCESS_RESIZE, "The whole frame, resized", "resize"},
       {GST_GAN_DETECT_PREPROCESS_CENTER_CROP, "The centred crop, resized", "center-crop"},
       {GST_GAN_DETECT_PREPROCESS_TILES, "Native-resolution tiles, scores averaged", "tiles"},
-      {GST_GAN_DETECT_PREPROCESS_AUTO, "As the model's description says (resize by default)",
+      {GST_GAN_DETECT_PREPROCESS_AUTO,
+       "As the model says: tiles for a native-scale detector, else its aspect (resize by default)",
        "auto"},
       {GST_GAN_DETECT_PREPROCESS_LETTERBOX, "The whole frame fitted, aspect kept, padded black",
        "letterbox"},
@@ -251,8 +256,56 @@ static GType gst_gan_detect_action_get_type(void) {
   return type;
 }
 
-static std::string gst_gan_detect_model_path(const std::string &model) {
-  return model.empty() ? gst_gan_shipped_model("fmnist-detector.gan") : model;
+// The shipped detector for a stream when the model property is unset: the Fashion-MNIST one
+// for grey images of at most 64x64 (what it knows), the natural one for everything else.
+static std::string gst_gan_detect_default_model(const GstVideoInfo *info) {
+  const bool small_grey = info && GST_VIDEO_INFO_FORMAT(info) == GST_VIDEO_FORMAT_GRAY8 &&
+                          GST_VIDEO_INFO_WIDTH(info) <= 64 && GST_VIDEO_INFO_HEIGHT(info) <= 64;
+  return gst_gan_shipped_model(small_grey ? "fmnist-detector.gan" : "natural-detector.gan");
+}
+
+static std::string gst_gan_detect_model_path(GstGanDetect *self, const std::string &model) {
+  if (!model.empty())
+    return model;
+  std::lock_guard<std::mutex> guard(self->priv->lock);
+  return self->priv->default_model.empty() ? gst_gan_detect_default_model(NULL)
+                                           : self->priv->default_model;
+}
+
+// Why the model does not know these frames, or "" when it does: a grey model on colour, a
+// colour model on grey, frames shrunk far below what it learnt, a native-scale detector whose
+// frames are rescaled or smaller than its patch.
+static std::string gst_gan_detect_domain_mismatch(const gan::ModelInfo &m, const GstVideoInfo &info,
+                                                  gan::Preprocess p) {
+  const gan::ModelConfig &c = m.config;
+  const gboolean grey = GST_VIDEO_INFO_FORMAT(&info) == GST_VIDEO_FORMAT_GRAY8;
+  const int64_t w = GST_VIDEO_INFO_WIDTH(&info), h = GST_VIDEO_INFO_HEIGHT(&info);
+  char why[256] = "";
+  if (c.channels == 1 && !grey)
+    g_snprintf(why, sizeof why, "it knows grey images only; these frames are colour");
+  else if (c.channels == 3 && grey && m.description.native_scale)
+    g_snprintf(why, sizeof why,
+               "it learnt colour camera and generator pixels; these frames are "
+               "grey");
+  else if (m.description.native_scale && p != gan::Preprocess::Tiles)
+    g_snprintf(why, sizeof why,
+               "it scores native-resolution patches, and this preprocess "
+               "rescales the frames (use preprocess=tiles or auto)");
+  else if (m.description.native_scale && (w < c.width || h < c.height))
+    g_snprintf(why, sizeof why,
+               "frames of %" G_GINT64_FORMAT "x%" G_GINT64_FORMAT
+               " are smaller than its %" G_GINT64_FORMAT "x%" G_GINT64_FORMAT " patches",
+               w, h, c.width, c.height);
+  else if (!m.description.any_size && p != gan::Preprocess::Tiles && c.width > 0 && c.height > 0 &&
+           w * h > 16 * c.width * c.height)
+    g_snprintf(why, sizeof why,
+               "frames of %" G_GINT64_FORMAT "x%" G_GINT64_FORMAT
+               " are shrunk %.0fx to its %" G_GINT64_FORMAT "x%" G_GINT64_FORMAT
+               " input, far from the images it learnt",
+               w, h,
+               std::sqrt(static_cast<double>(w * h) / static_cast<double>(c.width * c.height)),
+               c.width, c.height);
+  return why;
 }
 
 static void gst_gan_detect_post_model_changed(GstGanDetect *self, const gan::Detector &detector) {
@@ -265,7 +318,7 @@ static void gst_gan_detect_post_model_changed(GstGanDetect *self, const gan::Det
 }
 
 static void gst_gan_detect_swap_model(GstGanDetect *self, const Settings &s) {
-  const std::string path = gst_gan_detect_model_path(s.model);
+  const std::string path = gst_gan_detect_model_path(self, s.model);
   // Loaded beside whatever runs now, then swapped in.
   std::shared_ptr<gan::Detector> fresh = gst_gan_load_model<gan::Detector>(
       GST_ELEMENT(self), "detector", path, s.model_description, false, s.bf16 != FALSE);
@@ -497,7 +550,7 @@ static gboolean gst_gan_detect_start(GstBaseTransform *trans) {
   GstGanDetect *self = GST_GAN_DETECT(trans);
   GstGanDetectPrivate *priv = self->priv;
   const Settings settings = gst_gan_detect_settings(self);
-  const std::string path = gst_gan_detect_model_path(settings.model);
+  const std::string path = gst_gan_detect_model_path(self, settings.model);
   const auto load = [&]() -> std::shared_ptr<gan::Detector> {
     return gst_gan_load_model<gan::Detector>(GST_ELEMENT(self), "detector", path,
                                              settings.model_description, true,
@@ -536,6 +589,7 @@ static gboolean gst_gan_detect_start(GstBaseTransform *trans) {
   priv->last = Result();
   priv->summary_frames = priv->summary_fake = priv->summary_watermarked = 0;
   priv->watermark_stream.reset();
+  priv->domain_warning.clear();
   priv->summary_sum = priv->summary_max = 0;
   return TRUE;
 }
@@ -578,10 +632,29 @@ static gboolean gst_gan_detect_set_caps(GstBaseTransform *trans, GstCaps *incaps
                       ("caps %" GST_PTR_FORMAT, incaps));
     return FALSE;
   }
+  const Settings settings = gst_gan_detect_settings(self);
   std::shared_ptr<gan::Detector> detector;
   {
     std::lock_guard<std::mutex> guard(priv->lock);
+    priv->default_model = gst_gan_detect_default_model(&info);
     detector = priv->detector;
+  }
+  // No model named: the shipped one for these caps (a shared model stays what it is).
+  const std::string wanted = gst_gan_detect_model_path(self, settings.model);
+  if (detector && settings.model.empty() && settings.model_instance_id.empty() &&
+      detector->info().path != wanted) {
+    std::shared_ptr<gan::Detector> fresh =
+        gst_gan_load_model<gan::Detector>(GST_ELEMENT(self), "detector", wanted,
+                                          settings.model_description, true, settings.bf16 != FALSE);
+    if (!fresh)
+      return FALSE;
+    GST_INFO_OBJECT(self, "caps %" GST_PTR_FORMAT " take the shipped detector %s", incaps,
+                    wanted.c_str());
+    {
+      std::lock_guard<std::mutex> guard(priv->lock);
+      priv->detector = fresh;
+    }
+    detector = std::move(fresh);
   }
   if (detector) {
     const gan::ModelConfig &c = detector->info().config;
@@ -592,6 +665,17 @@ static gboolean gst_gan_detect_set_caps(GstBaseTransform *trans, GstCaps *incaps
                         ("only 1 (luma) and 3 (RGB) channel models can be fed"));
       return FALSE;
     }
+  }
+  if (detector) {
+    const std::string why = gst_gan_detect_domain_mismatch(
+        detector->info(), info, core_preprocess(settings.preprocess, detector->info().description));
+    if (!why.empty() && why != priv->domain_warning)
+      GST_ELEMENT_WARNING(self, STREAM, FORMAT,
+                          ("Detector '%s' does not know these frames: %s; its verdicts on them "
+                           "mean little",
+                           detector->info().path.c_str(), why.c_str()),
+                          ("caps %" GST_PTR_FORMAT, incaps));
+    priv->domain_warning = why;
   }
   priv->info = info;
   priv->format = format;

@@ -6,6 +6,7 @@
 #include "gst_util.h"
 #include "torch_util.h"
 
+#include "gan/runtime.h"
 #include "gan/supervised.h"
 
 #include "config.h"
@@ -22,6 +23,7 @@
 #include <atomic>
 #include <fstream>
 #include <random>
+#include <set>
 #include <thread>
 
 namespace {
@@ -431,6 +433,57 @@ TEST(GanDetectShipped, GeneratedFramesScoreAboveRealOnes) {
                                        " ! pngdec ! videoconvert");
   EXPECT_GT(fake, 0.5);
   EXPECT_LT(real, 0.5);
+}
+
+// With no model named, gandetect takes the shipped detector that knows the caps: the
+// Fashion-MNIST one for small grey images, the natural one (native-resolution tiles) for colour
+// at any size; a model outside what it knows gets one warning, not one per frame.
+TEST(GanDetectShipped, DefaultModelFollowsTheCapsAndOutsideItsDomainWarnsOnce) {
+  const char *dir = std::getenv("GST_GAN_MODELS_DIR");
+  ASSERT_NE(dir, nullptr);
+  const std::string models = dir;
+  const auto run = [](const std::string &caps, const std::string &props, RunResult &r) {
+    gan_test::run_pipeline("videotestsrc num-buffers=4 pattern=ball ! video/x-raw," + caps +
+                               ",framerate=30/1 ! gandetect " + props + " ! appsink name=sink",
+                           r);
+    ASSERT_EQ(r.error, nullptr) << r.error->message << " " << r.error_debug;
+    ASSERT_EQ(r.frames.size(), 4u);
+  };
+  const auto model_ids = [](const RunResult &r) {
+    std::set<std::string> ids;
+    for (const GstStructure *s : r.element_messages)
+      if (gst_structure_has_name(s, "gandetect"))
+        ids.insert(gst_structure_get_string(s, "model-id"));
+    return ids;
+  };
+  const std::string fmnist = gan::Detector::load(models + "/fmnist-detector.gan")->info().id;
+  const std::string natural = gan::Detector::load(models + "/natural-detector.gan")->info().id;
+  ASSERT_NE(fmnist, natural);
+
+  RunResult grey;
+  run("format=GRAY8,width=28,height=28", "", grey);
+  EXPECT_EQ(model_ids(grey), std::set<std::string>{fmnist});
+  EXPECT_TRUE(grey.warnings.empty()) << grey.warnings[0];
+
+  for (const char *caps : {"format=I420,width=1280,height=720", "format=RGB,width=96,height=64"}) {
+    RunResult colour;
+    run(caps, "", colour);
+    EXPECT_EQ(model_ids(colour), std::set<std::string>{natural}) << caps;
+    EXPECT_TRUE(colour.warnings.empty()) << caps << ": " << colour.warnings[0];
+  }
+
+  RunResult outside;
+  run("format=RGB,width=640,height=360", "model=" + models + "/fmnist-detector.gan", outside);
+  ASSERT_EQ(outside.warnings.size(), 1u);
+  EXPECT_NE(outside.warnings[0].find("does not know these frames"), std::string::npos)
+      << outside.warnings[0];
+  EXPECT_NE(outside.warnings[0].find("grey"), std::string::npos) << outside.warnings[0];
+
+  RunResult rescaled;
+  run("format=RGB,width=640,height=360", "preprocess=resize", rescaled);
+  ASSERT_EQ(rescaled.warnings.size(), 1u);
+  EXPECT_NE(rescaled.warnings[0].find("native-resolution"), std::string::npos)
+      << rescaled.warnings[0];
 }
 
 } // namespace

@@ -37,6 +37,7 @@ struct RunResult {
   GError *error = nullptr; // first error on the bus, if any
   std::string error_debug;
   std::vector<GstStructure *> element_messages; // copies, freed by the destructor
+  std::vector<std::string> warnings;            // the text of every warning on the bus
   ~RunResult() {
     g_clear_error(&error);
     for (GstStructure *s : element_messages)
@@ -76,6 +77,13 @@ inline void run_pipeline(const std::string &description, RunResult &out,
         }
         done = true;
         break;
+      case GST_MESSAGE_WARNING: {
+        GError *warning = nullptr;
+        gst_message_parse_warning(msg, &warning, nullptr);
+        out.warnings.push_back(warning ? warning->message : "");
+        g_clear_error(&warning);
+        break;
+      }
       case GST_MESSAGE_ELEMENT:
         if (gst_message_get_structure(msg))
           out.element_messages.push_back(gst_structure_copy(gst_message_get_structure(msg)));

@@ -2,6 +2,7 @@
 #include "gan/augment.h"
 
 #include "gan/error.h"
+#include "gan/pixels.h"
 #include "gan/resample.h"
 
 #include <algorithm>
@@ -158,14 +159,67 @@ void rescale_roundtrip(ImageRef im, double factor) {
   }
 }
 
+void sensor_noise(ImageRef im, double sigma, std::mt19937_64 &rng) {
+  if (sigma <= 0)
+    return;
+  std::normal_distribution<double> n(0.0, 1.0);
+  const int64_t hw = im.height * im.width;
+  const double shared = std::sqrt(0.7), own = std::sqrt(0.3);
+  for (int64_t p = 0; p < hw; ++p) {
+    const double common = n(rng);
+    for (int64_t c = 0; c < im.channels; ++c) {
+      uint8_t &v = im.pixels[c * hw + p];
+      const double scale = sigma * std::sqrt(0.1 + v / 255.0);
+      v = round_to_byte(v + scale * (im.channels == 1 ? common : shared * common + own * n(rng)));
+    }
+  }
+}
+
+void yuv420_roundtrip(ImageRef im) {
+  const int64_t h = im.height, w = im.width, hw = h * w;
+  if (im.channels != 3) {
+    for (int64_t p = 0; p < im.channels * hw; ++p) {
+      const uint8_t y = round_to_byte(16.0 + im.pixels[p] * 219.0 / 255.0);
+      im.pixels[p] = round_to_byte(full_range_luma(y));
+    }
+    return;
+  }
+  uint8_t *r = im.pixels, *g = im.pixels + hw, *b = im.pixels + 2 * hw;
+  const int64_t ch = (h + 1) / 2, cw = (w + 1) / 2;
+  std::vector<uint8_t> cb(static_cast<size_t>(ch * cw)), cr(cb.size());
+  for (int64_t cy = 0; cy < ch; ++cy)
+    for (int64_t cx = 0; cx < cw; ++cx) {
+      double sr = 0, sg = 0, sb = 0;
+      int count = 0;
+      for (int64_t y = 2 * cy; y < std::min(h, 2 * cy + 2); ++y)
+        for (int64_t x = 2 * cx; x < std::min(w, 2 * cx + 2); ++x, ++count) {
+          sr += r[y * w + x], sg += g[y * w + x], sb += b[y * w + x];
+        }
+      cb[static_cast<size_t>(cy * cw + cx)] = limited_cb(sr / count, sg / count, sb / count);
+      cr[static_cast<size_t>(cy * cw + cx)] = limited_cr(sr / count, sg / count, sb / count);
+    }
+  for (int64_t y = 0; y < h; ++y)
+    for (int64_t x = 0; x < w; ++x) {
+      const int64_t p = y * w + x;
+      const size_t c = static_cast<size_t>((y / 2) * cw + x / 2);
+      const float luma = full_range_luma(limited_luma(r[p], g[p], b[p]));
+      const RgbFloat rgb = rgb_from_ycbcr(luma, full_range_chroma(cb[c]), full_range_chroma(cr[c]));
+      r[p] = round_to_byte(rgb.r), g[p] = round_to_byte(rgb.g), b[p] = round_to_byte(rgb.b);
+    }
+}
+
 void random_degradation(ImageRef im, std::mt19937_64 &rng) {
   std::uniform_real_distribution<double> u(0.0, 1.0);
   if (u(rng) < 0.3)
+    sensor_noise(im, 1.0 + 5.0 * u(rng), rng);
+  if (u(rng) < 0.3)
     gaussian_blur(im, 0.3 + 0.9 * u(rng));
   if (u(rng) < 0.3)
-    rescale_roundtrip(im, u(rng) < 0.5 ? 0.5 + 0.4 * u(rng) : 1.5 + 0.5 * u(rng));
+    rescale_roundtrip(im, u(rng) < 0.5 ? 0.5 + 0.4 * u(rng) : 1.2 + 0.8 * u(rng));
+  if (u(rng) < 0.3)
+    yuv420_roundtrip(im);
   if (u(rng) < 0.5)
-    jpeg_roundtrip(im, 50 + static_cast<int>(45 * u(rng)));
+    jpeg_roundtrip(im, 30 + static_cast<int>(65 * u(rng)));
 }
 
 } // namespace gan

@@ -25,8 +25,19 @@ void gaussian_blur(ImageRef image, double sigma);
 // factor 0.5: down and up).
 void rescale_roundtrip(ImageRef image, double factor);
 
-// The detector's training policy: each of blur, rescale and JPEG applied with its own
-// probability and a random strength.
+// Sensor-like noise: per pixel, Gaussian with a standard deviation of sigma * sqrt(0.1 + v/255)
+// levels (shot noise grows with the signal v, read noise is the floor), 70% of it shared by the
+// colour channels (luma) and 30% per channel (chroma).
+void sensor_noise(ImageRef image, double sigma, std::mt19937_64 &rng);
+// The round trip of a colour video path: RGB to limited-range BT.601 Y'CbCr bytes, chroma
+// averaged over 2x2 blocks (4:2:0), and back (chroma upsampled by nearest). A gray image is
+// quantised to limited range and back.
+void yuv420_roundtrip(ImageRef image);
+
+// The detectors' training policy, applied alike to real and fake images: each of sensor noise
+// (sigma 1-6 levels), blur (sigma 0.3-1.2), rescale (0.5-0.9x or 1.2-2x, down and back), a
+// 4:2:0 round trip (colour) and JPEG (quality 30-95) with its own probability and a random
+// strength, in the order a camera stream meets them.
 void random_degradation(ImageRef image, std::mt19937_64 &rng);
 
 } // namespace gan

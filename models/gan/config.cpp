@@ -59,6 +59,15 @@ void validate_config(const ModelConfig &c) {
     throw Error(ErrorCode::InvalidArgument, "the field architecture trains on patches whose "
                                             "sides are multiples of 8 and at least 32, with an "
                                             "even latent size (local and global halves)");
+  if (c.upsample != "nearest" && c.upsample != "transposed" && c.upsample != "shuffle" &&
+      c.upsample != "bilinear")
+    throw Error(ErrorCode::InvalidArgument,
+                "unknown upsampling '" + c.upsample +
+                    "' (known: nearest, transposed, shuffle, bilinear)");
+  if (c.filters < 16 || c.filters > 512 || c.filters % 4)
+    throw Error(ErrorCode::InvalidArgument, "filters must be a multiple of 4 in [16, 512]");
+  if (c.arch != "field" && (c.upsample != "nearest" || c.filters != 128))
+    throw Error(ErrorCode::InvalidArgument, "upsampling and filters are field settings");
   if (c.arch == "detector" && (c.height < 8 || c.width < 8))
     throw Error(ErrorCode::InvalidArgument, "the detector needs images of at least 8x8");
   if (c.arch == "mlp" && c.channels * c.height * c.width > 65536)

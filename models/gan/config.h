@@ -14,10 +14,15 @@ struct ModelConfig {
   int64_t channels = 1;
   int64_t height = 28; // field: the training patch size (it paints any size)
   int64_t width = 28;
+  // field only: the generator's upsampling ("nearest": resize + convolution, the last 2x a
+  // pixel shuffle, as shipped; "transposed", "shuffle", "bilinear": the other families of
+  // gan/field_nets.h) and its channels at 1/8 of the image (halved at every 2x).
+  std::string upsample = "nearest";
+  int64_t filters = 128;
 
   bool operator==(const ModelConfig &o) const {
     return arch == o.arch && latent == o.latent && channels == o.channels && height == o.height &&
-           width == o.width;
+           width == o.width && upsample == o.upsample && filters == o.filters;
   }
 };
 

@@ -11,18 +11,29 @@ namespace {
 
 namespace nn = torch::nn;
 
-// Channels of the generator's stages at 1/8, 1/4 and 1/2 of the image resolution, and of the
-// discriminator's strided convolutions.
-constexpr int64_t kG8 = 128, kG4 = 64, kG2 = 32;
+// The generator's channels at 1/8 of the image resolution are config.filters (128 shipped),
+// halved at 1/4 and at 1/2; the discriminator's strided convolutions have these.
 constexpr int64_t kD[] = {32, 64, 128, 256};
 
-nn::Conv2d conv(int64_t in, int64_t out, int64_t k, bool bias = false) {
-  return nn::Conv2d(nn::Conv2dOptions(in, out, k).bias(bias));
+nn::Conv2d conv(int64_t in, int64_t out, int64_t k, bool bias = false, int64_t padding = 0) {
+  return nn::Conv2d(nn::Conv2dOptions(in, out, k).bias(bias).padding(padding));
 }
 
-nn::Upsample nearest2x() {
-  return nn::Upsample(
-      nn::UpsampleOptions().scale_factor(std::vector<double>{2.0, 2.0}).mode(torch::kNearest));
+nn::Upsample upsample2x(bool bilinear = false) {
+  auto o = nn::UpsampleOptions().scale_factor(std::vector<double>{2.0, 2.0});
+  if (bilinear)
+    o.mode(torch::kBilinear).align_corners(false);
+  else
+    o.mode(torch::kNearest);
+  return nn::Upsample(o);
+}
+nn::Upsample nearest2x() { return upsample2x(false); }
+
+void check_field(const torch::Tensor &field) {
+  if (field.dim() != 4 || field.size(2) <= 2 * kFieldMargin || field.size(3) <= 2 * kFieldMargin)
+    throw Error(ErrorCode::InvalidArgument,
+                "a field generator needs a field [N, latent, h, w] of more than " +
+                    std::to_string(2 * kFieldMargin) + " cells each way");
 }
 
 // Upsampling, chosen for cost and artifacts (models/README.md): nearest-neighbour resize + 3x3
@@ -34,17 +45,15 @@ nn::Upsample nearest2x() {
 // pattern too.
 struct FieldGeneratorImpl : ImageModuleImpl {
   explicit FieldGeneratorImpl(const ModelConfig &c)
-      : net(conv(c.latent, kG8, 3), nn::BatchNorm2d(kG8), nn::ReLU(true), nearest2x(),
-            conv(kG8, kG4, 3), nn::BatchNorm2d(kG4), nn::ReLU(true), nearest2x(), conv(kG4, kG2, 3),
-            nn::BatchNorm2d(kG2), nn::ReLU(true), conv(kG2, c.channels * 4, 3, /*bias=*/true),
+      : net(conv(c.latent, c.filters, 3), nn::BatchNorm2d(c.filters), nn::ReLU(true), nearest2x(),
+            conv(c.filters, c.filters / 2, 3), nn::BatchNorm2d(c.filters / 2), nn::ReLU(true),
+            nearest2x(), conv(c.filters / 2, c.filters / 4, 3), nn::BatchNorm2d(c.filters / 4),
+            nn::ReLU(true), conv(c.filters / 4, c.channels * 4, 3, /*bias=*/true),
             nn::PixelShuffle(2), nn::Tanh()) {
     register_module("net", net);
   }
   torch::Tensor forward(torch::Tensor field) override {
-    if (field.dim() != 4 || field.size(2) <= 2 * kFieldMargin || field.size(3) <= 2 * kFieldMargin)
-      throw Error(ErrorCode::InvalidArgument,
-                  "a field generator needs a field [N, latent, h, w] of more than " +
-                      std::to_string(2 * kFieldMargin) + " cells each way");
+    check_field(field);
     return plan ? plan->forward(field) : net->forward(field);
   }
   // bfloat16 where the CPU has it: 18.8 vs 66.6 ms per 640x480 frame on one core here.
@@ -54,6 +63,75 @@ struct FieldGeneratorImpl : ImageModuleImpl {
   nn::Sequential net;
   std::shared_ptr<FoldedSequential> plan;
 };
+
+// The other generator families (config.upsample), trained so that the detector sees, and is
+// tested against, upsampling it was not built around: each 2x of the shipped generator becomes
+// a 4x4 stride-2 transposed convolution ("transposed", the DCGAN's checkerboard-prone kind), a
+// 3x3 convolution to 4x the channels + pixel shuffle ("shuffle"), or a bilinear resize + 3x3
+// convolution ("bilinear"). Their convolutions are zero-padded ("same") and the image loses
+// kFieldMargin cells each side at the end, so they paint exactly the shipped geometry,
+// 8 (h - 4) x 8 (w - 4) pixels from h x w cells; the padding's influence reaches ~2 cells in, so
+// only the outermost pixels differ from an unpadded network's.
+struct FieldVariantGeneratorImpl : ImageModuleImpl {
+  explicit FieldVariantGeneratorImpl(const ModelConfig &c) {
+    const int64_t f = c.filters;
+    const std::string &mode = c.upsample;
+    net->push_back(conv(c.latent, f, 3, false, 1));
+    net->push_back(nn::BatchNorm2d(f));
+    net->push_back(nn::ReLU(true));
+    // One 2x stage from `in` to `out` channels; `last`: to the image (bias, no BatchNorm).
+    auto stage = [&](int64_t in, int64_t out, bool last) {
+      if (mode == "transposed") {
+        net->push_back(nn::ConvTranspose2d(
+            nn::ConvTranspose2dOptions(in, out, 4).stride(2).padding(1).bias(last)));
+      } else if (mode == "shuffle") {
+        // BatchNorm and ReLU before the shuffle (per sub-pixel channel), where they fold.
+        net->push_back(conv(in, 4 * out, 3, last, 1));
+        if (!last) {
+          net->push_back(nn::BatchNorm2d(4 * out));
+          net->push_back(nn::ReLU(true));
+        }
+        net->push_back(nn::PixelShuffle(2));
+        return;
+      } else {
+        net->push_back(upsample2x(mode == "bilinear"));
+        net->push_back(conv(in, out, 3, last, 1));
+      }
+      if (!last) {
+        net->push_back(nn::BatchNorm2d(out));
+        net->push_back(nn::ReLU(true));
+      }
+    };
+    stage(f, f / 2, false);
+    stage(f / 2, f / 4, false);
+    stage(f / 4, c.channels, true);
+    net->push_back(nn::Tanh());
+    register_module("net", net);
+  }
+  torch::Tensor forward(torch::Tensor field) override {
+    check_field(field);
+    const torch::Tensor x = plan ? plan->forward(field) : net->forward(field);
+    constexpr int64_t m = kFieldMargin * kFieldScale;
+    return x.slice(2, m, x.size(2) - m).slice(3, m, x.size(3) - m);
+  }
+  void prepare_for_inference() override {
+    plan = std::make_shared<FoldedSequential>(net, fast_inference_precision());
+  }
+  nn::Sequential net;
+  std::shared_ptr<FoldedSequential> plan;
+};
+
+// The shipped architecture for upsample "nearest", else the variant.
+std::shared_ptr<ImageModuleImpl> make_field_generator(const ModelConfig &c, nn::Sequential **net) {
+  if (c.upsample == "nearest") {
+    auto g = std::make_shared<FieldGeneratorImpl>(c);
+    *net = &g->net;
+    return g;
+  }
+  auto g = std::make_shared<FieldVariantGeneratorImpl>(c);
+  *net = &g->net;
+  return g;
+}
 
 // PatchGAN: four 4x4 stride-2 convolutions and a 3x3 one, one logit per 16x16 block of the
 // image, each seeing a 78x78 window. forward: [N, logits per image].
@@ -112,11 +190,13 @@ Gan build_field_gan(const ModelConfig &config) {
     throw Error(ErrorCode::InvalidArgument, "build_field_gan needs the field architecture");
   Gan gan;
   gan.config = config;
-  auto g = std::make_shared<FieldGeneratorImpl>(config);
+  nn::Sequential *net = nullptr;
+  auto g = make_field_generator(config, &net);
   auto d = std::make_shared<FieldDiscriminatorImpl>(config);
   dcgan_init(*g);
   dcgan_init(*d);
-  icnr_init(g->net);
+  if (config.upsample == "nearest" || config.upsample == "shuffle")
+    icnr_init(*net);
   gan.generator = g;
   gan.discriminator = d;
   return gan;
@@ -155,12 +235,13 @@ torch::Tensor paint_field_images(ImageModuleImpl &generator, const ModelConfig &
 }
 
 double field_generator_flops(const ModelConfig &config, int64_t height, int64_t width) {
-  FieldGeneratorImpl g(config);
+  nn::Sequential *net = nullptr;
+  const auto g = make_field_generator(config, &net);
   const int64_t fh = field_cells(height), fw = field_cells(width);
   // Per painted pixel, then scaled to the image asked for (the field paints up to 7 more).
   const double painted = static_cast<double>(kFieldScale * (fh - 2 * kFieldMargin)) *
                          static_cast<double>(kFieldScale * (fw - 2 * kFieldMargin));
-  return sequential_flops(g.net, config.latent, fh, fw) * static_cast<double>(height * width) /
+  return sequential_flops(*net, config.latent, fh, fw) * static_cast<double>(height * width) /
          painted;
 }
 

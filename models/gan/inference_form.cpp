@@ -91,10 +91,14 @@ FoldedSequential::FoldedSequential(const torch::nn::Sequential &seq, InferencePr
       l.kind = Kind::GlobalAvgPool;
     } else if (auto u = std::dynamic_pointer_cast<nn::UpsampleImpl>(m)) {
       const auto &factor = u->options.scale_factor();
+      const bool nearest = variant_get_if<torch::enumtype::kNearest>(&u->options.mode());
+      const bool bilinear = variant_get_if<torch::enumtype::kBilinear>(&u->options.mode()) &&
+                            u->options.align_corners().has_value() && !*u->options.align_corners();
       if (u->options.size() || !factor || *factor != std::vector<double>{2.0, 2.0} ||
-          !variant_get_if<torch::enumtype::kNearest>(&u->options.mode()))
-        throw Error(ErrorCode::InvalidArgument, "only nearest-neighbour 2x upsampling is compiled");
-      l.kind = Kind::Nearest2x;
+          !(nearest || bilinear))
+        throw Error(ErrorCode::InvalidArgument,
+                    "only 2x upsampling, nearest or bilinear (align_corners false), is compiled");
+      l.kind = nearest ? Kind::Nearest2x : Kind::Bilinear2x;
     } else if (auto ps = std::dynamic_pointer_cast<nn::PixelShuffleImpl>(m)) {
       l.kind = Kind::PixelShuffle;
       l.factor = ps->options.upscale_factor();
@@ -125,10 +129,12 @@ FoldedSequential::FoldedSequential(const torch::nn::Sequential &seq, InferencePr
   for (Layer &l : layers_)
     if (l.kind == Kind::Conv && l.weight.size(1) >= 8)
       l.weight = l.weight.contiguous(torch::MemoryFormat::ChannelsLast);
+  // A transposed convolution of a larger input stays float32: LibTorch 1.13's bfloat16
+  // conv_transpose2d checks the weight as a forward convolution's and refuses it.
   if (precision_ == InferencePrecision::BFloat16)
     for (Layer &l : layers_)
       for (torch::Tensor *t : {&l.weight, &l.bias, &l.projection_t, &l.projection_bias})
-        if (t->defined())
+        if (t->defined() && (l.kind != Kind::ConvTranspose || l.projection_t.defined()))
           *t = t->to(torch::kBFloat16); // keeps the memory format
 }
 
@@ -159,7 +165,11 @@ torch::Tensor FoldedSequential::forward(torch::Tensor x) const {
         }
         x = out.view({n, l.weight.size(1), l.weight.size(2), l.weight.size(3)});
       } else {
-        x = torch::conv_transpose2d(x, l.weight, l.bias, l.stride, l.padding, l.output_padding);
+        const bool narrow = x.scalar_type() != l.weight.scalar_type();
+        x = torch::conv_transpose2d(narrow ? x.to(l.weight.scalar_type()) : x, l.weight, l.bias,
+                                    l.stride, l.padding, l.output_padding);
+        if (narrow)
+          x = x.to(torch::kBFloat16);
       }
       break;
     case Kind::Relu:
@@ -179,6 +189,9 @@ torch::Tensor FoldedSequential::forward(torch::Tensor x) const {
       break;
     case Kind::Nearest2x:
       x = torch::upsample_nearest2d(x, {2 * x.size(2), 2 * x.size(3)});
+      break;
+    case Kind::Bilinear2x:
+      x = torch::upsample_bilinear2d(x, {2 * x.size(2), 2 * x.size(3)}, /*align_corners=*/false);
       break;
     case Kind::PixelShuffle:
       x = torch::pixel_shuffle(x.contiguous(), l.factor);

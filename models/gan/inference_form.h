@@ -2,8 +2,8 @@
 #pragma once
 
 // The deployment form of a trained network (ImageModuleImpl::prepare_for_inference): a
-// Sequential of convolutions, BatchNorms, activations, pooling, linear layers, nearest-neighbour
-// 2x upsampling and pixel shuffles compiled into
+// Sequential of convolutions, BatchNorms, activations, pooling, linear layers, 2x upsampling
+// (nearest or bilinear) and pixel shuffles compiled into
 // plain tensor operations. BatchNorm is folded into the convolution before it, a transposed
 // convolution of a 1x1 input becomes one matrix-vector product per sample (batch-invariant by
 // construction), and wide convolutions run channels-last. Same outputs as the trained modules
@@ -42,6 +42,7 @@ private:
     Flatten,
     Linear,
     Nearest2x,
+    Bilinear2x,
     PixelShuffle
   };
   struct Layer {

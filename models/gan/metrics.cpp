@@ -201,28 +201,61 @@ double sliced_wasserstein(const torch::Tensor &a, const torch::Tensor &b, int64_
   return total / static_cast<double>(repeats);
 }
 
-torch::Tensor radial_power_spectrum(const torch::Tensor &gray) {
-  TORCH_CHECK(gray.dim() == 3 && gray.size(1) == gray.size(2) && gray.size(1) % 2 == 0,
-              "radial_power_spectrum: square images [N, H, H], H even");
-  const int64_t s = gray.size(1);
+namespace {
+
+// The Hann window of side s and |FFT|^2 / (window energy) of each mean-removed, windowed image of
+// a chunk [n, s, s]: float64 [n, s, s].
+torch::Tensor windowed_power(const torch::Tensor &chunk, const torch::Tensor &window) {
+  torch::Tensor x = chunk.to(torch::kFloat64);
+  x = (x - x.mean(std::vector<int64_t>{1, 2}, /*keepdim=*/true)) * window;
+  return torch::fft::fft2(x).abs().pow(2) / window.pow(2).sum();
+}
+
+torch::Tensor hann_2d(int64_t s) {
+  const torch::Tensor hann =
+      torch::hann_window(s, /*periodic=*/false, torch::TensorOptions().dtype(torch::kFloat64));
+  return torch::outer(hann, hann);
+}
+
+// Mean of power [n, s, s] over the frequencies whose radius rounds to r = 1 .. s/2: [n, s/2].
+torch::Tensor radial_mean(const torch::Tensor &power) {
+  const int64_t s = power.size(1);
   const auto f64 = torch::TensorOptions().dtype(torch::kFloat64);
-  const torch::Tensor hann = torch::hann_window(s, /*periodic=*/false, f64);
-  const torch::Tensor window = torch::outer(hann, hann);
-  torch::Tensor power = torch::zeros({s, s}, f64);
-  for (int64_t first = 0; first < gray.size(0); first += 64) {
-    torch::Tensor x = gray.slice(0, first, first + 64).to(torch::kFloat64);
-    x = (x - x.mean(std::vector<int64_t>{1, 2}, /*keepdim=*/true)) * window;
-    power += torch::fft::fft2(x).abs().pow(2).sum(0);
-  }
-  power /= static_cast<double>(gray.size(0)) * window.pow(2).sum().item<double>();
   // Signed integer frequencies 0, 1, .., s/2 - 1, -s/2, .., -1 along each axis.
   const torch::Tensor k = (torch::arange(s, f64) + s / 2).remainder(s) - s / 2;
   const torch::Tensor radius =
-      (k.view({s, 1}).pow(2) + k.view({1, s}).pow(2)).sqrt().round().to(torch::kInt64);
-  const torch::Tensor sums = torch::bincount(radius.view({-1}), power.reshape({-1}));
-  const torch::Tensor counts = torch::bincount(radius.view({-1}));
-  const torch::Tensor mean = sums.slice(0, 1, s / 2 + 1) / counts.slice(0, 1, s / 2 + 1);
-  return mean.clamp_min(1e-30).log10();
+      (k.view({s, 1}).pow(2) + k.view({1, s}).pow(2)).sqrt().round().to(torch::kInt64).view({-1});
+  const torch::Tensor onehot =
+      torch::one_hot(radius, s).to(torch::kFloat64).slice(1, 1, s / 2 + 1); // [s*s, s/2]
+  return power.reshape({power.size(0), -1}).matmul(onehot) / onehot.sum(0);
+}
+
+void check_square(const torch::Tensor &gray, const char *who) {
+  TORCH_CHECK(gray.dim() == 3 && gray.size(1) == gray.size(2) && gray.size(1) % 2 == 0, who,
+              ": square images [N, H, H], H even");
+}
+
+} // namespace
+
+torch::Tensor radial_power_spectrum(const torch::Tensor &gray) {
+  check_square(gray, "radial_power_spectrum");
+  const int64_t s = gray.size(1);
+  const torch::Tensor window = hann_2d(s);
+  torch::Tensor power = torch::zeros({1, s, s}, torch::TensorOptions().dtype(torch::kFloat64));
+  for (int64_t first = 0; first < gray.size(0); first += 64)
+    power += windowed_power(gray.slice(0, first, first + 64), window).sum(0, /*keepdim=*/true);
+  power /= static_cast<double>(gray.size(0));
+  return radial_mean(power)[0].clamp_min(1e-30).log10();
+}
+
+torch::Tensor radial_power_spectra(const torch::Tensor &gray) {
+  check_square(gray, "radial_power_spectra");
+  const torch::Tensor window = hann_2d(gray.size(1));
+  std::vector<torch::Tensor> parts;
+  for (int64_t first = 0; first < gray.size(0); first += 256)
+    parts.push_back(
+        radial_mean(windowed_power(gray.slice(0, first, first + 256), window)).clamp_min(1e-30));
+  return torch::cat(parts).log10();
 }
 
 double spectrum_distance(const torch::Tensor &a, const torch::Tensor &b) {

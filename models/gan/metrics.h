@@ -75,6 +75,9 @@ double sliced_wasserstein(const torch::Tensor &a, const torch::Tensor &b, int64_
 // divided by the window's energy, averaged over the frequencies that round to r and over the
 // images. Returns float64 [H/2].
 torch::Tensor radial_power_spectrum(const torch::Tensor &gray);
+// The same per image, not averaged over them: float64 [N, H/2] (the spectral baseline's
+// features).
+torch::Tensor radial_power_spectra(const torch::Tensor &gray);
 
 // Mean absolute difference of two log10 spectra (decades).
 double spectrum_distance(const torch::Tensor &a, const torch::Tensor &b);

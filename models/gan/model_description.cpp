@@ -156,6 +156,10 @@ void apply_description_json(const std::string &text, const std::string &source,
       if (!v.is_boolean())
         bad(source, "'any_size' must be true or false");
       d.any_size = v.get<bool>();
+    } else if (key == "native_scale") {
+      if (!v.is_boolean())
+        bad(source, "'native_scale' must be true or false");
+      d.native_scale = v.get<bool>();
     } else if (key == "latent_size") {
       d.latent_size = positive_int(v, "latent_size", 65536, source);
     } else if (key == "range") {
@@ -208,6 +212,7 @@ std::string description_json(const ModelDescription &d) {
   if (d.height)
     j["size"] = {d.height, d.width};
   j["any_size"] = d.any_size;
+  j["native_scale"] = d.native_scale;
   if (d.latent_size)
     j["latent_size"] = d.latent_size;
   j["range"] = enum_name(d.range, kRanges);

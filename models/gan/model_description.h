@@ -9,7 +9,7 @@
 //   1. the defaults below (gst-gan's own convention: RGB in [-1, 1], a logit, a latent vector);
 //   2. module attributes of the same names (int `channels`, `height`, `width`, `latent_size`;
 //      str `range`, `channel_order`, `aspect`, `latent_shape`, `output`; List[float] `mean`,
-//      `std`; int `fake_class`; bool `any_size`);
+//      `std`; int `fake_class`; bool `any_size`, `native_scale`);
 //   3. a JSON sidecar beside the model: `<model>.json` (e.g. `resnet.pt.json`), else the model's
 //      name with its extension replaced (`resnet.json`);
 //   4. the element's `model-description` property (JSON text, or the path of a JSON file).
@@ -17,6 +17,9 @@
 // JSON keys (all optional):
 //   "channels": 1 | 3, "height": H, "width": W (or "size": [H, W]), "any_size": bool
 //       (the model takes frames at their own size), "latent_size": Z (generators)
+//   "native_scale": bool   a detector of native-resolution patches: it learnt pixels as cameras
+//       and generators leave them, so frames are cut into tiles of its size, never rescaled
+//       (gandetect's preprocess=auto then means tiles)
 //   "range": "-1..1" | "0..1" | "0..255"   value range of pixels before mean/std
 //   "mean": [m] or [mR, mG, mB], "std": [s] or [sR, sG, sB]
 //       input = (pixel in range - mean) / std, per channel, as torchvision's Normalize
@@ -49,6 +52,7 @@ struct ModelDescription {
   // Shape (0: not said; channels then default to 3, the other sizes must be said).
   int64_t channels = 0, height = 0, width = 0, latent_size = 0;
   bool any_size = false;
+  bool native_scale = false;
   // Pixels.
   ValueRange range = ValueRange::MinusOneToOne;
   std::array<double, 3> mean{0, 0, 0};

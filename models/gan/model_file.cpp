@@ -63,12 +63,19 @@ uint64_t get_u64(const uint8_t *p) {
   return v;
 }
 
+// The field settings are written only when they differ from the shipped generator's, so that
+// files written before they existed read as what they are.
 json config_to_json(const ModelConfig &c) {
-  return {{"arch", c.arch},
-          {"latent", c.latent},
-          {"channels", c.channels},
-          {"height", c.height},
-          {"width", c.width}};
+  json j = {{"arch", c.arch},
+            {"latent", c.latent},
+            {"channels", c.channels},
+            {"height", c.height},
+            {"width", c.width}};
+  if (c.upsample != ModelConfig().upsample)
+    j["upsample"] = c.upsample;
+  if (c.filters != ModelConfig().filters)
+    j["filters"] = c.filters;
+  return j;
 }
 
 json provenance_to_json(const Provenance &p) {
@@ -123,6 +130,10 @@ void parse_header(const json &h, ModelFile &f) {
   f.config.channels = get_count(c, "channels", "config.channels");
   f.config.height = get_count(c, "height", "config.height");
   f.config.width = get_count(c, "width", "config.width");
+  if (c.contains("upsample"))
+    f.config.upsample = c.at("upsample").get<std::string>();
+  if (c.contains("filters"))
+    f.config.filters = get_count(c, "filters", "config.filters");
   const json &p = get_object(h, "provenance");
   f.provenance.dataset = p.at("dataset").get<std::string>();
   f.provenance.steps = get_count(p, "steps", "provenance.steps");

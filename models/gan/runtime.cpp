@@ -8,6 +8,7 @@
 #include "gan/latents.h"
 #include "gan/model_file.h"
 #include "gan/nets.h"
+#include "gan/supervised.h"
 #include "gan/tensor_cache.h"
 #include "gan/weights.h"
 #include "gan/zip_archive.h"
@@ -130,11 +131,12 @@ void apply_attributes(const torch::jit::Module &m, const std::string &path, Mode
         attribute_error(path, name, "a List[float]");
       j[name] = v->toDoubleVector();
     }
-  if (const std::optional<c10::IValue> v = attribute(m, "any_size")) {
-    if (!v->isBool())
-      attribute_error(path, "any_size", "a bool");
-    j["any_size"] = v->toBool();
-  }
+  for (const char *name : {"any_size", "native_scale"})
+    if (const std::optional<c10::IValue> v = attribute(m, name)) {
+      if (!v->isBool())
+        attribute_error(path, name, "a bool");
+      j[name] = v->toBool();
+    }
   apply_description_json(j.dump(), "(attributes of '" + path + "')", d);
 }
 
@@ -204,6 +206,8 @@ ModelInfo gst_gan_info(const ModelFile &file, const std::string &path) {
   info.description.width = file.config.width;
   info.description.latent_size = file.config.latent;
   info.description.latent_shape = LatentShape::Vector;
+  const auto scale = file.attributes.find(kDetectorScaleAttribute);
+  info.description.native_scale = scale != file.attributes.end() && scale->second == "native";
   return info;
 }
 

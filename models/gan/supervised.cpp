@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 
 namespace gan {
@@ -195,6 +196,27 @@ ModelFile train_detector(const ImageSet &real, const ImageSet &fake, const Super
   p.metrics["validation_accuracy"] = accuracy;
   net->eval();
   return detector_to_file(net, config, p);
+}
+
+void shift_detector_logit(ModelFile &file, double logit) {
+  if (file.kind != "detector" || !std::isfinite(logit))
+    throw Error(ErrorCode::InvalidArgument, "only a detector's logit can be shifted, by a number");
+  ImageModule net = detector_from_file(file);
+  std::shared_ptr<torch::nn::LinearImpl> last;
+  for (const auto &m : net->modules(/*include_self=*/false))
+    if (auto l = std::dynamic_pointer_cast<torch::nn::LinearImpl>(m))
+      last = l;
+  if (!last || !last->options.bias() || last->bias.numel() != 1)
+    throw Error(ErrorCode::InvalidArgument, "the detector has no single-logit output layer");
+  {
+    torch::NoGradGuard no_grad;
+    last->bias.sub_(logit);
+  }
+  Provenance p = file.provenance;
+  p.metrics["calibration_logit"] += logit;
+  const std::map<std::string, std::string> attributes = file.attributes;
+  file = detector_to_file(net, file.config, p);
+  file.attributes = attributes;
 }
 
 } // namespace gan

@@ -8,6 +8,7 @@
 #include "gan/error.h"
 #include "gan/eval.h"
 #include "gan/model_file.h"
+#include "gan/natural_eval.h"
 #include "gan/photos.h"
 #include "gan/threads.h"
 #include "sources.h"
@@ -41,7 +42,90 @@ struct EvalArgs {
   gan::FieldEvalOptions field;
   int64_t working_size = 1024;
   int validation_percent = 15;
+  // Natural-image detectors on photographs (issue 15).
+  std::vector<std::string> natural_detectors, family, held_out;
+  bool spectral = false;
+  gan::NaturalEvalOptions natural;
+  gan::PatchOptions patch;
+  uint64_t fit_seed = 1000; // the spectral baseline's training stream (train-detector's)
 };
+
+json natural_json(const gan::NaturalQuality &q) {
+  json conditions;
+  for (const auto &[name, c] : q.conditions)
+    conditions[name] = {{"auc", c.auc},
+                        {"ap", c.ap},
+                        {"tpr_at_1pct_fpr", c.tpr_at_1pct},
+                        {"fpr_default_threshold", c.fpr_default},
+                        {"tpr_default_threshold", c.tpr_default},
+                        {"reals", c.reals},
+                        {"fakes", c.fakes}};
+  return {{"id", q.model_id},
+          {"patch_threshold_1pct", q.patch_threshold_1pct},
+          {"frame_threshold_1pct", q.frame_threshold_1pct},
+          {"conditions", conditions}};
+}
+
+void print_natural(const gan::NaturalQuality &q) {
+  std::printf("\n%s\n  %-22s %7s %7s %9s %9s %9s\n", q.model_id.c_str(), "condition", "AUC", "AP",
+              "TPR@1%", "FPR@def", "TPR@def");
+  for (const auto &[name, c] : q.conditions)
+    std::printf("  %-22s %7.4f %7.4f %9.4f %9.4f %9.4f\n", name.c_str(), c.auc, c.ap, c.tpr_at_1pct,
+                c.fpr_default, c.tpr_default);
+  std::fflush(stdout);
+}
+
+// Natural-image detectors and the spectral baseline against photographs (issue 15).
+int run_natural_eval(const EvalArgs &a) {
+  gan::configure_threads(a.threads);
+  const auto t0 = std::chrono::steady_clock::now();
+  if (a.family.empty() || a.held_out.empty())
+    throw gan::Error(gan::ErrorCode::InvalidArgument,
+                     "the natural evaluation needs --family and --held-out generators");
+  const std::vector<gan::PhotoEntry> manifest =
+      gan::read_photo_list(a.photos, a.validation_percent);
+  gan::NaturalEvalOptions o = a.natural;
+  o.seed = a.seed;
+  gan::NaturalEvaluator ev(
+      gan_tools::load_photos(manifest, gan::PhotoSplit::Validation, a.working_size),
+      gan_tools::load_photos(manifest, gan::PhotoSplit::Validation, 1920), a.patch, a.family,
+      a.held_out, o);
+  std::printf("natural eval: %lld patches of %lldx%lld and %lld frames of %lldx%lld per set; "
+              "(a) %zu training-family generators, new latents (seed %llu); (b) %zu held out\n",
+              static_cast<long long>(o.patches), static_cast<long long>(a.patch.size),
+              static_cast<long long>(a.patch.size), static_cast<long long>(o.frames),
+              static_cast<long long>(o.frame_width), static_cast<long long>(o.frame_height),
+              a.family.size(), static_cast<unsigned long long>(o.seed), a.held_out.size());
+  json report = {{"photos", a.photos},
+                 {"seed", o.seed},
+                 {"patches", o.patches},
+                 {"frames", o.frames},
+                 {"frame_size", {o.frame_width, o.frame_height}},
+                 {"max_tiles", o.max_tiles},
+                 {"family", a.family},
+                 {"held_out", a.held_out}};
+  for (const std::string &path : a.natural_detectors) {
+    auto detector = gan::Detector::load(path);
+    const gan::NaturalQuality q = ev.detector(*detector);
+    print_natural(q);
+    report["detectors"][path] = natural_json(q);
+  }
+  if (a.spectral) {
+    std::vector<gan::Photo> train =
+        gan_tools::load_photos(manifest, gan::PhotoSplit::Train, a.working_size);
+    const gan::NaturalQuality q = ev.spectral_baseline(train, a.fit_seed);
+    print_natural(q);
+    report["spectral_baseline"] = natural_json(q);
+  }
+  report["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (!a.out.empty()) {
+    std::ofstream out(a.out);
+    out << report.dump(2) << '\n';
+    if (!out)
+      throw gan::Error(gan::ErrorCode::Io, "cannot write the report '" + a.out + "'");
+  }
+  return 0;
+}
 
 // One row of the field table: a label and its values, fixed-width.
 void print_row(const std::string &label, const std::vector<double> &values, const char *format) {
@@ -159,6 +243,8 @@ int run_field_eval(const EvalArgs &a) {
 }
 
 int run_eval(const EvalArgs &a) {
+  if (!a.photos.empty() && (!a.natural_detectors.empty() || a.spectral))
+    return run_natural_eval(a);
   if (!a.photos.empty())
     return run_field_eval(a);
   if (!a.field_generators.empty())
@@ -273,6 +359,25 @@ Command add_eval(CLI::App &app) {
   eval->add_option("--validation-percent", ev->validation_percent,
                    "with a --photos folder: about this share of its photos validate (as training)")
       ->check(CLI::Range(0, 100))
+      ->capture_default_str();
+  eval->add_option("--natural-detector", ev->natural_detectors,
+                   "with --photos: natural-image detector(s) to evaluate, as patches and as "
+                   "frames (tiles), clean, after JPEG 75 and after a 0.5x downscale");
+  eval->add_flag("--spectral-baseline", ev->spectral,
+                 "with --photos: also fit and evaluate the power-spectrum + logistic-regression "
+                 "baseline (Durall et al. 2020) on the training photos against --family");
+  eval->add_option("--family", ev->family,
+                   "with --natural-detector: the generators the detector trained against (set a)");
+  eval->add_option("--held-out", ev->held_out,
+                   "with --natural-detector: generators it never saw (set b)");
+  eval->add_option("--patch", ev->patch.size, "with --natural-detector: patch side")
+      ->check(CLI::Range(16, 256))
+      ->capture_default_str();
+  eval->add_option("--patches", ev->natural.patches, "with --natural-detector: patches per set")
+      ->check(CLI::Range(10, 100000))
+      ->capture_default_str();
+  eval->add_option("--frames", ev->natural.frames, "with --natural-detector: frames per set")
+      ->check(CLI::Range(2, 10000))
       ->capture_default_str();
   photos->excludes(classifier)->excludes(generators)->excludes(detector);
   return {eval, [ev] { return run_eval(*ev); }};

@@ -44,6 +44,8 @@ struct TrainArgs {
   int64_t max_frames = 0;
   int64_t channels = 1, height = 28, width = 28;
   int64_t latent = 0; // 0: the architecture's default
+  std::string upsample = "nearest";
+  int64_t filters = 128;
   gan::PatchOptions patch;
   int64_t working_size = 1024;
   int validation_percent = 15;
@@ -185,6 +187,8 @@ int run_train(const TrainArgs &a) {
     gan::TrainOptions o;
     const int64_t latent = a.latent > 0 ? a.latent : a.arch == "field" ? 64 : 100;
     o.config = {a.arch, latent, data->channels(), data->height(), data->width()};
+    o.config.upsample = a.upsample;
+    o.config.filters = a.filters;
     o.batch_size = a.batch_size * world; // --batch-size is per rank
     o.seed = a.seed;
     o.lr = a.lr;
@@ -312,6 +316,15 @@ Command add_train(CLI::App &app) {
       app.add_subcommand("train", "train a GAN; writes model, checkpoint, grids, losses");
   train->add_option("--arch", t->arch, "architecture (field: paints any size, for --photos)")
       ->check(CLI::IsMember({"mlp", "dcgan", "field"}))
+      ->capture_default_str();
+  train
+      ->add_option("--upsample", t->upsample,
+                   "field: the generator's 2x upsampling (nearest: resize + convolution and a "
+                   "last pixel shuffle, as shipped; the other families of models/README.md)")
+      ->check(CLI::IsMember({"nearest", "transposed", "shuffle", "bilinear"}))
+      ->capture_default_str();
+  train->add_option("--filters", t->filters, "field: generator channels at 1/8 resolution")
+      ->check(CLI::Range(16, 512))
       ->capture_default_str();
   auto *idx = train->add_option(
       "--idx", t->idx, "IDX image file (.gz or raw); default: Debian's Fashion-MNIST training set");

@@ -1,20 +1,27 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // gst-gan train-detector: a real-vs-generated detector, Fashion-MNIST against a generator's
-// samples.
+// samples, or (--photos) native-resolution colour patches of photographs against several
+// generators' (the natural detector), calibrated on frames of the validation photos.
 
 #include "cli/command.h"
 #include "cli/supervised.h"
 
+#include "gan/augment.h"
 #include "gan/dataset.h"
+#include "gan/detector_data.h"
+#include "gan/error.h"
 #include "gan/model_file.h"
+#include "gan/photos.h"
 #include "gan/runtime.h"
 #include "gan/supervised.h"
 #include "gan/threads.h"
+#include "sources.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -22,17 +29,92 @@ namespace {
 
 struct DetectorArgs {
   gan_cli::SupervisedArgs supervised;
-  std::string generator; // the source of fakes
+  std::vector<std::string> generators; // the sources of fakes (Fashion-MNIST: one)
   int64_t fakes = 60000;
   uint64_t fake_seed = 1000;
+  // The natural detector (--photos).
+  std::string photos;
+  gan::PatchOptions patch;
+  int64_t working_size = 1024;       // patches: as the field GANs trained
+  int64_t frame_working_size = 1920; // calibration frames of the validation photos
+  int64_t calibration_frames = 200;
+  int64_t frame_width = 1280, frame_height = 720, max_tiles = 16;
+  int validation_percent = 15;
 };
 
+// Calibration: 1280x720 frames of the validation photos (never trained on), each degraded as
+// training degrades patches, scored as gandetect scores them (tiles, mean logit); the
+// detector's logit is shifted so that 1% of them lie above 0, gandetect's default threshold.
+double calibrate(const DetectorArgs &d, const std::vector<gan::PhotoEntry> &manifest) {
+  const std::vector<gan::Photo> photos =
+      gan_tools::load_photos(manifest, gan::PhotoSplit::Validation, d.frame_working_size);
+  auto detector = gan::Detector::load(d.supervised.out);
+  std::mt19937_64 rng(d.supervised.options.seed ^ 0x63616c6962ull); // "calib"
+  std::vector<double> logits;
+  for (int64_t i = 0; i < d.calibration_frames; ++i) {
+    gan::Image8 frame = gan::photo_frame(photos[static_cast<size_t>(i) % photos.size()],
+                                         d.frame_width, d.frame_height, rng);
+    gan::random_degradation({frame.pixels.data(), 3, frame.height, frame.width}, rng);
+    logits.push_back(
+        gan::frame_logit(frame, d.patch.size, d.max_tiles, gan::detector_scorer(*detector)));
+  }
+  std::sort(logits.begin(), logits.end());
+  const size_t k = std::min(
+      logits.size() - 1, static_cast<size_t>(std::ceil(0.99 * static_cast<double>(logits.size()))));
+  std::printf("calibration: %zu frames of %zu validation photos; logit at 1%% false positives "
+              "%.4f (median %.4f)\n",
+              logits.size(), photos.size(), logits[k], logits[logits.size() / 2]);
+  return logits[k];
+}
+
+int run_natural_detector(const DetectorArgs &d) {
+  const gan_cli::SupervisedArgs &a = d.supervised;
+  gan::configure_threads(a.threads);
+  const std::vector<gan::PhotoEntry> manifest =
+      gan::read_photo_list(d.photos, d.validation_percent);
+  std::vector<gan::Photo> train =
+      gan_tools::load_photos(manifest, gan::PhotoSplit::Train, d.working_size);
+  const size_t photos = train.size();
+  const gan::PatchSampler sampler(std::move(train), d.patch,
+                                  "photos:" + d.photos + " (" + std::to_string(photos) +
+                                      " training photos)");
+  std::vector<std::unique_ptr<gan::Generator>> owned;
+  std::vector<gan::Generator *> generators;
+  for (const std::string &path : d.generators) {
+    owned.push_back(gan::Generator::load(path));
+    generators.push_back(owned.back().get());
+  }
+  gan::ImageSet real = gan::photo_patches(sampler, d.fake_seed, d.fakes);
+  gan::ImageSet fake = gan::generated_patches(generators, d.fake_seed, d.fakes);
+  std::printf("natural detector: %lld photo patches of %lldx%lld, %lld generated (%zu generators: "
+              "%s)\n",
+              static_cast<long long>(real.count), static_cast<long long>(d.patch.size),
+              static_cast<long long>(d.patch.size), static_cast<long long>(fake.count),
+              generators.size(), fake.source.c_str());
+  std::fflush(stdout);
+  gan::ModelFile f = gan::train_detector(
+      real, fake, a.options, [](const auto &r) { gan_cli::print_epoch(r, "validation-accuracy"); });
+  f.attributes[gan::kDetectorScaleAttribute] = "native";
+  gan::write_model_file(a.out, f);
+  gan::shift_detector_logit(f, calibrate(d, manifest));
+  gan::write_model_file(a.out, f);
+  std::printf("detector: validation accuracy %.4f (patches, logit 0 before calibration); wrote "
+              "%s\n",
+              f.provenance.metrics.at("validation_accuracy"), a.out.c_str());
+  return 0;
+}
+
 int run_train_detector(const DetectorArgs &d) {
+  if (!d.photos.empty())
+    return run_natural_detector(d);
+  if (d.generators.size() != 1)
+    throw gan::Error(gan::ErrorCode::InvalidArgument,
+                     "a Fashion-MNIST detector trains against one --generator");
   const gan_cli::SupervisedArgs &a = d.supervised;
   gan::configure_threads(a.threads);
   gan::ImageSet real = gan::read_idx_images(a.data_dir + "/train-images-idx3-ubyte.gz");
   real.source = "fashion-mnist train";
-  auto generator = gan::Generator::load(d.generator);
+  auto generator = gan::Generator::load(d.generators[0]);
   const auto &c = generator->info().config;
   gan::ImageSet fake;
   fake.count = d.fakes;
@@ -68,8 +150,33 @@ Command add_train_detector(CLI::App &app) {
       "train-detector", "train a real-vs-generated detector against a generator's samples");
   add_supervised_options(*train_detector, d->supervised);
   train_detector
-      ->add_option("--generator,-g", d->generator, "model file whose samples are the fakes")
+      ->add_option("--generator,-g", d->generators,
+                   "model file whose samples are the fakes (with --photos: repeat it, the fakes "
+                   "are shared between them)")
       ->required();
+  train_detector->add_option("--photos", d->photos,
+                             "the natural detector: colour patches of these photographs (a "
+                             "manifest, models/natural-photos.tsv, or a folder) against the "
+                             "generators' patches of the same size");
+  train_detector->add_option("--patch", d->patch.size, "with --photos: patch side in pixels")
+      ->check(CLI::Range(16, 256))
+      ->capture_default_str();
+  train_detector->add_option("--scale-min", d->patch.min_scale, "with --photos: patch scale range")
+      ->check(CLI::Range(0.05, 1.0))
+      ->capture_default_str();
+  train_detector->add_option("--scale-max", d->patch.max_scale, "with --photos: patch scale range")
+      ->check(CLI::Range(0.05, 1.0))
+      ->capture_default_str();
+  train_detector
+      ->add_option("--working-size", d->working_size,
+                   "with --photos: longest side of the photos patches are cut from")
+      ->check(CLI::Range(64, 8192))
+      ->capture_default_str();
+  train_detector
+      ->add_option("--calibration-frames", d->calibration_frames,
+                   "with --photos: validation-photo frames (1280x720) that set the threshold")
+      ->check(CLI::Range(20, 100000))
+      ->capture_default_str();
   train_detector->add_option("--fakes", d->fakes, "number of generated images")
       ->check(CLI::Range(100, 1000000))
       ->capture_default_str();
