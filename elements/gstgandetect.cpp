@@ -11,6 +11,13 @@
  * watermark-found, watermark-payload and watermark-score. At EOS a "gandetect-summary"
  * message gives frames, fake-frames, watermarked-frames, mean and max fake probability.
  *
+ * With no #GstGanDetect:model, the shipped detector that knows the caps scores the frames:
+ * the natural-image detector (colour camera and generator pixels, native-resolution 64x64
+ * tiles, calibrated for 1% false positives on held-out photos) for colour at any size, the
+ * Fashion-MNIST one for grey images of at most 64x64. A model asked to score frames outside
+ * what it knows (a grey model on colour, frames shrunk far below its input, a native-scale
+ * detector whose frames are rescaled) posts one warning saying so.
+ *
  * Two witnesses, side by side: the learned detector (a probability, that ages as generators
  * improve) and gst-gan's invisible watermark, read under #GstGanDetect:watermark-key on every
  * frame of at least 128x128 (proof that gangen or ganmark marked it). A found watermark
@@ -24,8 +31,9 @@
  * ]| Scores generated frames; the messages say they are fake.
  * |[
  * gst-launch-1.0 -m filesrc location=clip.mp4 ! decodebin ! videoconvert ! \
- *     gandetect preprocess=tiles inference-interval=5 ! autovideosink
- * ]| Checks a video, inferring on every 5th frame (the others carry the last result).
+ *     gandetect inference-interval=5 ! autovideosink
+ * ]| Checks a video with the natural detector, inferring on every 5th frame (the others
+ * carry the last result).
  * |[
  * gst-launch-1.0 -m filesrc location=gan.webm ! decodebin ! videoconvert ! \
  *     gandetect watermark-window=30 ! fakesink
@@ -1130,15 +1138,17 @@ static void gst_gan_detect_class_init(GstGanDetectClass *klass) {
    * GstGanDetect:model:
    *
    * A gst-gan detector file, a GAN file (its discriminator), or a TorchScript detector. NULL
-   * means the shipped Fashion-MNIST detector. Changing it while playing loads the new model
-   * beside the old one and swaps it in atomically, posting "gandetect-model-changed"; a model
-   * that fails to load leaves the old one in place and posts a warning.
+   * means the shipped detector that knows the caps: natural-detector.gan for colour frames of
+   * any size, fmnist-detector.gan for grey images of at most 64x64. Changing it while playing loads
+   * the new model beside the old one and swaps it in atomically, posting "gandetect-model-changed";
+   * a model that fails to load leaves the old one in place and posts a warning.
    */
   g_object_class_install_property(
       gobject_class, PROP_MODEL,
       g_param_spec_string("model", "Model",
                           "Detector model file (gst-gan detector or GAN, or TorchScript); NULL: "
-                          "the shipped Fashion-MNIST detector",
+                          "the shipped one for the caps (natural-detector.gan for colour, "
+                          "fmnist-detector.gan for grey images of at most 64x64)",
                           DEFAULT_MODEL, GST_GAN_PARAM_RW_PLAYING));
   /**
    * GstGanDetect:model-description:

@@ -42,6 +42,18 @@ struct DetectorArgs {
   int validation_percent = 15;
 };
 
+// Both kinds of detector: the generators' samples (in turn, quantised to 8 bits like every real
+// frame, so bit depth is no shortcut) against real images.
+std::vector<std::unique_ptr<gan::Generator>> load_generators(const DetectorArgs &d,
+                                                             std::vector<gan::Generator *> &out) {
+  std::vector<std::unique_ptr<gan::Generator>> owned;
+  for (const std::string &path : d.generators) {
+    owned.push_back(gan::Generator::load(path));
+    out.push_back(owned.back().get());
+  }
+  return owned;
+}
+
 // Calibration: 1280x720 frames of the validation photos (never trained on), each degraded as
 // training degrades patches, scored as gandetect scores them (tiles, mean logit); the
 // detector's logit is shifted so that 1% of them lie above 0, gandetect's default threshold.
@@ -78,12 +90,8 @@ int run_natural_detector(const DetectorArgs &d) {
   const gan::PatchSampler sampler(std::move(train), d.patch,
                                   "photos:" + d.photos + " (" + std::to_string(photos) +
                                       " training photos)");
-  std::vector<std::unique_ptr<gan::Generator>> owned;
   std::vector<gan::Generator *> generators;
-  for (const std::string &path : d.generators) {
-    owned.push_back(gan::Generator::load(path));
-    generators.push_back(owned.back().get());
-  }
+  const auto owned = load_generators(d, generators);
   gan::ImageSet real = gan::photo_patches(sampler, d.fake_seed, d.fakes);
   gan::ImageSet fake = gan::generated_patches(generators, d.fake_seed, d.fakes);
   std::printf("natural detector: %lld photo patches of %lldx%lld, %lld generated (%zu generators: "
@@ -107,31 +115,13 @@ int run_natural_detector(const DetectorArgs &d) {
 int run_train_detector(const DetectorArgs &d) {
   if (!d.photos.empty())
     return run_natural_detector(d);
-  if (d.generators.size() != 1)
-    throw gan::Error(gan::ErrorCode::InvalidArgument,
-                     "a Fashion-MNIST detector trains against one --generator");
   const gan_cli::SupervisedArgs &a = d.supervised;
   gan::configure_threads(a.threads);
   gan::ImageSet real = gan::read_idx_images(a.data_dir + "/train-images-idx3-ubyte.gz");
   real.source = "fashion-mnist train";
-  auto generator = gan::Generator::load(d.generators[0]);
-  const auto &c = generator->info().config;
-  gan::ImageSet fake;
-  fake.count = d.fakes;
-  fake.channels = c.channels;
-  fake.height = c.height;
-  fake.width = c.width;
-  fake.source = generator->info().id + " samples (seed " + std::to_string(d.fake_seed) + ")";
-  fake.pixels.resize(static_cast<size_t>(fake.count * fake.image_size()));
-  std::vector<float> batch(static_cast<size_t>(256 * fake.image_size()));
-  for (int64_t first = 0; first < fake.count; first += 256) {
-    const int64_t n = std::min<int64_t>(256, fake.count - first);
-    generator->generate(d.fake_seed, static_cast<uint64_t>(first), n, batch.data());
-    // Quantised to 8 bits like every real frame, so bit depth is no shortcut.
-    for (int64_t i = 0; i < n * fake.image_size(); ++i)
-      fake.pixels[static_cast<size_t>(first * fake.image_size() + i)] = static_cast<uint8_t>(
-          std::lround((std::clamp(batch[static_cast<size_t>(i)], -1.0f, 1.0f) + 1.0f) * 127.5f));
-  }
+  std::vector<gan::Generator *> generators;
+  const auto owned = load_generators(d, generators);
+  const gan::ImageSet fake = gan::generated_patches(generators, d.fake_seed, d.fakes);
   gan::ModelFile f = gan::train_detector(
       real, fake, a.options, [](const auto &r) { gan_cli::print_epoch(r, "validation-accuracy"); });
   gan::write_model_file(a.out, f);
@@ -151,8 +141,8 @@ Command add_train_detector(CLI::App &app) {
   add_supervised_options(*train_detector, d->supervised);
   train_detector
       ->add_option("--generator,-g", d->generators,
-                   "model file whose samples are the fakes (with --photos: repeat it, the fakes "
-                   "are shared between them)")
+                   "model file whose samples are the fakes; repeat it for several generators "
+                   "(the fakes are shared between them, in turn)")
       ->required();
   train_detector->add_option("--photos", d->photos,
                              "the natural detector: colour patches of these photographs (a "
