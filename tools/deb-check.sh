@@ -53,7 +53,9 @@ in_root "$root" bash -euc '
   gst-inspect-1.0 gangen | grep -E "^  (Long-name|Klass|Description)|Filename|Version|Origin"
   echo "deb-check: gangen ! gandetect on the installed models"
   gst-launch-1.0 -m gangen num-buffers=30 ! gandetect ! fakesink 2>&1 | grep -o "gandetect-summary.*"
-  gst-gan info --model /usr/share/gst-gan/models/fmnist-detector.gan | grep -E "\"(kind|checksum)\""
+  for m in fmnist-detector natural-detector; do
+    gst-gan info --model /usr/share/gst-gan/models/$m.gan | grep -E "\"(kind|checksum)\""
+  done
   echo "deb-check: the C example, built with pkg-config against libgstgan-1.0-dev"
   cc /tmp/read-meta.c $(pkg-config --cflags --libs gstgan-1.0 gstreamer-app-1.0) -o /tmp/read-meta
   /tmp/read-meta 5
