@@ -7,6 +7,7 @@
 #   5. the effect of thread counts and of the BLAS
 #   6. gandetect against the Python appsink loop (bench/detect_peer.sh), allocations per frame
 #   7. training threads idle and under load against the Python loop (bench/train_load.sh)
+#   8. gandetect with the natural detector at 1280x720 beside identity (bench/natural_detect.sh)
 # Needs a build (tools/build.sh) and python3-torch (tools/setup-debian.sh --bench).
 # Usage: bench/speed.sh [quick]   ("quick": shorter runs, same tables)
 set -euo pipefail
@@ -81,3 +82,7 @@ echo
 echo "## Training threads, idle and with one busy process (bench/train_load.sh)"
 echo
 bash bench/train_load.sh "$STEPS" $((STEPS / 2))
+echo
+echo "## The natural detector at 1280x720, tiles, beside identity (bench/natural_detect.sh)"
+echo
+bash bench/natural_detect.sh "$FRAMES"

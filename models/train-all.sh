@@ -28,4 +28,35 @@ OMP_NUM_THREADS=1 $G train --arch field --photos models/natural-photos.tsv \
   --steps 24000 --checkpoint-every 500 --grid-every 1000 --frame-width 640 --frame-height 480 \
   --out runs/natural-field
 cp runs/natural-field/model.gan models/natural-field.gan
+# 6. The natural detector's generator families (issue 15; models/logs/natural-family.log):
+#    the field GAN at seed 2 (the shipped one stopped at step 12 428), transposed convolution
+#    (600 steps), pixel shuffle at every stage (400 and 800 steps) and the held-out bilinear
+#    generator (400 and 800 steps); one thread each, minutes to an hour.
+field() { # out seed steps [train options...]
+  local out=$1 seed=$2 steps=$3
+  shift 3
+  OMP_NUM_THREADS=1 $G train --arch field --photos models/natural-photos.tsv --patch 64 \
+    --scale-min 0.5 --scale-max 1.0 --working-size 1024 --latent 64 --batch-size 32 --lr 2e-4 \
+    --beta1 0.5 --beta2 0.999 --seed "$seed" --threads 1 --steps "$steps" --out "$out" "$@"
+}
+mkdir -p models/natural-family
+field runs/field-seed2 2 12428 --checkpoint-every 500 --grid-every 1000 --frame-width 640 --frame-height 480
+cp runs/field-seed2/model.gan models/natural-family/field-seed2-12428.gan
+field runs/transposed 3 600 --upsample transposed --filters 128 --checkpoint-every 300
+cp runs/transposed/model.gan models/natural-family/transposed-600.gan
+field runs/shuffle 4 400 --upsample shuffle --filters 96 --checkpoint-every 200
+cp runs/shuffle/model.gan models/natural-family/shuffle-400.gan
+field runs/shuffle 4 800 --upsample shuffle --filters 96 --checkpoint-every 200 --resume runs/shuffle/checkpoint.gan
+cp runs/shuffle/model.gan models/natural-family/shuffle-800.gan
+field runs/heldout 6 400 --upsample bilinear --filters 64 --checkpoint-every 200
+cp runs/heldout/model.gan models/natural-family/heldout-bilinear-400.gan
+field runs/heldout 6 800 --upsample bilinear --filters 64 --checkpoint-every 200 --resume runs/heldout/checkpoint.gan
+cp runs/heldout/model.gan models/natural-heldout.gan
+# 7. The natural detector: photo patches against the five training-family generators, degraded
+#    alike, calibrated on frames of the validation photos (~20 minutes, one thread).
+F=models/natural-family
+OMP_NUM_THREADS=1 $G train-detector --photos models/natural-photos.tsv -g models/natural-field.gan \
+  -g $F/field-seed2-12428.gan -g $F/transposed-600.gan -g $F/shuffle-400.gan -g $F/shuffle-800.gan \
+  --fakes 16000 --epochs 6 --batch-size 64 --lr 1e-3 --lr-decay 0.7 --seed 1 --threads 1 \
+  --calibration-frames 200 --out models/natural-detector.gan
 bash models/eval.sh

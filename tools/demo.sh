@@ -35,11 +35,19 @@ gst-launch-1.0 -m filesrc location="$OUT/gangen.webm" ! matroskademux ! vp8dec !
   ! gandetect watermark-window=30 ! fakesink 2>&1 \
   | grep -o 'watermark-found=(boolean)[a-z]*, watermark-payload=(uint)[0-9]*' | sort | uniq -c
 
-# gandetect (its shipped detector knows Fashion-MNIST): frames of the shipped Fashion-MNIST
-# DCGAN, then real Fashion-MNIST test images.
+# gandetect's learned detectors, the watermark off so that they alone decide: the natural one
+# (colour frames) on gangen's 1280x720 frames and on an x264 clip of real photographs; the
+# Fashion-MNIST one (chosen for 28x28 grey caps) on the shipped DCGAN's samples and real test
+# images.
 summary() { gst-launch-1.0 -m "$@" 2>&1 | grep -o 'gandetect-summary.*' | tr -d ';'; }
-echo "demo: gandetect on gangen frames (Fashion-MNIST DCGAN):"
-summary gangen model=models/fmnist-dcgan.gan num-buffers=60 motion=random ! gandetect ! fakesink
+echo "demo: gandetect on gangen's natural frames, 1280x720 (natural detector):"
+summary gangen num-buffers=30 ! video/x-raw,width=1280,height=720 ! gandetect 'watermark-key=""' \
+  ! fakesink
+echo "demo: gandetect on an x264 clip of the 12 mate-backgrounds nature photos (real):"
+bash examples/photo-clip-check.sh 'watermark-key=""'
+echo "demo: gandetect on gangen frames (Fashion-MNIST DCGAN, 28x28 grey):"
+summary gangen model=models/fmnist-dcgan.gan num-buffers=60 motion=random \
+  ! video/x-raw,width=28,height=28 ! videoconvert ! video/x-raw,format=GRAY8 ! gandetect ! fakesink
 build/tools/gst-gan export --count 60 --out "$OUT/real-%05d.png" > /dev/null
 echo "demo: gandetect on real Fashion-MNIST test images:"
 summary multifilesrc location="$OUT/real-%05d.png" stop-index=59 caps=image/png,framerate=30/1 \

@@ -50,6 +50,17 @@ struct EvalArgs {
   uint64_t fit_seed = 1000; // the spectral baseline's training stream (train-detector's)
 };
 
+// The report's run time, then the report to `path` (when given).
+void write_report(json &report, std::chrono::steady_clock::time_point t0, const std::string &path) {
+  report["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (path.empty())
+    return;
+  std::ofstream out(path);
+  out << report.dump(2) << '\n';
+  if (!out)
+    throw gan::Error(gan::ErrorCode::Io, "cannot write the report '" + path + "'");
+}
+
 json natural_json(const gan::NaturalQuality &q) {
   json conditions;
   for (const auto &[name, c] : q.conditions)
@@ -117,13 +128,7 @@ int run_natural_eval(const EvalArgs &a) {
     print_natural(q);
     report["spectral_baseline"] = natural_json(q);
   }
-  report["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (!a.out.empty()) {
-    std::ofstream out(a.out);
-    out << report.dump(2) << '\n';
-    if (!out)
-      throw gan::Error(gan::ErrorCode::Io, "cannot write the report '" + a.out + "'");
-  }
+  write_report(report, t0, a.out);
   return 0;
 }
 
@@ -232,13 +237,7 @@ int run_field_eval(const EvalArgs &a) {
     g["spectrum_closer_to_floor_than_blur"] = spectrum_closer;
     report["field_generators"][a.field_generators[i]] = g;
   }
-  report["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (!a.out.empty()) {
-    std::ofstream out(a.out);
-    out << report.dump(2) << '\n';
-    if (!out)
-      throw gan::Error(gan::ErrorCode::Io, "cannot write the report '" + a.out + "'");
-  }
+  write_report(report, t0, a.out);
   return 0;
 }
 
@@ -297,9 +296,7 @@ int run_eval(const EvalArgs &a) {
                           {"threshold_logit", q.threshold},
                           {"conditions", conditions}};
   }
-  report["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (!a.out.empty())
-    std::ofstream(a.out) << report.dump(2) << '\n';
+  write_report(report, t0, a.out);
   std::printf("%s\n", report.dump(2).c_str());
   return 0;
 }
