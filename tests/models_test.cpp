@@ -82,8 +82,8 @@ TEST_F(ShippedQuality, MlpIsWorseThanDcganButAGenerator) {
 TEST_F(ShippedQuality, DetectorSeparatesRealFromGenerated) {
   const gan::DetectorQuality q = evaluator_->detector(
       shipped("fmnist-detector.gan"), shipped("fmnist-dcgan.gan"), shipped("fmnist-mlp.gan"), 7);
-  EXPECT_GE(q.conditions.at("a-dcgan").auc, 0.98);
-  EXPECT_GE(q.conditions.at("b-mlp").auc, 0.6); // 0.707 at 10k samples: the known weak spot
+  EXPECT_GE(q.conditions.at("a-dcgan").auc, 0.96); // 0.986 at 10k samples
+  EXPECT_GE(q.conditions.at("b-mlp").auc, 0.7);    // 0.803 at 10k samples: the known weak spot
   EXPECT_GE(q.conditions.at("c-jpeg75-dcgan").auc, 0.9);
   EXPECT_GE(q.conditions.at("d-rescale2x-dcgan").auc, 0.9);
 }
