@@ -181,6 +181,11 @@ double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
 } // namespace
 
+// One loader thread's fate: `quit` once the element stopped (guarded by the element's lock).
+struct LoaderState {
+  bool quit = false;
+};
+
 struct GstGanDetectPrivate {
   std::mutex lock; // guards settings, detector (swapped while playing) and stats
   Settings settings;
@@ -213,13 +218,17 @@ struct GstGanDetectPrivate {
   guint64 next_frame = 0;
   Result last;
   guint last_age = 0;
-  // Hot swaps load on this thread, off the streaming and the application threads; the latest
-  // request wins. Guarded by `lock`.
-  std::thread loader;
+  // Hot swaps load on a loader thread, off the streaming and the application threads; the
+  // latest request wins. A stop abandons the thread (its `quit` set, never joined): a load under
+  // way (a slow probe) runs out on its own, holding a reference to the element, and its result
+  // is dropped. Guarded by `lock`.
+  std::shared_ptr<LoaderState> loader;
   gan::WatermarkReading watermark_reading; // the streaming thread's, reused frame after frame
   std::condition_variable loader_wake;
   std::optional<Settings> load_request;
-  bool loader_quit = false;
+  // With model-instance-id and no model: the shared model is chosen by the first caps (set_caps),
+  // as a plain gandetect's default is; true from start until then.
+  bool model_by_caps = false;
   // summary
   guint64 summary_frames = 0, summary_fake = 0, summary_watermarked = 0;
   double summary_sum = 0, summary_max = 0;
@@ -325,7 +334,8 @@ static void gst_gan_detect_post_model_changed(GstGanDetect *self, const gan::Det
                                                 G_TYPE_STRING, detector.info().id.c_str(), NULL)));
 }
 
-static void gst_gan_detect_swap_model(GstGanDetect *self, const Settings &s) {
+static void gst_gan_detect_swap_model(GstGanDetect *self, const Settings &s,
+                                      const LoaderState &state) {
   const std::string path = gst_gan_detect_model_path(self, s.model);
   // Loaded beside whatever runs now, then swapped in.
   std::shared_ptr<gan::Detector> fresh = gst_gan_load_model<gan::Detector>(
@@ -335,8 +345,8 @@ static void gst_gan_detect_swap_model(GstGanDetect *self, const Settings &s) {
   const std::shared_ptr<gan::Detector> swapped_in = fresh;
   {
     std::lock_guard<std::mutex> guard(self->priv->lock);
-    if (!self->priv->detector)
-      return; // stopped while the new model loaded
+    if (state.quit || !self->priv->detector)
+      return; // stopped while the new model loaded: the load is abandoned
     // A shared model changes for every element that shares it (each posts the change).
     if (self->priv->shared)
       self->priv->shared->set_model(fresh);
@@ -346,28 +356,34 @@ static void gst_gan_detect_swap_model(GstGanDetect *self, const Settings &s) {
   gst_gan_detect_post_model_changed(self, *swapped_in);
 }
 
-static void gst_gan_detect_loader(GstGanDetect *self) {
+// The loader thread: holds a reference to the element (given by its starter) until it ends.
+static void gst_gan_detect_loader(GstGanDetect *self, std::shared_ptr<LoaderState> state) {
   GstGanDetectPrivate *priv = self->priv;
-  std::unique_lock<std::mutex> lock(priv->lock);
-  for (;;) {
-    priv->loader_wake.wait(lock, [&] { return priv->loader_quit || priv->load_request; });
-    if (priv->loader_quit)
-      return;
-    const Settings s = *priv->load_request;
-    priv->load_request.reset();
-    lock.unlock();
-    gst_gan_detect_swap_model(self, s);
-    lock.lock();
+  {
+    std::unique_lock<std::mutex> lock(priv->lock);
+    for (;;) {
+      priv->loader_wake.wait(lock, [&] { return state->quit || priv->load_request; });
+      if (state->quit)
+        break;
+      const Settings s = *priv->load_request;
+      priv->load_request.reset();
+      lock.unlock();
+      gst_gan_detect_swap_model(self, s, *state);
+      lock.lock();
+    }
   }
+  gst_object_unref(self);
 }
 
 // Asks the loader thread for the model `s` names (call with the lock held).
 static void gst_gan_detect_request_swap(GstGanDetect *self, const Settings &s) {
   GstGanDetectPrivate *priv = self->priv;
   priv->load_request = s;
-  if (!priv->loader.joinable())
-    priv->loader = std::thread(gst_gan_detect_loader, self);
-  priv->loader_wake.notify_one();
+  if (!priv->loader) {
+    priv->loader = std::make_shared<LoaderState>();
+    std::thread(gst_gan_detect_loader, GST_GAN_DETECT(gst_object_ref(self)), priv->loader).detach();
+  }
+  priv->loader_wake.notify_all();
 }
 
 static void gst_gan_detect_set_property(GObject *object, guint prop_id, const GValue *value,
@@ -381,7 +397,7 @@ static void gst_gan_detect_set_property(GObject *object, guint prop_id, const GV
     // Hot swap: the stream keeps the old model until the new one has loaded and passed its
     // probe, on the loader thread (a slow or blocking file holds neither the application nor
     // the stream).
-    if (self->priv->detector)
+    if (self->priv->detector) // (before the first caps of a by-caps shared model: they load it)
       gst_gan_detect_request_swap(self, self->priv->settings);
     return;
   }
@@ -554,10 +570,10 @@ static void gst_gan_detect_hurry(GstGanDetectPrivate *priv, bool on) {
     priv->shared->hurry(priv->shared_stream, on);
 }
 
-static gboolean gst_gan_detect_start(GstBaseTransform *trans) {
-  GstGanDetect *self = GST_GAN_DETECT(trans);
+// Loads the model the settings name (or the shipped default for the caps seen last), or joins
+// the shared instance of model-instance-id, and puts it in place. FALSE after an error message.
+static gboolean gst_gan_detect_take_model(GstGanDetect *self, const Settings &settings) {
   GstGanDetectPrivate *priv = self->priv;
-  const Settings settings = gst_gan_detect_settings(self);
   const std::string path = gst_gan_detect_model_path(self, settings.model);
   const auto load = [&]() -> std::shared_ptr<gan::Detector> {
     return gst_gan_load_model<gan::Detector>(GST_ELEMENT(self), "detector", path,
@@ -570,13 +586,18 @@ static gboolean gst_gan_detect_start(GstBaseTransform *trans) {
     detector = load();
   } else if ((shared = gan::SharedDetector::acquire(settings.model_instance_id, load))) {
     detector = shared->model();
-    // The first element to start with a name loads the model; the others use it.
-    if (!settings.model.empty() && detector->info().path != path)
+    // The first element to start with a name loads the model; the others use it. Without a
+    // model, the first stream's caps chose it: another stream whose caps would take another
+    // shipped detector is told so.
+    if (detector->info().path != path)
       GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS,
                           ("model-instance-id '%s' already runs '%s'; this element uses it, not "
-                           "'%s'",
+                           "'%s'%s",
                            settings.model_instance_id.c_str(), detector->info().path.c_str(),
-                           path.c_str()),
+                           path.c_str(),
+                           settings.model.empty() ? " (the shipped detector for these caps; set "
+                                                    "model to choose one for every stream)"
+                                                  : ""),
                           (NULL));
   }
   if (!detector)
@@ -589,6 +610,21 @@ static gboolean gst_gan_detect_start(GstBaseTransform *trans) {
   priv->detector = std::move(detector);
   priv->shared = std::move(shared);
   priv->shared_stream = priv->shared ? priv->shared->attach() : -1;
+  priv->model_by_caps = false;
+  return TRUE;
+}
+
+static gboolean gst_gan_detect_start(GstBaseTransform *trans) {
+  GstGanDetect *self = GST_GAN_DETECT(trans);
+  GstGanDetectPrivate *priv = self->priv;
+  const Settings settings = gst_gan_detect_settings(self);
+  // A shared model with no model named waits for the caps, which choose the shipped detector
+  // (a GRAY8 28x28 stream shares the Fashion-MNIST one, as a plain gandetect would run it).
+  const bool by_caps = settings.model.empty() && !settings.model_instance_id.empty();
+  if (!by_caps && !gst_gan_detect_take_model(self, settings))
+    return FALSE;
+  std::lock_guard<std::mutex> guard(priv->lock);
+  priv->model_by_caps = by_caps;
   priv->frames_processed = priv->frames_inferred = 0;
   priv->batches = priv->batch_inputs = 0;
   priv->inference_seconds = 0;
@@ -602,19 +638,17 @@ static gboolean gst_gan_detect_start(GstBaseTransform *trans) {
   return TRUE;
 }
 
-// Ends the loader thread (waiting for a load under way: model files are bounded regular files),
-// on the application's thread while the element is still alive.
+// Tells the loader thread to end without waiting for it: a load under way (a probe may run for
+// as long as a model's forward pass takes) finishes on its own and its result is dropped.
 static void gst_gan_detect_stop_loader(GstGanDetectPrivate *priv) {
   {
     std::lock_guard<std::mutex> guard(priv->lock);
-    priv->loader_quit = true;
+    if (priv->loader)
+      priv->loader->quit = true;
+    priv->loader.reset();
+    priv->load_request.reset();
   }
-  priv->loader_wake.notify_one();
-  if (priv->loader.joinable())
-    priv->loader.join();
-  std::lock_guard<std::mutex> guard(priv->lock);
-  priv->loader_quit = false;
-  priv->load_request.reset();
+  priv->loader_wake.notify_all();
 }
 
 static gboolean gst_gan_detect_stop(GstBaseTransform *trans) {
@@ -625,6 +659,7 @@ static gboolean gst_gan_detect_stop(GstBaseTransform *trans) {
   std::lock_guard<std::mutex> guard(priv->lock);
   priv->shared.reset();
   priv->detector.reset();
+  priv->model_by_caps = false;
   priv->have_info = false;
   return TRUE;
 }
@@ -642,9 +677,16 @@ static gboolean gst_gan_detect_set_caps(GstBaseTransform *trans, GstCaps *incaps
   }
   const Settings settings = gst_gan_detect_settings(self);
   std::shared_ptr<gan::Detector> detector;
+  bool by_caps;
   {
     std::lock_guard<std::mutex> guard(priv->lock);
     priv->default_model = gst_gan_detect_default_model(&info);
+    by_caps = priv->model_by_caps;
+  }
+  if (by_caps && !gst_gan_detect_take_model(self, settings))
+    return FALSE;
+  {
+    std::lock_guard<std::mutex> guard(priv->lock);
     detector = priv->detector;
   }
   // No model named: the shipped one for these caps (a shared model stays what it is).
@@ -663,6 +705,7 @@ static gboolean gst_gan_detect_set_caps(GstBaseTransform *trans, GstCaps *incaps
       priv->detector = fresh;
     }
     detector = std::move(fresh);
+    gst_gan_detect_post_model_changed(self, *detector); // as for any other model change
   }
   if (detector) {
     const gan::ModelConfig &c = detector->info().config;
@@ -771,10 +814,8 @@ static bool gst_gan_detect_run_batch(GstGanDetect *self, bool now = false) {
     if (p.result.valid)
       continue;
     if (scored && p.infer && p.inputs > 0 && p.first_input + p.inputs <= n) {
-      double sum = 0;
-      for (int64_t i = 0; i < p.inputs; ++i)
-        sum += logits[static_cast<size_t>(p.first_input + i)];
-      p.result = {sum / static_cast<double>(p.inputs), true, detector->info().id};
+      p.result = {gan::frame_logit_of(logits.data() + p.first_input, p.inputs), true,
+                  detector->info().id};
       p.age = 0;
       priv->last = p.result;
       priv->last_age = 0;

@@ -583,6 +583,26 @@ static gan::RenderSettings gst_gan_gen_render_settings(const Settings &s, double
   return r;
 }
 
+// Frames still wanted from frame n on (n included): num-buffers' remainder and the segment's
+// stop, whichever comes first; -1 when neither bounds the stream. A batch makes no more.
+static int64_t gst_gan_gen_frames_left(GstBaseSrc *bsrc, guint64 n, gint fps_n, gint fps_d) {
+  int64_t left = -1;
+  // Base source counts this frame off before fill: what is left is after it.
+  if (bsrc->num_buffers >= 0 && bsrc->num_buffers_left >= 0)
+    left = static_cast<int64_t>(bsrc->num_buffers_left) + 1;
+  GST_OBJECT_LOCK(bsrc);
+  const GstSegment segment = bsrc->segment;
+  GST_OBJECT_UNLOCK(bsrc);
+  if (fps_n > 0 && segment.format == GST_FORMAT_TIME && segment.rate > 0 &&
+      GST_CLOCK_TIME_IS_VALID(segment.stop)) {
+    const guint64 end =
+        gst_util_uint64_scale_ceil(segment.stop, fps_n, static_cast<guint64>(fps_d) * GST_SECOND);
+    const int64_t until_stop = end > n ? static_cast<int64_t>(end - n) : 1;
+    left = left < 0 ? until_stop : std::min(left, until_stop);
+  }
+  return left;
+}
+
 static guint32 gst_gan_gen_payload(GstGanGen *self, const Settings &s) {
   return s.watermark_payload
              ? s.watermark_payload
@@ -599,7 +619,9 @@ static void gst_gan_gen_send_tags(GstGanGen *self, const Settings &s) {
   const std::string comment =
       "digital-source-type=http://cv.iptc.org/newscodes/digitalsourcetype/"
       "trainedAlgorithmicMedia; generator=gst-gan gangen; model=" +
-      info.id + (s.watermark ? std::string("; watermark-payload=") + payload : std::string());
+      info.id +
+      (s.watermark && !s.watermark_key.empty() ? std::string("; watermark-payload=") + payload
+                                               : std::string());
   const std::string artist = "gst-gan gangen (model " + info.id + ")";
   GstTagList *tags = gst_tag_list_new(
       GST_TAG_COMMENT, comment.c_str(), GST_TAG_ARTIST, artist.c_str(), GST_TAG_DESCRIPTION,
@@ -632,13 +654,14 @@ static GstFlowReturn gst_gan_gen_fill(GstPushSrc *psrc, GstBuffer *buffer) {
       return GST_FLOW_ERROR;
     }
     const gan::FrameView view = gst_gan_frame_view(&map.frame, priv->format);
-    const int64_t made =
-        priv->renderer->render(gst_gan_gen_render_settings(s, priv->pixel_aspect), n, view);
+    gan::RenderSettings render = gst_gan_gen_render_settings(s, priv->pixel_aspect);
+    render.frames_left = gst_gan_gen_frames_left(GST_BASE_SRC(psrc), n, fps_n, fps_d);
+    const int64_t made = priv->renderer->render(render, n, view);
     if (made > 0)
       GST_DEBUG_OBJECT(self,
                        "generated frames %" G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT " in one batch",
                        n, n + static_cast<guint64>(made) - 1);
-    if (s.watermark) {
+    if (s.watermark && !s.watermark_key.empty()) {
       if (!priv->watermark || priv->watermark->key() != s.watermark_key)
         priv->watermark = std::make_unique<gan::Watermark>(s.watermark_key);
       watermarked = priv->watermark->embed(view, payload);
@@ -835,12 +858,14 @@ static void gst_gan_gen_class_init(GstGanGenClass *klass) {
    * GstGanGen:watermark-key:
    *
    * The secret that lays out the watermark: only a reader with the same key finds it. The
-   * default key is public (anyone can read and forge marks made with it).
+   * default key is public (anyone can read and forge marks made with it). Empty: frames are not
+   * marked (as ganmark passes them unmarked and gandetect reads no mark with an empty key).
    */
   g_object_class_install_property(
       gobject_class, PROP_WATERMARK_KEY,
       g_param_spec_string("watermark-key", "Watermark key",
-                          "Secret key of the watermark (the default one is public)",
+                          "Secret key of the watermark (the default one is public; empty: no "
+                          "mark)",
                           gan::kWatermarkDefaultKey, GST_GAN_PARAM_RW_PLAYING));
   /**
    * GstGanGen:watermark-payload:

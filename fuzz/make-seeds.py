@@ -46,7 +46,8 @@ def idx(count, rows, cols):
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "fuzz-corpus"
     dirs = {t: os.path.join(out, t) for t in
-            ("fuzz_model_file", "fuzz_model_file_structured", "fuzz_idx")}
+            ("fuzz_model_file", "fuzz_model_file_structured", "fuzz_idx",
+             "fuzz_image_header")}
     for d in dirs.values():
         os.makedirs(d, exist_ok=True)
     models = {
@@ -66,6 +67,15 @@ def main():
             f.write(blob)
         with open(os.path.join(dirs["fuzz_idx"], name + ".gz"), "wb") as f:
             f.write(gzip.compress(blob))
+    # Image headers: a PNG signature + IHDR, and a JPEG with an APP0 segment before its frame.
+    png = (b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR"
+           + struct.pack(">IIBBBBB", 640, 480, 8, 2, 0, 0, 0) + b"\0\0\0\0")
+    jpeg = (b"\xff\xd8\xff\xe0" + struct.pack(">H", 16) + b"JFIF\0\1\1\0\0\1\0\1\0\0"
+            + b"\xff\xc0" + struct.pack(">HBHHB", 11, 8, 480, 640, 1) + b"\1\x11\0"
+            + b"\xff\xda\0\x08\1\1\0\0\x3f\0\xff\xd9")
+    for name, blob in (("png", png), ("jpeg", jpeg)):
+        with open(os.path.join(dirs["fuzz_image_header"], name), "wb") as f:
+            f.write(blob)
 
 
 if __name__ == "__main__":

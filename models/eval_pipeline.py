@@ -1,17 +1,21 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""Issue 15's condition (e): frames through a real GStreamer pipeline.
+"""Frames through a real GStreamer pipeline (issue 15's condition (e), issue 27's x264 rows).
 
-Real clips pan slowly across the validation photos (never trained on); fake clips are gangen's
-frames of each generator given. Every clip is 1280x720, encoded with vp8enc at 2 Mbit/s into
-WebM, decoded, and scored by gandetect with its defaults (the shipped natural detector,
-native-resolution tiles). Prints AUC, AP, TPR at the 1%-FPR threshold (of these reals) and the
-rates at gandetect's default threshold, per fake group, and writes them as JSON.
+Real clips pan slowly across the test photos (never trained or calibrated on; the validation
+photos where the manifest has no test split); fake clips are gangen's
+frames of each generator given. Every clip is 1280x720, encoded at 2 Mbit/s (vp8enc into WebM,
+or x264enc into Matroska), decoded, and scored by gandetect (its defaults: the shipped natural
+detector, native-resolution tiles; or each --detector in turn, on the same clips). Prints AUC,
+AP, TPR at the 1%-FPR threshold (of these reals) and the rates at gandetect's default
+threshold, per detector and fake group, and writes them as JSON.
 
 Usage (from the source tree, after a build):
   GST_PLUGIN_PATH=build/plugin python3 models/eval_pipeline.py \\
       --photos models/natural-photos.tsv --family models/natural-field.gan \\
       --held-out models/natural-heldout.gan --out models/eval-pipeline-report.json
+  ... --encoder x264 --detector a.gan --detector b.gan \\
+      --group transposed=models/zoo/transposed-k4.gan,models/zoo/transposed-k3.gan ...
 """
 import argparse
 import csv
@@ -74,13 +78,19 @@ def decode_photo(path, height):
     return image
 
 
-def encode_real_clip(photo, frames, out_path, speed=4):
-    """A slow pan (speed pixels per frame) across the photo, encoded with vp8enc."""
+ENCODERS = {
+    "vp8": "vp8enc target-bitrate=2000000 deadline=1 keyframe-max-dist=60 ! webmmux",
+    "x264": "x264enc bitrate=2000 speed-preset=veryfast key-int-max=60 ! matroskamux",
+}
+
+
+def encode_real_clip(photo, frames, out_path, encoder, speed=4):
+    """A slow pan (speed pixels per frame) across the photo, encoded at 2 Mbit/s."""
     ph, pw, _ = photo.shape
     src = Gst.parse_launch(
         "appsrc name=src format=time caps=video/x-raw,format=RGB,width=%d,height=%d,"
-        "framerate=%d/1 ! videoconvert ! vp8enc target-bitrate=2000000 deadline=1 "
-        "keyframe-max-dist=60 ! webmmux ! filesink location=%s" % (W, H, FPS, out_path))
+        "framerate=%d/1 ! videoconvert ! %s ! filesink location=%s"
+        % (W, H, FPS, ENCODERS[encoder], out_path))
     appsrc = src.get_by_name("src")
     src.set_state(Gst.State.PLAYING)
     span_x, span_y = max(0, pw - W), max(0, ph - H)
@@ -101,21 +111,22 @@ def encode_real_clip(photo, frames, out_path, speed=4):
         raise RuntimeError("encoding the real clip failed")
 
 
-def encode_fake_clip(model, seed, frames, out_path):
+def encode_fake_clip(model, seed, frames, out_path, encoder):
     run("gangen model=%s seed=%d num-buffers=%d drift-speed=4 ! video/x-raw,width=%d,height=%d,"
-        "framerate=%d/1 ! videoconvert ! vp8enc target-bitrate=2000000 deadline=1 "
-        "keyframe-max-dist=60 ! webmmux ! filesink location=%s"
-        % (model, seed, frames, W, H, FPS, out_path))
+        "framerate=%d/1 ! videoconvert ! %s ! filesink location=%s"
+        % (model, seed, frames, W, H, FPS, ENCODERS[encoder], out_path))
 
 
-def score_clip(path):
+def score_clip(path, detector=None):
     logits = []
 
     def on_message(s):
         if s.get_name() == "gandetect":
             logits.append(s.get_value("logit"))
 
-    run("filesrc location=%s ! decodebin ! videoconvert ! gandetect ! fakesink" % path, on_message)
+    model = ' model="%s"' % detector if detector else ""
+    run("filesrc location=%s ! decodebin ! videoconvert ! gandetect%s ! fakesink"
+        % (path, model), on_message)
     return logits
 
 
@@ -156,39 +167,69 @@ def rates(real, fake):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--photos", required=True, help="the photo manifest (its validation rows)")
-    p.add_argument("--family", action="append", required=True, help="training-family generator")
-    p.add_argument("--held-out", action="append", required=True, help="held-out generator")
+    p.add_argument("--family", action="append", default=[],
+                   help="training-family generator (group e-pipeline-a)")
+    p.add_argument("--held-out", action="append", default=[],
+                   help="held-out generator (group e-pipeline-b)")
+    p.add_argument("--group", action="append", default=[],
+                   help="NAME=model,model,...: another group of fake clips")
+    p.add_argument("--detector", action="append", default=[],
+                   help="score with this model (repeatable); default: gandetect's own default")
+    p.add_argument("--encoder", choices=sorted(ENCODERS), default="vp8")
     p.add_argument("--frames", type=int, default=30, help="frames per clip")
     p.add_argument("--seed", type=int, default=20261129)
     p.add_argument("--out", help="JSON report")
     a = p.parse_args()
+    groups = []
+    if a.family:
+        groups.append(("e-pipeline-a", a.family))
+    if a.held_out:
+        groups.append(("e-pipeline-b", a.held_out))
+    for g in a.group:
+        name, _, models = g.partition("=")
+        if not name or not models:
+            p.error("--group takes NAME=model,model,...")
+        groups.append((name, models.split(",")))
+    if not groups:
+        p.error("no fake clips: give --family, --held-out or --group")
     Gst.init(None)
     base = os.path.dirname(os.path.abspath(a.photos))
     with open(a.photos, newline="") as f:
-        rows = [r for r in csv.DictReader((l for l in f if not l.startswith("#")), delimiter="\t")
-                if r["split"] == "validation"]
+        rows = list(csv.DictReader((l for l in f if not l.startswith("#")), delimiter="\t"))
+    # The test scenes (neither trained nor calibrated on) where the manifest has them.
+    split = "test" if any(r["split"] == "test" for r in rows) else "validation"
+    rows = [r for r in rows if r["split"] == split]
+    detectors = a.detector or [None]
+    report = {"frames_per_clip": a.frames, "size": [W, H], "bitrate": 2000000,
+              "encoder": a.encoder, "photo_split": split, "photos": len(rows), "seed": a.seed}
     with tempfile.TemporaryDirectory() as tmp:
-        real = []
+        real_clips = []
         for i, r in enumerate(rows):
             path = r["path"] if os.path.isabs(r["path"]) else os.path.join(base, r["path"])
-            clip = os.path.join(tmp, "real%d.webm" % i)
-            encode_real_clip(decode_photo(path, 900), a.frames, clip)
-            real += score_clip(clip)
-        report = {"frames_per_clip": a.frames, "size": [W, H], "bitrate": 2000000,
-                  "validation_photos": len(rows), "seed": a.seed}
-        for group, models in (("e-pipeline-a", a.family), ("e-pipeline-b", a.held_out)):
-            fake = []
+            clip = os.path.join(tmp, "real%d.mkv" % i)
+            encode_real_clip(decode_photo(path, 900), a.frames, clip, a.encoder)
+            real_clips.append(clip)
+        fake_clips = {}
+        for group, models in groups:
+            fake_clips[group] = []
             for k, model in enumerate(models):
                 for s in range(2):
-                    clip = os.path.join(tmp, "fake-%s-%d-%d.webm" % (group, k, s))
-                    encode_fake_clip(model, a.seed + 100 * k + s, a.frames, clip)
-                    fake += score_clip(clip)
-            report[group] = rates(real, fake)
-            print("%-14s AUC %.4f  AP %.4f  TPR@1%%FPR %.4f  FPR@default %.4f  TPR@default %.4f "
-                  "(%d real, %d fake frames)" % (
-                      group, report[group]["auc"], report[group]["ap"],
-                      report[group]["tpr_at_1pct_fpr"], report[group]["fpr_default_threshold"],
-                      report[group]["tpr_default_threshold"], len(real), len(fake)))
+                    clip = os.path.join(tmp, "fake-%s-%d-%d.mkv" % (group, k, s))
+                    encode_fake_clip(model, a.seed + 100 * k + s, a.frames, clip, a.encoder)
+                    fake_clips[group].append(clip)
+        for detector in detectors:
+            real = [x for clip in real_clips for x in score_clip(clip, detector)]
+            into = report if detector is None else report.setdefault("detectors", {}).setdefault(
+                detector, {})
+            for group, clips in fake_clips.items():
+                fake = [x for clip in clips for x in score_clip(clip, detector)]
+                into[group] = rates(real, fake)
+                print("%s %-14s AUC %.4f  AP %.4f  TPR@1%%FPR %.4f  FPR@default %.4f  "
+                      "TPR@default %.4f (%d real, %d fake frames)" % (
+                          detector or "default", group, into[group]["auc"], into[group]["ap"],
+                          into[group]["tpr_at_1pct_fpr"], into[group]["fpr_default_threshold"],
+                          into[group]["tpr_default_threshold"], len(real), len(fake)))
+                sys.stdout.flush()
     if a.out:
         with open(a.out, "w") as f:
             json.dump(report, f, indent=2)

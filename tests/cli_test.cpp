@@ -177,6 +177,69 @@ TEST(Cli, ErrorsSayWhatIsWrongAndWithWhichFile) {
   EXPECT_NE(r.output.find("fmnist-detector.gan"), std::string::npos) << r.output;
 }
 
+// Issue 32, defect 8: a 100 000 x 100 000 PNG in --images reached the decoder, which tripped
+// two GStreamer-CRITICAL assertions before the error; its header is read and refused first.
+TEST(Cli, AnImageTooLargeToDecodeIsRefusedFromItsHeader) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.file("images"));
+  std::vector<uint8_t> png = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n',
+                              0,    0,   0,   13,  'I',  'H',  'D',  'R'};
+  for (uint32_t side : {100000u, 100000u})
+    for (int shift : {24, 16, 8, 0})
+      png.push_back(static_cast<uint8_t>(side >> shift));
+  for (uint8_t b : {8, 2, 0, 0, 0, 0, 0, 0, 0})
+    png.push_back(b);
+  gan_test::write_bytes(dir.file("images/huge.png"), png);
+  Result r = run("train --arch mlp --images " + dir.file("images") +
+                 " --height 8 --width 8 --batch-size 2 --steps 1 --out " + dir.file("out"));
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("huge.png' is 100000x100000 pixels"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("CRITICAL"), std::string::npos) << r.output;
+}
+
+// Issue 32, defect 7: an IDX file announcing 4 GiB (legal) was read whole, then copied into a
+// tensor, and failed with LibTorch's allocator error and a backtrace. It is measured against
+// the memory this process may take before anything is read, and the data is held once.
+TEST(Cli, AnIdxFileLargerThanTheMemoryLeftIsRefusedBeforeItIsRead) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "ASan needs an unlimited address space";
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+  GTEST_SKIP() << "ASan needs an unlimited address space";
+#endif
+#endif
+  TempDir dir;
+  const uint32_t count = 5478000; // of 28x28: just under the 4 GiB an IDX file may announce
+  std::vector<uint8_t> b = {0, 0, 0x08, 3};
+  for (uint32_t v : {count, 28u, 28u})
+    for (int shift : {24, 16, 8, 0})
+      b.push_back(static_cast<uint8_t>(v >> shift));
+  b.resize(b.size() + 4096, 7);
+  gan_test::write_bytes(dir.file("big.idx"), b);
+  const char *exe = std::getenv("GST_GAN_CLI");
+  ASSERT_NE(exe, nullptr);
+  // 3 GiB of address space: the process runs, the images do not fit.
+  const std::string cmd = "prlimit --as=" + std::to_string(int64_t{3} << 30) + " " + exe +
+                          " train --arch mlp --idx " + dir.file("big.idx") + " --out " +
+                          dir.file("out") + " 2>&1";
+  FILE *p = popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string output;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0)
+    output.append(buf.data(), n);
+  const int status = pclose(p);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << output;
+  EXPECT_NE(output.find("IDX file '" + dir.file("big.idx") +
+                        "': not enough memory for 5478000 "
+                        "images of 28x28"),
+            std::string::npos)
+      << output;
+  EXPECT_EQ(output.find("truncated"), std::string::npos) << output;
+  EXPECT_EQ(output.find("frame #"), std::string::npos) << output; // no C++ backtrace
+}
+
 // Bad entries in an image folder are skipped with a warning naming each; the rest trains.
 TEST(Cli, ImageFolderWithASymlinkLoopAndAFifoStillTrains) {
   TempDir dir;

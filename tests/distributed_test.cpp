@@ -418,4 +418,61 @@ TEST(DistributedCli, TheLauncherStopsTheOthersWhenARankDiesAndReturnsItsStatus) 
       << read_text(dir.file("launch.log"));
 }
 
+// Issue 32, defect 10: a rendezvous port in use failed at once but read as a 60-s timeout of
+// ranks that never joined; the bind error is the cause now, said at once.
+TEST(DistributedCli, ARendezvousPortInUseIsSaidAtOnce) {
+  TempDir dir;
+  const std::string data = write_idx(dir, gan_test::pattern_images(40, 8, 8, 3));
+  const int held = socket(AF_INET, SOCK_STREAM, 0); // another server's port
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_ANY);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(bind(held, reinterpret_cast<sockaddr *>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(held, 1), 0);
+  ASSERT_EQ(getsockname(held, reinterpret_cast<sockaddr *>(&addr), &len), 0);
+  const auto t0 = Clock::now();
+  const pid_t rank0 = start("train --arch mlp --idx " + data + " --batch-size 4 --steps 5 " +
+                                "--dist-timeout 60 --out " + dir.file("out"),
+                            {"RANK=0", "WORLD_SIZE=2", "MASTER_ADDR=127.0.0.1",
+                             "MASTER_PORT=" + std::to_string(ntohs(addr.sin_port))},
+                            dir.file("rank0.log"));
+  EXPECT_EQ(wait_for(rank0, 50), 2) << read_text(dir.file("rank0.log"));
+  close(held);
+  EXPECT_LT(std::chrono::duration<double>(Clock::now() - t0).count(), 30);
+  const std::string log = read_text(dir.file("rank0.log"));
+  EXPECT_NE(log.find("cannot serve the rendezvous on port " + std::to_string(ntohs(addr.sin_port)) +
+                     ": Address already in use"),
+            std::string::npos)
+      << log;
+  EXPECT_EQ(log.find("not all ranks joined"), std::string::npos) << log;
+}
+
+// Issue 32, defect 3: after a forwarded SIGTERM the launcher waited for ever on a rank that
+// does not stop; now it gives the ranks --grace, then SIGKILLs them, and says so.
+TEST(DistributedCli, TheLauncherKillsARankThatOutlivesTheGraceAfterAForwardedSignal) {
+  TempDir dir;
+  const std::string data = write_idx(dir, gan_test::pattern_images(40, 8, 8, 3));
+  const pid_t launcher =
+      start("launch --nproc 2 --grace 2 -- train --arch mlp --idx " + data +
+                " --batch-size 4 --steps 1000000 --dist-timeout 600 --out " + dir.file("out"),
+            {}, dir.file("launch.log"));
+  ASSERT_TRUE(wait_for_text(dir.file("launch.log"), "data-parallel: 2 ranks", 30))
+      << read_text(dir.file("launch.log"));
+  const std::vector<pid_t> ranks = children_of(launcher);
+  ASSERT_EQ(ranks.size(), 2u);
+  kill(ranks[1], SIGSTOP); // hung: it can neither step nor stop
+  kill(launcher, SIGTERM);
+  const auto t0 = Clock::now();
+  const int code = wait_for(launcher, 30);
+  EXPECT_LT(std::chrono::duration<double>(Clock::now() - t0).count(), 15);
+  // A rank killed (137), or one that stopped with an error first: never success.
+  EXPECT_NE(code, -1);
+  EXPECT_NE(code, 0) << read_text(dir.file("launch.log"));
+  for (pid_t p : ranks) // none left behind
+    EXPECT_TRUE(kill(p, 0) != 0 && errno == ESRCH) << p;
+  EXPECT_NE(read_text(dir.file("launch.log")).find("killing them"), std::string::npos)
+      << read_text(dir.file("launch.log"));
+}
+
 } // namespace

@@ -348,3 +348,40 @@ TEST(FrameRenderer, FramesDependOnTheirIndexOnlyAndStillsAreMadeOnce) {
     EXPECT_EQ(made, 0) << "frame " << n;
   }
 }
+
+// Issue 32, defect 4: a batch made batch-size frames whatever was wanted (16 frames of a 64x64
+// mosaic: 65 536 samples in one pass for one frame). It stops at the frames left and at
+// kMaxBatchSamples samples a pass.
+TEST(FrameRenderer, ABatchStopsAtTheFramesLeftAndTheSampleBudget) {
+  gan::RenderSettings s;
+  s.batch_size = 16;
+  EXPECT_EQ(gan::FrameRenderer::batch_frames(s), 16);
+  s.frames_left = 3;
+  EXPECT_EQ(gan::FrameRenderer::batch_frames(s), 3);
+  s.frames_left = 0; // asked for anyway (a caller's last frame): one
+  EXPECT_EQ(gan::FrameRenderer::batch_frames(s), 1);
+  s.frames_left = -1;
+  s.rows = s.columns = 64;
+  EXPECT_EQ(gan::FrameRenderer::batch_frames(s), 1);
+  s.rows = s.columns = 16; // 256 samples a frame: 16 frames fit 4096
+  EXPECT_EQ(gan::FrameRenderer::batch_frames(s), 16);
+  s.rows = 32; // 512: 8 frames
+  EXPECT_EQ(gan::FrameRenderer::batch_frames(s), 8);
+  s.batch_size = 256, s.rows = s.columns = 1;
+  EXPECT_EQ(gan::FrameRenderer::batch_frames(s), 256);
+
+  gan_test::TempDir dir;
+  gan_test::save_untrained_mlp(dir.file("g.gan"), 1, 8, 8);
+  gan::FrameRenderer renderer(gan::Generator::load(dir.file("g.gan")));
+  std::vector<uint8_t> grey(64 * 64);
+  gan::FrameView v;
+  v.format = gan::PixelFormat::Gray8;
+  v.width = v.height = 64;
+  v.planes[0] = grey.data();
+  v.strides[0] = 64;
+  gan::RenderSettings m;
+  m.batch_size = 16, m.rows = m.columns = 64, m.motion = gan::Motion::Random;
+  EXPECT_EQ(renderer.render(m, 0, v), 1); // one frame of 4096 samples, not 16
+  m.rows = m.columns = 1, m.frames_left = 2;
+  EXPECT_EQ(renderer.render(m, 0, v), 2);
+}

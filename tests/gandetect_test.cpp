@@ -21,6 +21,7 @@
 #include <torch/script.h>
 
 #include <atomic>
+#include <chrono>
 #include <fstream>
 #include <random>
 #include <set>
@@ -486,7 +487,122 @@ TEST(GanDetectShipped, DefaultModelFollowsTheCapsAndOutsideItsDomainWarnsOnce) {
       << rescaled.warnings[0];
 }
 
+// Issue 32, defect 2: a shared instance with no model loaded the natural detector whatever the
+// caps; it takes the shipped detector for the first stream's caps now, as a plain gandetect.
+// Defect 6: the caps-chosen switch posts gandetect-model-changed as any model change does.
+TEST(GanDetectShipped, ASharedInstanceAndACapsChangeTakeTheDefaultForTheCaps) {
+  const char *dir = std::getenv("GST_GAN_MODELS_DIR");
+  ASSERT_NE(dir, nullptr);
+  const std::string models = dir;
+  const std::string fmnist = gan::Detector::load(models + "/fmnist-detector.gan")->info().id;
+  const std::string natural = gan::Detector::load(models + "/natural-detector.gan")->info().id;
+  RunResult r;
+  gan_test::run_pipeline("videotestsrc num-buffers=3 ! video/x-raw,format=GRAY8,width=28,"
+                         "height=28,framerate=30/1 ! gandetect model-instance-id=issue32-grey ! "
+                         "appsink name=sink",
+                         r);
+  ASSERT_EQ(r.error, nullptr) << r.error->message << " " << r.error_debug;
+  ASSERT_EQ(r.frames.size(), 3u);
+  for (const GstStructure *m : r.element_messages)
+    if (gst_structure_has_name(m, "gandetect"))
+      EXPECT_EQ(gst_structure_get_string(m, "model-id"), fmnist);
+  EXPECT_TRUE(r.warnings.empty()) << r.warnings[0];
+
+  GstHarness *h = gst_harness_new_parse("gandetect post-messages=false");
+  GstElement *element = gst_harness_find_element(h, "gandetect");
+  GstBus *bus = gst_bus_new();
+  gst_element_set_bus(element, bus);
+  const auto push_pull = [&](int width, int height) {
+    GstBuffer *in = gst_buffer_new_allocate(NULL, static_cast<gsize>(width * height), NULL);
+    gst_buffer_memset(in, 0, 90, static_cast<gsize>(width * height));
+    EXPECT_EQ(gst_harness_push(h, in), GST_FLOW_OK);
+    GstBuffer *out = gst_harness_pull(h);
+    const std::string id = detect_meta(out) ? detect_meta(out)->model_id : "";
+    gst_buffer_unref(out);
+    return id;
+  };
+  gst_harness_set_src_caps_str(h, "video/x-raw,format=GRAY8,width=64,height=64,framerate=30/1");
+  EXPECT_EQ(push_pull(64, 64), fmnist);
+  while (GstMessage *m = gst_bus_pop(bus)) // what the start said
+    gst_message_unref(m);
+  gst_harness_set_src_caps_str(h, "video/x-raw,format=GRAY8,width=200,height=150,framerate=30/1");
+  EXPECT_EQ(push_pull(200, 150), natural);
+  bool changed = false;
+  while (GstMessage *m = gst_bus_pop_filtered(bus, GST_MESSAGE_ELEMENT)) {
+    const GstStructure *st = gst_message_get_structure(m);
+    if (gst_structure_has_name(st, "gandetect-model-changed")) {
+      changed = true;
+      EXPECT_EQ(gst_structure_get_string(st, "model-id"), natural);
+    }
+    gst_message_unref(m);
+  }
+  EXPECT_TRUE(changed) << "no gandetect-model-changed at the caps-chosen switch";
+  gst_element_set_bus(element, NULL);
+  gst_object_unref(bus);
+  gst_object_unref(element);
+  gst_harness_teardown(h);
+}
+
+// Issue 32, defect 1: set_state(NULL) waited for a hot swap's load-time probe to end (131 s
+// with a 60-s forward). A stop abandons the load now and returns at once; the load's result is
+// dropped and the element is freed once it ends.
+TEST_F(GanDetectTest, StoppingDoesNotWaitForAPendingHotSwap) {
+  // A TorchScript detector whose forward spins for about two seconds (calibrated here).
+  const auto spinner = [](int64_t spins) {
+    torch::jit::Module m("Spinner");
+    m.register_attribute("spins", c10::IntType::get(), spins);
+    m.register_attribute("channels", c10::IntType::get(), int64_t{1});
+    m.register_attribute("height", c10::IntType::get(), int64_t{8});
+    m.register_attribute("width", c10::IntType::get(), int64_t{8});
+    m.define(R"(def forward(self, x):
+    n = 0
+    for i in range(self.spins):
+        n = n + 1
+    return x.mean([1, 2, 3]) + float(n - self.spins)
+)");
+    return m;
+  };
+  {
+    torch::jit::Module probe = spinner(1000000);
+    const auto t0 = std::chrono::steady_clock::now();
+    probe.forward({torch::zeros({1, 1, 8, 8})});
+    const double per_spin =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / 1e6;
+    spinner(static_cast<int64_t>(2.0 / std::max(per_spin, 1e-9))).save(dir_->file("spinner.pt"));
+  }
+  GstElement *pipeline = gst_parse_launch(
+      ("videotestsrc is-live=true ! video/x-raw,format=GRAY8,width=8,height=8,framerate=30/1 ! " +
+       detect("name=d") + " ! fakesink")
+          .c_str(),
+      NULL);
+  ASSERT_NE(pipeline, nullptr);
+  GstElement *element = gst_bin_get_by_name(GST_BIN(pipeline), "d");
+  GWeakRef weak;
+  g_weak_ref_init(&weak, element);
+  ASSERT_NE(gst_element_set_state(pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  ASSERT_EQ(gst_element_get_state(pipeline, NULL, NULL, 10 * GST_SECOND), GST_STATE_CHANGE_SUCCESS);
+  g_object_set(element, "model", dir_->file("spinner.pt").c_str(), NULL);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300)); // its probe runs now
+  const auto t0 = std::chrono::steady_clock::now();
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  const double stop_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_LT(stop_seconds, 1.0) << "set_state(NULL) waited for the load";
+  gst_object_unref(element);
+  gst_object_unref(pipeline);
+  // The abandoned load ends by itself and lets the element go.
+  GObject *alive = nullptr;
+  for (int i = 0; i < 600 && (alive = G_OBJECT(g_weak_ref_get(&weak))) != nullptr; ++i) {
+    g_object_unref(alive);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(alive, nullptr) << "the element outlived its abandoned load by a minute";
+  g_weak_ref_clear(&weak);
+}
+
 } // namespace
+
+// A classifier exported from torchvision} // namespace
 
 // A classifier exported from torchvision (no gst-gan attributes) with its description in a
 // sidecar: gandetect feeds it exactly what Python's ToTensor + Normalize make of the frame.

@@ -430,6 +430,35 @@ TEST_F(GanGenTest, AFieldVideoIsWatermarkedAndMarkedSynthetic) {
   gst_harness_teardown(h);
 }
 
+// Issue 32, defect 5: gangen watermark-key="" marked under the empty key, which ganmark and
+// gandetect treat as "no mark": a mark nothing reads. Empty means no mark in all three now.
+TEST_F(GanGenTest, AnEmptyWatermarkKeyMeansNoMark) {
+  const std::string field = "gangen num-buffers=2 model=" + dir_->file("field.gan");
+  const std::string caps = " ! video/x-raw,format=I420,width=160,height=128";
+  const std::vector<Frame> unkeyed = run(field + " watermark-key=\"\"" + caps);
+  const std::vector<Frame> unmarked = run(field + " watermark=false" + caps);
+  const std::vector<Frame> marked = run(field + caps);
+  ASSERT_EQ(unkeyed.size(), 2u);
+  ASSERT_EQ(unmarked.size(), 2u);
+  ASSERT_EQ(marked.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(unkeyed[i].bytes, unmarked[i].bytes) << "frame " << i;
+    EXPECT_NE(unkeyed[i].bytes, marked[i].bytes) << "frame " << i;
+  }
+  GstHarness *h = gst_harness_new_parse(
+      ("gangen num-buffers=1 watermark-key=\"\" model=" + dir_->file("field.gan")).c_str());
+  gst_harness_set_sink_caps_str(h, "video/x-raw,format=I420,width=160,height=128");
+  gst_harness_play(h);
+  GstBuffer *b = gst_harness_pull(h);
+  ASSERT_NE(b, nullptr);
+  const auto *meta = reinterpret_cast<const GstGanSyntheticMeta *>(
+      gst_buffer_get_meta(b, g_type_from_name("GstGanSyntheticMetaAPI")));
+  ASSERT_NE(meta, nullptr);
+  EXPECT_FALSE(meta->watermarked);
+  gst_buffer_unref(b);
+  gst_harness_teardown(h);
+}
+
 // A vector model's sample keeps its shape: letterboxed into a frame of another shape, also
 // for non-square pixels.
 TEST_F(GanGenTest, AVectorModelsSampleIsNeverStretched) {

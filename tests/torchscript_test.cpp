@@ -229,6 +229,29 @@ TEST(TorchScriptGenerator, OutputRangeAndChannelOrderAreUndone) {
                 2.0 / (1.0 + std::exp(-z[static_cast<size_t>(c)])) - 1.0, 1e-5);
 }
 
+// Issue 32, defect 9: a generator that runs on [N, Z] but returns NaN used to be reported as
+// taking neither latent shape; the cause comes first now.
+TEST(TorchScriptGenerator, AGeneratorThatReturnsNaNIsReportedAsSuch) {
+  TempDir dir;
+  torch::jit::Module m("NanGen");
+  for (const auto &[name, v] : {std::pair<const char *, int64_t>{"latent_size", 8},
+                                {"channels", 1},
+                                {"height", 2},
+                                {"width", 2}})
+    m.register_attribute(name, c10::IntType::get(), v);
+  m.define("def forward(self, z):\n    return (z.sum(1) * float('nan')).reshape(-1, 1, 1, 1)"
+           ".expand(-1, 1, 2, 2)\n");
+  m.save(dir.file("nan.pt"));
+  const std::string msg =
+      expect_error([&] { gan::Generator::load(dir.file("nan.pt")); }, ErrorCode::Inference);
+  EXPECT_EQ(msg.rfind("generator '" + dir.file("nan.pt") +
+                          "' returned non-finite values (NaN or infinity)",
+                      0),
+            0u)
+      << msg;
+  EXPECT_EQ(msg.find("takes neither"), std::string::npos) << msg;
+}
+
 // A TorchScript generator that takes a latent field (latent_shape "field") paints frames of any
 // size in gangen, as gst-gan's own field models do.
 TEST(TorchScriptGenerator, ALatentFieldGeneratorPaintsFramesOfAnySize) {

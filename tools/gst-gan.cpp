@@ -21,9 +21,16 @@ int main(int argc, char **argv) {
   app.require_subcommand(1);
   // In the order `gst-gan --help` lists them.
   const std::vector<gan_cli::Command> commands = {
-      gan_cli::add_train(app), gan_cli::add_launch(app),           gan_cli::add_sample(app),
-      gan_cli::add_info(app),  gan_cli::add_train_classifier(app), gan_cli::add_train_detector(app),
-      gan_cli::add_eval(app),  gan_cli::add_export(app),           gan_cli::add_watermark(app),
+      gan_cli::add_train(app),
+      gan_cli::add_launch(app),
+      gan_cli::add_sample(app),
+      gan_cli::add_info(app),
+      gan_cli::add_train_classifier(app),
+      gan_cli::add_train_detector(app),
+      gan_cli::add_train_autoencoder(app),
+      gan_cli::add_eval(app),
+      gan_cli::add_export(app),
+      gan_cli::add_watermark(app),
   };
 
   CLI11_PARSE(app, argc, argv);

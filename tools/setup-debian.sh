@@ -29,8 +29,10 @@ packages=(
   gobject-introspection libgirepository1.0-dev
   # data and tests (python3-gi: the Python GI examples, run as tests)
   dataset-fashion-mnist libgtest-dev python3-gi gir1.2-gstreamer-1.0
-  # the natural field GAN's photographs (models/natural-photos.tsv lists which are used)
-  mate-backgrounds gnome-backgrounds plasma-workspace-wallpapers
+  # the natural field GAN's and detector's photographs (models/natural-photos.tsv lists which
+  # are used; the lomiri ones are the detector's calibration and test scenes)
+  mate-backgrounds gnome-backgrounds plasma-workspace-wallpapers lomiri-wallpapers-16.04
+  lomiri-wallpapers-20.04
 )
 # GStreamer >= 1.24 (Debian 13) has the standard analytics meta, in gst-plugins-bad's libraries.
 release="$(. /etc/os-release && echo "${VERSION_ID:-99}")"

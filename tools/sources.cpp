@@ -2,6 +2,7 @@
 #include "sources.h"
 
 #include "gan/error.h"
+#include "gan/image_header.h"
 
 #include <gst/app/gstappsink.h>
 #include <gst/gst.h>
@@ -215,6 +216,9 @@ gan::ImageSet load_image_folder(const std::string &dir, int64_t channels, int64_
                                   caps_for(channels, height, width) +
                                   " ! appsink name=gan_sink sync=false max-buffers=64";
   for (const fs::path &file : files) {
+    // A header announcing more pixels than anything decodes is refused before a decoder
+    // allocates for it (or trips GStreamer's assertions on the way).
+    gan::check_image_size(file.string());
     GstPtr pipeline = parse(description);
     GstPtr src(gst_bin_get_by_name(GST_BIN(pipeline.get()), "gan_src"));
     g_object_set(src.get(), "location", file.c_str(), nullptr);
@@ -248,6 +252,7 @@ std::vector<gan::Photo> load_photos(const std::vector<gan::PhotoEntry> &manifest
     std::error_code ec;
     if (!std::filesystem::is_regular_file(e.path, ec))
       throw Error(ErrorCode::NotFound, "photo '" + e.path + "' does not exist");
+    gan::check_image_size(e.path);
     // Native size: the core brings it to the working resolution with an area average.
     GstPtr pipeline = parse("filesrc name=gan_src ! decodebin ! videoconvert ! "
                             "video/x-raw,format=RGB ! appsink name=gan_sink sync=false "

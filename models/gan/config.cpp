@@ -5,6 +5,7 @@
 #include "gan_build_config.h"
 
 #include <ctime>
+#include <initializer_list>
 
 namespace gan {
 
@@ -38,15 +39,39 @@ bool is_gan_arch(const std::string &arch) {
   return arch == "mlp" || arch == "dcgan" || arch == "field";
 }
 
+namespace {
+
+// One setting's known values, and the error that names them.
+void check_one_of(const std::string &what, const std::string &value,
+                  std::initializer_list<const char *> known) {
+  std::string list;
+  for (const char *k : known) {
+    if (value == k)
+      return;
+    list += std::string(list.empty() ? "" : ", ") + k;
+  }
+  throw Error(ErrorCode::InvalidArgument,
+              "unknown " + what + " '" + value + "' (known: " + list + ")");
+}
+
+} // namespace
+
+std::string generator_family(const ModelConfig &c) {
+  return c.upsample == "nearest" ? "icnr" : c.upsample;
+}
+
 void validate_config(const ModelConfig &c) {
-  if (!is_gan_arch(c.arch) && c.arch != "classifier" && c.arch != "detector")
+  if (!is_gan_arch(c.arch) && c.arch != "autoencoder" && c.arch != "classifier" &&
+      c.arch != "detector")
     throw Error(ErrorCode::UnknownArchitecture,
                 "unknown architecture '" + c.arch +
-                    "' (known: mlp, dcgan, field, classifier, detector)");
+                    "' (known: mlp, dcgan, field, autoencoder, classifier, detector)");
+  const bool has_latent = is_gan_arch(c.arch) || c.arch == "autoencoder";
   // Bounds keep a hostile header from asking for absurd allocations.
-  if (is_gan_arch(c.arch) ? (c.latent < 1 || c.latent > 4096) : c.latent != 0)
+  if (has_latent ? (c.latent < 1 || c.latent > 4096) : c.latent != 0)
     throw Error(ErrorCode::InvalidArgument,
-                "latent size must be in [1, 4096] for GANs and 0 for classifiers and detectors");
+                "latent size must be in [1, 4096] for GANs and autoencoders and 0 for "
+                "classifiers and detectors");
   if (c.channels != 1 && c.channels != 3)
     throw Error(ErrorCode::InvalidArgument, "channels must be 1 or 3");
   if (c.height < 1 || c.width < 1 || c.height > 1024 || c.width > 1024)
@@ -59,15 +84,40 @@ void validate_config(const ModelConfig &c) {
     throw Error(ErrorCode::InvalidArgument, "the field architecture trains on patches whose "
                                             "sides are multiples of 8 and at least 32, with an "
                                             "even latent size (local and global halves)");
-  if (c.upsample != "nearest" && c.upsample != "transposed" && c.upsample != "shuffle" &&
-      c.upsample != "bilinear")
-    throw Error(ErrorCode::InvalidArgument,
-                "unknown upsampling '" + c.upsample +
-                    "' (known: nearest, transposed, shuffle, bilinear)");
+  if (c.arch == "autoencoder" && (c.height % 8 || c.width % 8 || c.height < 16 || c.width < 16))
+    throw Error(ErrorCode::InvalidArgument, "the autoencoder trains on patches whose sides are "
+                                            "multiples of 8 and at least 16");
+  check_one_of("upsampling", c.upsample,
+               {"nearest", "nearest-conv", "bilinear", "bicubic", "transposed", "shuffle", "icnr"});
+  check_one_of("normalisation", c.norm, {"batch", "instance", "group", "none"});
+  check_one_of("activation", c.activation, {"relu", "leaky", "elu", "silu"});
+  check_one_of("output layer", c.output, {"tanh", "hardtanh", "sigmoid"});
+  check_one_of("detector input", c.input, {"residual", "npr"});
   if (c.filters < 16 || c.filters > 512 || c.filters % 4)
     throw Error(ErrorCode::InvalidArgument, "filters must be a multiple of 4 in [16, 512]");
-  if (c.arch != "field" && (c.upsample != "nearest" || c.filters != 128))
-    throw Error(ErrorCode::InvalidArgument, "upsampling and filters are field settings");
+  if (c.kernel < 2 || c.kernel > 5)
+    throw Error(ErrorCode::InvalidArgument, "the transposed kernel must be in [2, 5]");
+  if (c.depth < 0 || c.depth > 2)
+    throw Error(ErrorCode::InvalidArgument, "depth (extra convolutions a stage) must be in [0, 2]");
+  const ModelConfig d;
+  const bool zoo_default = c.kernel == d.kernel && c.norm == d.norm &&
+                           c.activation == d.activation && c.output == d.output &&
+                           c.depth == d.depth;
+  if (c.arch != "field" && c.arch != "autoencoder" &&
+      (c.upsample != d.upsample || c.filters != d.filters || !zoo_default))
+    throw Error(ErrorCode::InvalidArgument,
+                "upsampling, filters, kernel, norm, activation, output and depth are field and "
+                "autoencoder settings");
+  if (c.upsample == "nearest" && !zoo_default)
+    throw Error(ErrorCode::InvalidArgument,
+                "the shipped field generator (upsample nearest) has no zoo settings; use "
+                "nearest-conv for a nearest-neighbour family member");
+  if (c.arch == "autoencoder" && c.upsample == "nearest")
+    throw Error(ErrorCode::InvalidArgument,
+                "an autoencoder's decoder is a zoo family (nearest-conv, bilinear, bicubic, "
+                "transposed, shuffle, icnr), not the shipped unpadded generator");
+  if (c.arch != "detector" && c.input != d.input)
+    throw Error(ErrorCode::InvalidArgument, "input is a detector setting");
   if (c.arch == "detector" && (c.height < 8 || c.width < 8))
     throw Error(ErrorCode::InvalidArgument, "the detector needs images of at least 8x8");
   if (c.arch == "mlp" && c.channels * c.height * c.width > 65536)

@@ -9,7 +9,7 @@ namespace gan {
 
 // The architecture and the shape of what it makes: enough to rebuild the networks.
 struct ModelConfig {
-  std::string arch = "dcgan"; // "mlp", "dcgan", "field", "classifier" or "detector"
+  std::string arch = "dcgan"; // "mlp", "dcgan", "field", "autoencoder", "classifier", "detector"
   int64_t latent = 100;       // size of the noise vector z (field: channels of the latent field)
   int64_t channels = 1;
   int64_t height = 28; // field: the training patch size (it paints any size)
@@ -19,12 +19,33 @@ struct ModelConfig {
   // gan/field_nets.h) and its channels at 1/8 of the image (halved at every 2x).
   std::string upsample = "nearest";
   int64_t filters = 128;
+  // field (and autoencoder decoders) only, the generator zoo of the natural detector
+  // (gan/field_nets.h): the transposed convolution's kernel (2-5), the normalisation ("batch",
+  // "instance", "group", "none"), the activation ("relu", "leaky", "elu", "silu"), the output
+  // layer ("tanh", "hardtanh", "sigmoid": 2 sigmoid - 1) and extra 3x3 convolutions after each
+  // 2x stage but the last (0-2). The defaults are the shipped generator's.
+  int64_t kernel = 4;
+  std::string norm = "batch";
+  std::string activation = "relu";
+  std::string output = "tanh";
+  int64_t depth = 0;
+  // detector only: what its first layer sees besides the image ("residual": the image minus its
+  // 3x3 local mean, as shipped; "npr": that and the neighbouring-pixel residual of Tan et al.
+  // 2024, the image minus its 2x nearest down-then-up copy, where upsampling leaves its traces).
+  std::string input = "residual";
 
   bool operator==(const ModelConfig &o) const {
     return arch == o.arch && latent == o.latent && channels == o.channels && height == o.height &&
-           width == o.width && upsample == o.upsample && filters == o.filters;
+           width == o.width && upsample == o.upsample && filters == o.filters &&
+           kernel == o.kernel && norm == o.norm && activation == o.activation &&
+           output == o.output && depth == o.depth && input == o.input;
   }
 };
+
+// The detector's families of generator: what a field generator's last 2x stage is ("icnr" for
+// the shipped "nearest" generator, whose last stage is an ICNR-initialised sub-pixel
+// convolution; else its upsample setting).
+std::string generator_family(const ModelConfig &config);
 
 // Where a model came from; every field is written into the model file.
 struct Provenance {

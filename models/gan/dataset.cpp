@@ -4,11 +4,15 @@
 #include "gan/error.h"
 #include "gan/hash.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <limits>
 #include <memory>
 #include <new>
 
@@ -17,6 +21,33 @@ namespace gan {
 namespace {
 
 constexpr int64_t kMaxIdxBytes = int64_t{4} << 30;
+
+// Bytes this process may still take: the system's available memory (MemAvailable), or less
+// where an address-space or data limit (ulimit -v / -d) leaves less.
+int64_t available_memory_bytes() {
+  int64_t available = std::numeric_limits<int64_t>::max();
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  int64_t kib = 0;
+  std::string unit;
+  while (meminfo >> key >> kib) {
+    std::getline(meminfo, unit);
+    if (key == "MemAvailable:") {
+      available = kib * 1024;
+      break;
+    }
+  }
+  int64_t vm_pages = 0, rss_pages = 0;
+  std::ifstream("/proc/self/statm") >> vm_pages >> rss_pages;
+  const int64_t vm_bytes = vm_pages * sysconf(_SC_PAGESIZE);
+  for (int resource : {RLIMIT_AS, RLIMIT_DATA}) {
+    rlimit limit{};
+    if (getrlimit(resource, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY)
+      available = std::min(available,
+                           std::max<int64_t>(0, static_cast<int64_t>(limit.rlim_cur) - vm_bytes));
+  }
+  return available;
+}
 
 // zlib reads raw and gzip files alike; a damaged gzip stream is reported as Corrupt.
 class IdxReader {
@@ -158,7 +189,16 @@ ImageSet read_idx_images(const std::string &path) {
   set.height = dims[1];
   set.width = dims[2];
   set.source = path;
-  set.pixels = in.read_vector(set.count * set.image_size(), "pixel data");
+  // Refused before anything is decompressed when the images would not fit: a legal header may
+  // announce 4 GiB, which the trainer then holds once (it trains on these very bytes).
+  const int64_t bytes = set.count * set.image_size(), available = available_memory_bytes();
+  if (bytes > available)
+    throw Error(ErrorCode::InvalidArgument,
+                "IDX file '" + path + "': not enough memory for " + std::to_string(set.count) +
+                    " images of " + std::to_string(set.height) + "x" + std::to_string(set.width) +
+                    " (" + std::to_string(bytes >> 20) + " MiB; " +
+                    std::to_string(available >> 20) + " MiB available)");
+  set.pixels = in.read_vector(bytes, "pixel data");
   in.expect_end();
   return set;
 }

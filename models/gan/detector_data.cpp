@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 namespace gan {
 
@@ -70,7 +71,10 @@ ImageSet photo_patches(const PatchSampler &sampler, uint64_t seed, int64_t n) {
   return set;
 }
 
-ImageSet generated_patches(const std::vector<Generator *> &generators, uint64_t seed, int64_t n) {
+ImageSet generated_patches(const std::vector<Generator *> &generators, uint64_t seed, int64_t n,
+                           double max_scale) {
+  if (!(max_scale >= 1.0 && max_scale <= 8.0))
+    throw Error(ErrorCode::InvalidArgument, "the fakes' scale must be in [1, 8]");
   if (generators.empty())
     throw Error(ErrorCode::InvalidArgument, "no generator to draw fakes from");
   const ModelConfig &c = generators[0]->info().config;
@@ -95,16 +99,131 @@ ImageSet generated_patches(const std::vector<Generator *> &generators, uint64_t 
   for (int64_t k = 0; k < count; ++k) {
     // Samples k, k + count, ... come from generator k, as its samples 0, 1, ...
     const int64_t own = (n - k + count - 1) / count;
+    Generator &g = *generators[static_cast<size_t>(k)];
     for (int64_t first = 0; first < own; first += kBatch) {
       const int64_t m = std::min(kBatch, own - first);
-      generators[static_cast<size_t>(k)]->generate(seed, static_cast<uint64_t>(first), m,
-                                                   batch.data());
-      for (int64_t j = 0; j < m; ++j)
-        quantise(batch.data() + j * set.image_size(), set.image_size(),
-                 set.pixels.data() + ((first + j) * count + k) * set.image_size());
+      // This batch's scale: a low-discrepancy walk over [1, max_scale].
+      const double u = std::fmod(0.6180339887498949 * static_cast<double>(first / kBatch + k), 1.0);
+      const double scale = 1.0 + (max_scale - 1.0) * u;
+      const int64_t h = std::llround(static_cast<double>(set.height) * scale);
+      const int64_t w = std::llround(static_cast<double>(set.width) * scale);
+      if (!g.paints_any_size() || (h == set.height && w == set.width)) {
+        g.generate(seed, static_cast<uint64_t>(first), m, batch.data());
+        for (int64_t j = 0; j < m; ++j)
+          quantise(batch.data() + j * set.image_size(), set.image_size(),
+                   set.pixels.data() + ((first + j) * count + k) * set.image_size());
+        continue;
+      }
+      StreamSettings stream;
+      stream.seed = seed;
+      stream.motion = Motion::Random; // every frame its own latents, as samples are
+      std::vector<float> large(static_cast<size_t>(m * set.channels * h * w));
+      g.paint_frames(stream, static_cast<uint64_t>(first), m, h, w, large.data());
+      Image8 frame{set.channels, h, w,
+                   std::vector<uint8_t>(static_cast<size_t>(set.channels * h * w))};
+      for (int64_t j = 0; j < m; ++j) {
+        quantise(large.data() + j * set.channels * h * w, set.channels * h * w,
+                 frame.pixels.data());
+        const Image8 small = resize_image(frame, set.width, set.height);
+        std::memcpy(set.pixels.data() + ((first + j) * count + k) * set.image_size(),
+                    small.pixels.data(), static_cast<size_t>(set.image_size()));
+      }
     }
   }
   return set;
+}
+
+ImageSet aligned_patches(const std::vector<Reconstructor *> &reconstructors, const ImageSet &real) {
+  if (reconstructors.empty())
+    throw Error(ErrorCode::InvalidArgument, "no autoencoder to reconstruct fakes with");
+  ImageSet set = real;
+  set.source.clear();
+  for (const Reconstructor *r : reconstructors) {
+    const ModelConfig &c = r->config();
+    if (c.channels != real.channels)
+      throw Error(ErrorCode::InvalidArgument,
+                  "autoencoder '" + r->path() + "' reconstructs " + std::to_string(c.channels) +
+                      "-channel images, the reals have " + std::to_string(real.channels));
+    set.source += (set.source.empty() ? "" : ", ") + r->id();
+  }
+  set.source += " (reconstructions of " + real.source + ")";
+  const int64_t count = static_cast<int64_t>(reconstructors.size()), size = real.image_size();
+  constexpr int64_t kBatch = 64;
+  std::vector<float> in(static_cast<size_t>(kBatch * size)), out(in.size());
+  for (int64_t k = 0; k < count; ++k) {
+    // Images k, k + count, ... through autoencoder k.
+    std::vector<int64_t> mine;
+    for (int64_t i = k; i < real.count; i += count)
+      mine.push_back(i);
+    for (size_t first = 0; first < mine.size(); first += kBatch) {
+      const int64_t m = std::min<int64_t>(kBatch, static_cast<int64_t>(mine.size() - first));
+      for (int64_t j = 0; j < m; ++j) {
+        const uint8_t *p = real.image(mine[first + static_cast<size_t>(j)]);
+        for (int64_t q = 0; q < size; ++q)
+          in[static_cast<size_t>(j * size + q)] = static_cast<float>(p[q]) / 127.5f - 1.0f;
+      }
+      reconstructors[static_cast<size_t>(k)]->reconstruct(in.data(), m, real.height, real.width,
+                                                          out.data());
+      for (int64_t j = 0; j < m; ++j)
+        quantise(out.data() + j * size, size,
+                 set.pixels.data() + mine[first + static_cast<size_t>(j)] * size);
+    }
+  }
+  return set;
+}
+
+ImageSet mixed_fakes(const std::vector<Generator *> &generators,
+                     const std::vector<Reconstructor *> &reconstructors, const ImageSet &real,
+                     uint64_t seed, int64_t n, double max_scale) {
+  const int64_t g = static_cast<int64_t>(generators.size());
+  const int64_t a = static_cast<int64_t>(reconstructors.size());
+  if (g + a == 0)
+    throw Error(ErrorCode::InvalidArgument, "no generator or autoencoder to draw fakes from");
+  if (a == 0)
+    return generated_patches(generators, seed, n, max_scale);
+  if (real.count < n)
+    throw Error(ErrorCode::InvalidArgument, "aligned fakes need as many reals as fakes");
+  ImageSet out;
+  out.count = n;
+  out.channels = real.channels;
+  out.height = real.height;
+  out.width = real.width;
+  out.pixels.resize(static_cast<size_t>(n * real.image_size()));
+  const int64_t size = real.image_size();
+  // The generators' share, in generated_patches' order, then placed at their indices.
+  const int64_t per_round = g + a, rounds = (n + per_round - 1) / per_round;
+  if (g > 0) {
+    const ImageSet made = generated_patches(generators, seed, rounds * g, max_scale);
+    if (made.channels != real.channels || made.height != real.height || made.width != real.width)
+      throw Error(ErrorCode::InvalidArgument,
+                  "the generators' images are not the shape of the reals");
+    for (int64_t i = 0; i < n; ++i)
+      if (i % per_round < g)
+        std::memcpy(out.pixels.data() + i * size, made.image((i / per_round) * g + i % per_round),
+                    static_cast<size_t>(size));
+    out.source = made.source;
+  }
+  // Reconstructions of the reals at the autoencoders' indices.
+  ImageSet chosen;
+  chosen.channels = real.channels;
+  chosen.height = real.height;
+  chosen.width = real.width;
+  chosen.source = real.source;
+  std::vector<int64_t> where;
+  for (int64_t i = 0; i < n; ++i)
+    if (i % per_round >= g)
+      where.push_back(i);
+  chosen.count = static_cast<int64_t>(where.size());
+  chosen.pixels.resize(static_cast<size_t>(chosen.count * size));
+  for (size_t j = 0; j < where.size(); ++j)
+    std::memcpy(chosen.pixels.data() + static_cast<int64_t>(j) * size, real.image(where[j]),
+                static_cast<size_t>(size));
+  const ImageSet aligned = aligned_patches(reconstructors, chosen);
+  for (size_t j = 0; j < where.size(); ++j)
+    std::memcpy(out.pixels.data() + where[j] * size, aligned.image(static_cast<int64_t>(j)),
+                static_cast<size_t>(size));
+  out.source += (out.source.empty() ? "" : "; ") + aligned.source;
+  return out;
 }
 
 Image8 photo_frame(const Photo &photo, int64_t width, int64_t height, std::mt19937_64 &rng) {
@@ -155,10 +274,7 @@ double frame_logit(const Image8 &frame, int64_t size, int64_t max_tiles, const P
   const int64_t n = frame_to_inputs(f.view, Preprocess::Tiles, 3, size, size, max_tiles, inputs);
   std::vector<float> logits(static_cast<size_t>(n));
   score(inputs.data(), n, logits.data());
-  double sum = 0;
-  for (float v : logits)
-    sum += v;
-  return sum / static_cast<double>(n);
+  return frame_logit_of(logits.data(), n);
 }
 
 PatchScorer detector_scorer(Detector &detector) {

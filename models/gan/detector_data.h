@@ -5,6 +5,7 @@
 // photographs and of generators, and 8-bit video frames of both, scored the way gandetect
 // scores a frame (native-resolution tiles, their logits averaged). Torch-free interface.
 
+#include "gan/autoencoder.h"
 #include "gan/dataset.h"
 #include "gan/photos.h"
 #include "gan/runtime.h"
@@ -28,7 +29,23 @@ ImageSet photo_patches(const PatchSampler &sampler, uint64_t seed, int64_t n);
 // n samples from the generators in turn (sample i: generator i % count, its sample i / count of
 // stream `seed`), quantised to 8 bits as frames are. The generators must make images of one
 // shape. Throws Error(InvalidArgument) otherwise.
-ImageSet generated_patches(const std::vector<Generator *> &generators, uint64_t seed, int64_t n);
+// max_scale > 1: field generators paint each batch of 64 at a size s times theirs, s spread
+// over [1, max_scale] batch by batch, and the patches are area-averaged back down: fakes
+// downscaled as the photos' patches are (they are cut from downscaled photos), so "downscaled"
+// cannot mean "real" (Rajan et al.'s finding, and a 0.5x video's).
+ImageSet generated_patches(const std::vector<Generator *> &generators, uint64_t seed, int64_t n,
+                           double max_scale = 1.0);
+
+// Aligned fakes: fake i is reconstructor (i % count)'s reconstruction of real image i, so the
+// fakes have the reals' content, image for image (gan/autoencoder.h).
+ImageSet aligned_patches(const std::vector<Reconstructor *> &reconstructors, const ImageSet &real);
+
+// The fakes of several sources in turn: n images, image i from source i % (G + A), the G
+// generators first (generated_patches' order within each), then the A autoencoders (the
+// reconstruction of real image i). Either list may be empty, not both.
+ImageSet mixed_fakes(const std::vector<Generator *> &generators,
+                     const std::vector<Reconstructor *> &reconstructors, const ImageSet &real,
+                     uint64_t seed, int64_t n, double max_scale = 1.0);
 
 // A width x height RGB frame from a window of the photo: a scale drawn so the frame covers
 // between all of the window that fits and two thirds of it, a position drawn uniformly, area

@@ -7,8 +7,15 @@
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <torch/torch.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <type_traits>
 #include <utility>
 
@@ -128,6 +135,39 @@ struct Communicator::Impl {
   }
 };
 
+// Rank 0 serves the rendezvous on every address of the port; when the port cannot be had (in
+// use, or below 1024 without the right), that is the cause, said at once: "" when it can.
+std::string port_unavailable(int port) {
+  for (const int family : {AF_INET6, AF_INET}) {
+    const int fd = socket(family, SOCK_STREAM, 0);
+    if (fd < 0)
+      continue; // no IPv6 here: IPv4 decides
+    const int on = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on); // as the store binds it
+    int rc;
+    if (family == AF_INET6) {
+      sockaddr_in6 a{};
+      a.sin6_family = AF_INET6;
+      a.sin6_addr = in6addr_any;
+      a.sin6_port = htons(static_cast<uint16_t>(port));
+      rc = bind(fd, reinterpret_cast<sockaddr *>(&a), sizeof a);
+    } else {
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      a.sin_addr.s_addr = htonl(INADDR_ANY);
+      a.sin_port = htons(static_cast<uint16_t>(port));
+      rc = bind(fd, reinterpret_cast<sockaddr *>(&a), sizeof a);
+    }
+    const int err = errno;
+    close(fd);
+    if (rc == 0)
+      return {};
+    if (err != EAFNOSUPPORT && err != EADDRNOTAVAIL)
+      return std::strerror(err);
+  }
+  return {};
+}
+
 Communicator::Communicator(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Communicator::~Communicator() = default;
 
@@ -145,14 +185,27 @@ std::shared_ptr<Communicator> Communicator::connect(const DistributedOptions &op
   so.waitWorkers = true;
   so.timeout = timeout;
   use_classic_store(so);
+  if (options.rank == 0)
+    if (const std::string why = port_unavailable(options.master_port); !why.empty())
+      throw Error(ErrorCode::Distributed, impl->who() + ": cannot serve the rendezvous on port " +
+                                              std::to_string(options.master_port) + ": " + why +
+                                              " (choose another MASTER_PORT/--master-port)");
+  const auto t0 = std::chrono::steady_clock::now();
   try {
     impl->store = c10::make_intrusive<c10d::TCPStore>(options.master_addr, so);
   } catch (const std::exception &e) {
+    const std::string what = options.rank == 0 ? "serving the rendezvous on " + where
+                                               : "reaching the rendezvous (rank 0) at " + where;
+    // Only a failure that took the timeout is a timeout; anything sooner is its own cause.
+    const double took =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (took < 0.9 * options.timeout_seconds)
+      throw Error(ErrorCode::Distributed, impl->who() + ": " + what + " failed after " +
+                                              std::to_string(static_cast<int>(took)) +
+                                              " s: " + message_of(e));
     throw Error(ErrorCode::Distributed,
-                impl->who() + ": " +
-                    (options.rank == 0 ? "serving the rendezvous on " + where
-                                       : "reaching the rendezvous (rank 0) at " + where) +
-                    " failed within " + std::to_string(static_cast<int>(options.timeout_seconds)) +
+                impl->who() + ": " + what + " failed within " +
+                    std::to_string(static_cast<int>(options.timeout_seconds)) +
                     " s: not all ranks joined (check MASTER_ADDR/--master-addr, the port, "
                     "WORLD_SIZE and that every rank started); " +
                     message_of(e));

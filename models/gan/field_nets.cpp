@@ -64,59 +64,126 @@ struct FieldGeneratorImpl : ImageModuleImpl {
   std::shared_ptr<FoldedSequential> plan;
 };
 
-// The other generator families (config.upsample), trained so that the detector sees, and is
-// tested against, upsampling it was not built around: each 2x of the shipped generator becomes
-// a 4x4 stride-2 transposed convolution ("transposed", the DCGAN's checkerboard-prone kind), a
-// 3x3 convolution to 4x the channels + pixel shuffle ("shuffle"), or a bilinear resize + 3x3
-// convolution ("bilinear"). Their convolutions are zero-padded ("same") and the image loses
-// kFieldMargin cells each side at the end, so they paint exactly the shipped geometry,
-// 8 (h - 4) x 8 (w - 4) pixels from h x w cells; the padding's influence reaches ~2 cells in, so
-// only the outermost pixels differ from an unpadded network's.
+// The normalisation, activation and output layers of the zoo (ModelConfig).
+void push_norm(nn::Sequential &net, const std::string &norm, int64_t channels) {
+  if (norm == "batch") {
+    net->push_back(nn::BatchNorm2d(channels));
+  } else if (norm == "instance") {
+    net->push_back(nn::InstanceNorm2d(nn::InstanceNorm2dOptions(channels).affine(true)));
+  } else if (norm == "group") {
+    int64_t groups = 8;
+    while (channels % groups)
+      groups /= 2;
+    net->push_back(nn::GroupNorm(nn::GroupNormOptions(groups, channels)));
+  }
+}
+
+void push_activation(nn::Sequential &net, const std::string &activation) {
+  if (activation == "leaky")
+    net->push_back(nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2)));
+  else if (activation == "elu")
+    net->push_back(nn::ELU());
+  else if (activation == "silu")
+    net->push_back(nn::SiLU());
+  else
+    net->push_back(nn::ReLU(true));
+}
+
+void push_output(nn::Sequential &net, const std::string &output) {
+  if (output == "hardtanh")
+    net->push_back(nn::Hardtanh());
+  else if (output == "sigmoid")
+    net->push_back(nn::Functional([](torch::Tensor x) { return 2 * torch::sigmoid(x) - 1; }));
+  else
+    net->push_back(nn::Tanh());
+}
+
+// The generator zoo (config.upsample and the zoo settings), trained so that the detector sees,
+// and is tested against, upsampling it was not built around. Each 2x stage is a nearest,
+// bilinear or bicubic resize + 3x3 convolution ("nearest-conv", "bilinear", "bicubic"), a
+// stride-2 transposed convolution of kernel 2-5 ("transposed", the DCGAN's checkerboard-prone
+// kind), or a 3x3 convolution to 4x the channels + pixel shuffle, randomly initialised
+// ("shuffle") or ICNR-initialised ("icnr"). Their convolutions are zero-padded ("same"); as a
+// field generator the image loses kFieldMargin cells each side at the end, so it paints exactly
+// the shipped geometry, 8 (h - 4) x 8 (w - 4) pixels from h x w cells (the padding's influence
+// reaches ~2 cells in, so only the outermost pixels differ from an unpadded network's); as an
+// autoencoder's decoder (crop false) it paints 8 h x 8 w from h x w cells.
 struct FieldVariantGeneratorImpl : ImageModuleImpl {
-  explicit FieldVariantGeneratorImpl(const ModelConfig &c) {
+  FieldVariantGeneratorImpl(const ModelConfig &c, bool crop_margin) : crop(crop_margin) {
     const int64_t f = c.filters;
     const std::string &mode = c.upsample;
     net->push_back(conv(c.latent, f, 3, false, 1));
-    net->push_back(nn::BatchNorm2d(f));
-    net->push_back(nn::ReLU(true));
-    // One 2x stage from `in` to `out` channels; `last`: to the image (bias, no BatchNorm).
+    push_norm(net, c.norm, f);
+    push_activation(net, c.activation);
+    // One 2x stage from `in` to `out` channels; `last`: to the image (bias, no normalisation).
     auto stage = [&](int64_t in, int64_t out, bool last) {
+      const bool bias = last || c.norm == "none";
       if (mode == "transposed") {
-        net->push_back(nn::ConvTranspose2d(
-            nn::ConvTranspose2dOptions(in, out, 4).stride(2).padding(1).bias(last)));
-      } else if (mode == "shuffle") {
-        // BatchNorm and ReLU before the shuffle (per sub-pixel channel), where they fold.
-        net->push_back(conv(in, 4 * out, 3, last, 1));
+        const int64_t k = c.kernel, pad = (k - 1) / 2, out_pad = k % 2;
+        net->push_back(nn::ConvTranspose2d(nn::ConvTranspose2dOptions(in, out, k)
+                                               .stride(2)
+                                               .padding(pad)
+                                               .output_padding(out_pad)
+                                               .bias(bias)));
+      } else if (mode == "shuffle" || mode == "icnr") {
+        // Normalisation and activation before the shuffle (per sub-pixel channel), where they
+        // fold.
+        net->push_back(conv(in, 4 * out, 3, bias, 1));
         if (!last) {
-          net->push_back(nn::BatchNorm2d(4 * out));
-          net->push_back(nn::ReLU(true));
+          push_norm(net, c.norm, 4 * out);
+          push_activation(net, c.activation);
         }
         net->push_back(nn::PixelShuffle(2));
         return;
       } else {
-        net->push_back(upsample2x(mode == "bilinear"));
-        net->push_back(conv(in, out, 3, last, 1));
+        if (mode == "bicubic")
+          net->push_back(nn::Upsample(nn::UpsampleOptions()
+                                          .scale_factor(std::vector<double>{2.0, 2.0})
+                                          .mode(torch::kBicubic)
+                                          .align_corners(false)));
+        else
+          net->push_back(upsample2x(mode == "bilinear"));
+        net->push_back(conv(in, out, 3, bias, 1));
       }
       if (!last) {
-        net->push_back(nn::BatchNorm2d(out));
-        net->push_back(nn::ReLU(true));
+        push_norm(net, c.norm, out);
+        push_activation(net, c.activation);
+      }
+    };
+    auto extra = [&](int64_t channels) {
+      for (int64_t i = 0; i < c.depth; ++i) {
+        net->push_back(conv(channels, channels, 3, c.norm == "none", 1));
+        push_norm(net, c.norm, channels);
+        push_activation(net, c.activation);
       }
     };
     stage(f, f / 2, false);
+    extra(f / 2);
     stage(f / 2, f / 4, false);
+    extra(f / 4);
     stage(f / 4, c.channels, true);
-    net->push_back(nn::Tanh());
+    push_output(net, c.output);
     register_module("net", net);
   }
   torch::Tensor forward(torch::Tensor field) override {
-    check_field(field);
+    if (crop)
+      check_field(field);
     const torch::Tensor x = plan ? plan->forward(field) : net->forward(field);
+    if (!crop)
+      return x;
     constexpr int64_t m = kFieldMargin * kFieldScale;
     return x.slice(2, m, x.size(2) - m).slice(3, m, x.size(3) - m);
   }
+  // Layers the inference form does not compile (other normalisations, activations, bicubic)
+  // run as trained: these are research generators, not gangen's default.
   void prepare_for_inference() override {
-    plan = std::make_shared<FoldedSequential>(net, fast_inference_precision());
+    try {
+      plan = std::make_shared<FoldedSequential>(net, fast_inference_precision());
+    } catch (const Error &) {
+      plan.reset();
+    }
   }
+  bool crop;
   nn::Sequential net;
   std::shared_ptr<FoldedSequential> plan;
 };
@@ -128,7 +195,7 @@ std::shared_ptr<ImageModuleImpl> make_field_generator(const ModelConfig &c, nn::
     *net = &g->net;
     return g;
   }
-  auto g = std::make_shared<FieldVariantGeneratorImpl>(c);
+  auto g = std::make_shared<FieldVariantGeneratorImpl>(c, /*crop_margin=*/true);
   *net = &g->net;
   return g;
 }
@@ -152,16 +219,28 @@ struct FieldDiscriminatorImpl : ImageModuleImpl {
   nn::Sequential net;
 };
 
-// ICNR: the sub-pixel convolution's 4 filters per output channel start as copies of one.
-void icnr_init(nn::Sequential &net) {
+// ICNR: a sub-pixel convolution's 4 filters per output channel start as copies of one, i.e. as
+// nearest-neighbour upsampling (free of the 2x2 pattern at the start). `all`: every
+// convolution followed by a pixel shuffle; else the last convolution only (the shipped one).
+void icnr_init(nn::Sequential &net, bool all) {
   torch::NoGradGuard no_grad;
-  std::shared_ptr<nn::Conv2dImpl> last;
-  for (const auto &m : net->children())
+  std::vector<std::shared_ptr<nn::Conv2dImpl>> targets;
+  std::shared_ptr<nn::Conv2dImpl> conv_before, last;
+  for (const auto &m : net->children()) {
     if (auto c = std::dynamic_pointer_cast<nn::Conv2dImpl>(m))
-      last = c;
-  const int64_t out = last->weight.size(0) / 4;
-  last->weight.copy_(last->weight.slice(0, 0, out).repeat_interleave(4, 0));
-  last->bias.zero_();
+      conv_before = last = c;
+    else if (std::dynamic_pointer_cast<nn::PixelShuffleImpl>(m) && conv_before && all)
+      targets.push_back(conv_before);
+  }
+  if (!all)
+    targets = {last};
+  for (const auto &c : targets) {
+    const int64_t out = c->weight.size(0) / 4;
+    // Channel 4 k + s is sub-pixel s of output k: copies of filter k for the 4 sub-pixels.
+    c->weight.copy_(c->weight.slice(0, 0, out).repeat_interleave(4, 0));
+    if (c->options.bias())
+      c->bias.zero_();
+  }
 }
 
 // Convolution FLOPs of a Sequential on one input of this shape, by running it (no grad).
@@ -195,11 +274,29 @@ Gan build_field_gan(const ModelConfig &config) {
   auto d = std::make_shared<FieldDiscriminatorImpl>(config);
   dcgan_init(*g);
   dcgan_init(*d);
+  // The shipped generator's last stage (and "shuffle"'s, as the family was first trained) and
+  // every stage of the "icnr" family start as nearest upsampling; the other sub-pixel stages of
+  // "shuffle" keep their random start (their own, checkerboard-prone traces).
   if (config.upsample == "nearest" || config.upsample == "shuffle")
-    icnr_init(*net);
+    icnr_init(*net, /*all=*/false);
+  else if (config.upsample == "icnr")
+    icnr_init(*net, /*all=*/true);
   gan.generator = g;
   gan.discriminator = d;
   return gan;
+}
+
+ImageModule build_field_decoder(const ModelConfig &config) {
+  if (config.upsample == "nearest")
+    throw Error(ErrorCode::InvalidArgument,
+                "a decoder is a zoo family, not the shipped unpadded generator");
+  auto d = std::make_shared<FieldVariantGeneratorImpl>(config, /*crop_margin=*/false);
+  dcgan_init(*d);
+  if (config.upsample == "shuffle")
+    icnr_init(d->net, /*all=*/false);
+  else if (config.upsample == "icnr")
+    icnr_init(d->net, /*all=*/true);
+  return d;
 }
 
 torch::Tensor field_noise(const ModelConfig &c, int64_t n, at::Generator &rng) {

@@ -32,6 +32,10 @@ inline int64_t field_cells(int64_t pixels) {
 // Fresh networks (weights from the global torch RNG, DCGAN initialisation).
 Gan build_field_gan(const ModelConfig &config);
 
+// A zoo family's generator body without the field margin, as an autoencoder's decoder
+// (gan/autoencoder.h): 8 h x 8 w pixels from h x w cells. config.upsample is not "nearest".
+ImageModule build_field_decoder(const ModelConfig &config);
+
 // Training fields for n images of the config's size: local channels i.i.d. N(0, 1) per cell,
 // global channels one N(0, 1) draw per image, broadcast.
 torch::Tensor field_noise(const ModelConfig &config, int64_t n, at::Generator &rng);

@@ -19,6 +19,14 @@ std::pair<int64_t, int64_t> FrameRenderer::painted_size(const RenderSettings &s,
   return {std::max<int64_t>(1, std::llround(static_cast<double>(height) / par)), width};
 }
 
+int64_t FrameRenderer::batch_frames(const RenderSettings &s) {
+  int64_t batch = std::max<int64_t>(1, s.batch_size);
+  if (s.frames_left >= 0)
+    batch = std::min(batch, std::max<int64_t>(1, s.frames_left));
+  const int64_t samples = std::max<int64_t>(1, s.rows * s.columns);
+  return std::max<int64_t>(1, std::min(batch, kMaxBatchSamples / samples));
+}
+
 const std::vector<float> &FrameRenderer::output(const RenderSettings &s, uint64_t n, int64_t height,
                                                 int64_t width, int64_t &made) {
   made = 0;
@@ -41,7 +49,7 @@ const std::vector<float> &FrameRenderer::output(const RenderSettings &s, uint64_
   Generator &g = *generator_;
   // A field model paints one frame per forward pass anyway (runtime.h): no batch to gain, and
   // a batch of large frames would only hold memory.
-  const int64_t batch = still || g.paints_any_size() ? 1 : std::max<int64_t>(1, s.batch_size);
+  const int64_t batch = still || g.paints_any_size() ? 1 : batch_frames(s);
   const StreamSettings stream = s.stream();
   std::vector<float> out;
   size_t per_frame = 0;

@@ -28,6 +28,9 @@ struct RenderSettings {
   int64_t scene_size = 320;
   double pixel_aspect = 1.0; // the frame's pixel width / pixel height (caps' pixel-aspect-ratio)
   int64_t batch_size = 1;    // frames generated together: speed only, never the pixels
+  // Frames still wanted from n on (num-buffers, a segment's stop), or -1 when unbounded: a batch
+  // never makes frames nobody will play. Speed only, like batch_size.
+  int64_t frames_left = -1;
 
   // The settings a frame's pixels depend on (batch size excluded).
   bool same_frames(const RenderSettings &o) const {
@@ -54,6 +57,12 @@ public:
   // The most pixels a field model paints for one frame (its activations at half resolution
   // take ~128 bytes a painted pixel): 36 million, 8K UHD (7680x4320) and less.
   static constexpr int64_t kMaxPaintedPixels = 36000000;
+  // The most samples of a vector model in one forward pass, however many frames a batch asks
+  // for: a 64x64 mosaic (4096 samples) is one frame a pass; a frame's own samples always are.
+  static constexpr int64_t kMaxBatchSamples = 4096;
+  // Frames generated together for these settings: batch_size, capped by frames_left and by
+  // kMaxBatchSamples; at least 1.
+  static int64_t batch_frames(const RenderSettings &settings);
 
   // The size a field model paints for a frame: the frame's, widened or heightened so that
   // square painted pixels show undistorted on the frame's pixels (at most 4x each way).

@@ -75,6 +75,19 @@ json config_to_json(const ModelConfig &c) {
     j["upsample"] = c.upsample;
   if (c.filters != ModelConfig().filters)
     j["filters"] = c.filters;
+  const ModelConfig d;
+  if (c.kernel != d.kernel)
+    j["kernel"] = c.kernel;
+  if (c.norm != d.norm)
+    j["norm"] = c.norm;
+  if (c.activation != d.activation)
+    j["activation"] = c.activation;
+  if (c.output != d.output)
+    j["output"] = c.output;
+  if (c.depth != d.depth)
+    j["depth"] = c.depth;
+  if (c.input != d.input)
+    j["input"] = c.input;
   return j;
 }
 
@@ -134,6 +147,16 @@ void parse_header(const json &h, ModelFile &f) {
     f.config.upsample = c.at("upsample").get<std::string>();
   if (c.contains("filters"))
     f.config.filters = get_count(c, "filters", "config.filters");
+  if (c.contains("kernel"))
+    f.config.kernel = get_count(c, "kernel", "config.kernel");
+  if (c.contains("depth"))
+    f.config.depth = get_count(c, "depth", "config.depth");
+  for (auto [key, field] : {std::pair<const char *, std::string *>{"norm", &f.config.norm},
+                            {"activation", &f.config.activation},
+                            {"output", &f.config.output},
+                            {"input", &f.config.input}})
+    if (c.contains(key))
+      *field = c.at(key).get<std::string>();
   const json &p = get_object(h, "provenance");
   f.provenance.dataset = p.at("dataset").get<std::string>();
   f.provenance.steps = get_count(p, "steps", "provenance.steps");

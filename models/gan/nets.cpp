@@ -91,9 +91,15 @@ struct DcganDiscriminatorImpl : ImageModuleImpl {
 // The first layer sees the image and its high-pass residual (image minus its 3x3 local mean):
 // generators leave their traces in the residual (upsampling checkerboards, per-pixel noise),
 // and a residual view helps the detector generalise to generators it never saw.
+//
+// With input "npr" it also sees the neighbouring-pixel residual (NPR, Tan et al. CVPR 2024):
+// the image minus the nearest-neighbour enlargement of its every other pixel, which isolates
+// the correlation that 2x upsampling leaves between neighbouring pixels, whatever the
+// generator's family.
 struct DetectorImpl : ImageModuleImpl {
   explicit DetectorImpl(const ModelConfig &c)
-      : net(nn::Conv2d(nn::Conv2dOptions(2 * c.channels, 24, 3).padding(1)),
+      : npr(c.input == "npr"),
+        net(nn::Conv2d(nn::Conv2dOptions((npr ? 3 : 2) * c.channels, 24, 3).padding(1)),
             nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2)),
             nn::Conv2d(nn::Conv2dOptions(24, 48, 4).stride(2).padding(1).bias(false)),
             nn::BatchNorm2d(48), nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2)),
@@ -106,10 +112,22 @@ struct DetectorImpl : ImageModuleImpl {
   torch::Tensor forward(torch::Tensor x) override {
     const torch::Tensor local_mean =
         torch::avg_pool2d(torch::replication_pad2d(x, {1, 1, 1, 1}), {3, 3}, {1, 1});
-    const torch::Tensor in = torch::cat({x, x - local_mean}, 1);
+    torch::Tensor in;
+    if (npr) {
+      const int64_t h = x.size(2), w = x.size(3);
+      const torch::Tensor every_other = x.slice(2, 0, h, 2).slice(3, 0, w, 2);
+      const torch::Tensor enlarged =
+          torch::upsample_nearest2d(every_other, {2 * every_other.size(2), 2 * every_other.size(3)})
+              .slice(2, 0, h)
+              .slice(3, 0, w);
+      in = torch::cat({x, x - local_mean, x - enlarged}, 1);
+    } else {
+      in = torch::cat({x, x - local_mean}, 1);
+    }
     return (plan ? plan->forward(in) : net->forward(in)).view({-1});
   }
   void prepare_for_inference() override { plan = std::make_shared<FoldedSequential>(net); }
+  bool npr;
   nn::Sequential net;
   std::shared_ptr<FoldedSequential> plan;
 };

@@ -38,10 +38,12 @@ PhotoSplit parse_split(const std::string &s, const std::string &where) {
     return PhotoSplit::Train;
   if (s == "validation")
     return PhotoSplit::Validation;
+  if (s == "test")
+    return PhotoSplit::Test;
   if (s == "excluded")
     return PhotoSplit::Excluded;
   throw Error(ErrorCode::Corrupt,
-              where + ": split '" + s + "' is none of train, validation, excluded");
+              where + ": split '" + s + "' is none of train, validation, test, excluded");
 }
 
 bool is_image_file(const fs::path &p) {
@@ -75,6 +77,8 @@ const char *photo_split_name(PhotoSplit split) {
     return "train";
   case PhotoSplit::Validation:
     return "validation";
+  case PhotoSplit::Test:
+    return "test";
   case PhotoSplit::Excluded:
     return "excluded";
   }

@@ -15,7 +15,9 @@
 
 namespace gan {
 
-enum class PhotoSplit { Train, Validation, Excluded };
+// train: patches to learn from; validation: calibration and the field GAN's evaluation; test:
+// scenes only the detector's evaluation sees (neither trained on nor calibrated on).
+enum class PhotoSplit { Train, Validation, Test, Excluded };
 
 const char *photo_split_name(PhotoSplit split);
 
@@ -30,8 +32,8 @@ struct PhotoEntry {
 };
 
 // A tab-separated manifest: a header line naming the columns package, path, licence, author,
-// split (train | validation | excluded), note; then one photo per line; blank lines and lines
-// starting with '#' are skipped. Relative paths are taken relative to the manifest's folder.
+// split (train | validation | test | excluded), note; then one photo per line; blank lines and
+// lines starting with '#' are skipped. Relative paths are taken relative to the manifest's folder.
 // Throws Error: NotFound, Corrupt (naming the line).
 std::vector<PhotoEntry> read_photo_manifest(const std::string &path);
 

@@ -233,4 +233,13 @@ int64_t frame_to_inputs(const FrameView &f, Preprocess mode, int64_t channels, i
   return static_cast<int64_t>(regions.size());
 }
 
+double frame_logit_of(const float *input_logits, int64_t n) {
+  if (n < 1)
+    throw Error(ErrorCode::InvalidArgument, "a frame logit needs at least one input's logit");
+  double sum = 0;
+  for (int64_t i = 0; i < n; ++i)
+    sum += input_logits[i];
+  return sum / static_cast<double>(n);
+}
+
 } // namespace gan

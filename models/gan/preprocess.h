@@ -24,4 +24,9 @@ enum class Preprocess {
 int64_t frame_to_inputs(const FrameView &frame, Preprocess mode, int64_t channels, int64_t height,
                         int64_t width, int64_t max_tiles, std::vector<float> &out);
 
+// The frame's logit from the logits of its n inputs (n tiles, or the one input of the other
+// modes): their mean. The one rule gandetect, the detector's calibration and its evaluation
+// share, so that a threshold set on one means the same on the others.
+double frame_logit_of(const float *input_logits, int64_t n);
+
 } // namespace gan

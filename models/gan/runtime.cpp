@@ -232,10 +232,17 @@ void check_output(const torch::Tensor &out, const std::vector<int64_t> &want,
                                           ", expected " + c10::str(c10::IntArrayRef(want)));
 }
 
+// A module that took its input and ran, but whose result is unusable: its own fault, whatever
+// the input's shape (a probe reports it as the cause, not as a shape it does not take).
+struct NonFiniteOutput : Error {
+  explicit NonFiniteOutput(const std::string &who)
+      : Error(ErrorCode::Inference, who + " returned non-finite values (NaN or infinity)") {}
+};
+
 // NaN or infinity in a result is an error, reported, never a silent score or a black frame.
 void check_finite(const torch::Tensor &out, const std::string &who) {
   if (!torch::isfinite(out).all().item<bool>())
-    throw Error(ErrorCode::Inference, who + " returned non-finite values (NaN or infinity)");
+    throw NonFiniteOutput(who);
 }
 
 // Weights with NaN or infinity make nothing but NaN: refused when the model loads.
@@ -430,19 +437,26 @@ struct Generator::Impl {
       forward(z);
       return;
     }
+    // A generator that ran on a shape and returned NaN took that shape: its result is the
+    // cause, said first, not "takes neither".
     d.latent_shape = LatentShape::Vector;
     try {
       forward(z);
+    } catch (const NonFiniteOutput &) {
+      throw;
     } catch (const Error &vector_error) {
       d.latent_shape = LatentShape::Nchw;
       try {
         forward(z);
-      } catch (const Error &) {
-        throw Error(ErrorCode::Inference, "TorchScript generator '" + info.path +
-                                              "' takes neither latents [N, " +
-                                              std::to_string(info.config.latent) + "] nor [N, " +
-                                              std::to_string(info.config.latent) +
-                                              ", 1, 1]; with [1, Z]: " + vector_error.what());
+      } catch (const NonFiniteOutput &) {
+        throw;
+      } catch (const Error &nchw_error) {
+        const std::string z_size = std::to_string(info.config.latent);
+        throw Error(ErrorCode::Inference,
+                    "TorchScript generator '" + info.path + "' failed on latents [1, " + z_size +
+                        "]: " + vector_error.what() + "; and on [1, " + z_size +
+                        ", 1, 1]: " + nchw_error.what() + " (it takes neither shape, or fails " +
+                        "for the reason given)");
       }
     }
   }
@@ -685,6 +699,10 @@ std::unique_ptr<Detector> Detector::load(const std::string &path, const std::str
       impl->net = detector_from_file(file);
       impl->fake_sign = 1.0f;
     } else {
+      if (file.kind == "generator")
+        throw Error(ErrorCode::WrongKind, "'" + path +
+                                              "' holds a generator alone: no discriminator to "
+                                              "score frames with (use a detector or a GAN file)");
       impl->net = gan_from_file(file).discriminator;
       impl->fake_sign = -1.0f;
     }

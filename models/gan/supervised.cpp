@@ -150,13 +150,14 @@ ModelFile train_classifier(const ImageSet &train, const std::vector<uint8_t> &la
 }
 
 ModelFile train_detector(const ImageSet &real, const ImageSet &fake, const SupervisedOptions &o,
-                         const EpochCallback &on_epoch) {
+                         const EpochCallback &on_epoch, const std::string &input) {
   check_options(o);
   check_set(real, "the real set");
   check_set(fake, "the fake set");
   if (real.channels != fake.channels || real.height != fake.height || real.width != fake.width)
     throw Error(ErrorCode::InvalidArgument, "real and fake images differ in shape");
-  const ModelConfig config{"detector", 0, real.channels, real.height, real.width};
+  ModelConfig config{"detector", 0, real.channels, real.height, real.width};
+  config.input = input;
   validate_config(config);
 
   // Hold out the last 5% of each class, clean, to watch generalisation.

@@ -39,8 +39,10 @@ ModelFile train_classifier(const ImageSet &train, const std::vector<uint8_t> &la
 // Real (label 0) versus fake (label 1) images, both 8-bit. Every training image, real or fake,
 // goes through random_degradation() and a random flip, so the detector cannot tell the classes
 // apart by their processing. 5% of each class is held out (clean) for the per-epoch metric.
+// `input`: the detector's input setting (ModelConfig::input: "residual" or "npr").
 ModelFile train_detector(const ImageSet &real, const ImageSet &fake,
-                         const SupervisedOptions &options, const EpochCallback &on_epoch);
+                         const SupervisedOptions &options, const EpochCallback &on_epoch,
+                         const std::string &input = "residual");
 
 // A detector file whose attribute kDetectorScaleAttribute is "native" scores native-resolution
 // patches (ModelDescription::native_scale): gandetect tiles frames for it, never rescales them.

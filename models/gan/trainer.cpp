@@ -57,11 +57,12 @@ int64_t parse_int(const ModelFile &f, const std::string &key) {
 // An ImageSet as training data: a fresh permutation of its images every epoch.
 class ShuffledImages final : public TrainingImages {
 public:
-  explicit ShuffledImages(const ImageSet &set)
-      : source_(set.source), fingerprint_(set.fingerprint()),
-        pixels_(torch::from_blob(const_cast<uint8_t *>(set.pixels.data()),
-                                 {set.count, set.channels, set.height, set.width}, torch::kUInt8)
-                    .clone()) {
+  // Takes the set's bytes: the data is held once, not once as read and once as a tensor.
+  explicit ShuffledImages(ImageSet set)
+      : source_(std::move(set.source)), fingerprint_(set.fingerprint()),
+        bytes_(std::move(set.pixels)),
+        pixels_(torch::from_blob(bytes_.data(), {set.count, set.channels, set.height, set.width},
+                                 torch::kUInt8)) {
     if (set.count < 1)
       throw Error(ErrorCode::InvalidArgument, "the training data holds no images");
   }
@@ -93,7 +94,8 @@ public:
 
 private:
   std::string source_, fingerprint_;
-  torch::Tensor pixels_; // uint8 [N, C, H, W], converted per batch without per-image copies
+  std::vector<uint8_t> bytes_;
+  torch::Tensor pixels_; // uint8 [N, C, H, W] over bytes_, converted per batch
   int64_t perm_epoch_ = -1;
   torch::Tensor perm_;
 };
@@ -303,8 +305,8 @@ struct Trainer::Impl {
 
 Trainer::Trainer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-std::shared_ptr<TrainingImages> shuffled_images(const ImageSet &set) {
-  return std::make_shared<ShuffledImages>(set);
+std::shared_ptr<TrainingImages> shuffled_images(ImageSet set) {
+  return std::make_shared<ShuffledImages>(std::move(set));
 }
 
 Trainer::Trainer(const TrainOptions &options, const ImageSet &data)
@@ -380,6 +382,11 @@ void Trainer::save_model(const std::string &path) const {
   ModelFile f = gan_to_file(impl_->gan, provenance());
   f.attributes["batch_size"] = std::to_string(impl_->options.batch_size);
   f.attributes["label_smoothing"] = exact(impl_->options.label_smoothing);
+  write_model_file(path, f);
+}
+
+void Trainer::save_generator(const std::string &path) const {
+  ModelFile f = generator_to_file(impl_->gan, provenance());
   write_model_file(path, f);
 }
 

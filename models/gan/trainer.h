@@ -36,7 +36,8 @@ struct StepStats {
 };
 
 // An ImageSet as training data: reshuffled every epoch (a permutation per epoch from the seed).
-std::shared_ptr<TrainingImages> shuffled_images(const ImageSet &set);
+// Takes the set (move it in: the pixels are then held once).
+std::shared_ptr<TrainingImages> shuffled_images(ImageSet set);
 
 // Data-parallel training (gan/distributed.h): with a Communicator of world size W, each rank
 // takes images and noise [rank * B, (rank + 1) * B) of the step's global batch (B = batch_size
@@ -76,6 +77,8 @@ public:
   // Model file (kind "gan") and checkpoint (kind "checkpoint": also optimiser state, history
   // and the trainer's options). Both atomic. In a group only rank 0 should write.
   void save_model(const std::string &path) const;
+  // The generator alone (a "generator" file, gan/weights.h).
+  void save_generator(const std::string &path) const;
   void save_checkpoint(const std::string &path) const;
 
   // n images from the current generator in eval mode (float [n, C, H, W] in [-1, 1]),

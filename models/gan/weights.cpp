@@ -115,13 +115,25 @@ ModelFile gan_to_file(const Gan &gan, const Provenance &provenance) {
 }
 
 Gan gan_from_file(const ModelFile &file) {
-  if (file.kind != "gan" && file.kind != "checkpoint")
+  if (file.kind != "gan" && file.kind != "checkpoint" && file.kind != "generator")
     throw Error(ErrorCode::WrongKind,
                 origin(file) + "a '" + file.kind + "' model file holds no GAN");
   Gan gan = build_gan(file.config);
   load_module(file, "generator", *gan.generator);
-  load_module(file, "discriminator", *gan.discriminator);
+  if (file.kind == "generator")
+    gan.discriminator = nullptr; // not in the file
+  else
+    load_module(file, "discriminator", *gan.discriminator);
   return gan;
+}
+
+ModelFile generator_to_file(const Gan &gan, const Provenance &provenance) {
+  ModelFile file;
+  file.kind = "generator";
+  file.config = gan.config;
+  file.provenance = provenance;
+  store_module(file, "generator", *gan.generator);
+  return file;
 }
 
 ModelFile classifier_to_file(const Classifier &net, const ModelConfig &config, int64_t classes,

@@ -22,8 +22,12 @@ torch::Tensor load_tensor(const ModelFile &file, const std::string &name); // Co
 
 // A "gan" model file holding both networks.
 ModelFile gan_to_file(const Gan &gan, const Provenance &provenance);
-// Accepts "gan" files and training checkpoints. Throws WrongKind for other kinds.
+// Accepts "gan" files, training checkpoints and "generator" files (whose Gan has no
+// discriminator: nullptr). Throws WrongKind for other kinds.
 Gan gan_from_file(const ModelFile &file);
+// A "generator" file: the GAN's generator alone, all that sampling, gangen and a detector's
+// training need (a field GAN's discriminator is ~90% of its file).
+ModelFile generator_to_file(const Gan &gan, const Provenance &provenance);
 
 // Single-network files: kind "classifier" (attribute "classes") and kind "detector".
 ModelFile classifier_to_file(const Classifier &net, const ModelConfig &config, int64_t classes,

@@ -26,5 +26,6 @@ Command add_train_detector(CLI::App &app);
 Command add_eval(CLI::App &app);
 Command add_export(CLI::App &app);
 Command add_watermark(CLI::App &app);
+Command add_train_autoencoder(CLI::App &app);
 
 } // namespace gan_cli

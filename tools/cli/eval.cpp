@@ -97,23 +97,24 @@ int run_natural_eval(const EvalArgs &a) {
       gan::read_photo_list(a.photos, a.validation_percent);
   gan::NaturalEvalOptions o = a.natural;
   o.seed = a.seed;
-  gan::NaturalEvaluator ev(
-      gan_tools::load_photos(manifest, gan::PhotoSplit::Validation, a.working_size),
-      gan_tools::load_photos(manifest, gan::PhotoSplit::Validation, 1920), a.patch, a.family,
-      a.held_out, o);
+  // The reals: the test scenes (neither trained nor calibrated on) where the manifest has them,
+  // else the validation ones.
+  const bool has_test = std::any_of(manifest.begin(), manifest.end(),
+                                    [](const auto &e) { return e.split == gan::PhotoSplit::Test; });
+  const gan::PhotoSplit split = has_test ? gan::PhotoSplit::Test : gan::PhotoSplit::Validation;
+  gan::NaturalEvaluator ev(gan_tools::load_photos(manifest, split, a.working_size),
+                           gan_tools::load_photos(manifest, split, 1920), a.patch, a.family,
+                           a.held_out, o);
   std::printf("natural eval: %lld patches of %lldx%lld and %lld frames of %lldx%lld per set; "
               "(a) %zu training-family generators, new latents (seed %llu); (b) %zu held out\n",
               static_cast<long long>(o.patches), static_cast<long long>(a.patch.size),
               static_cast<long long>(a.patch.size), static_cast<long long>(o.frames),
               static_cast<long long>(o.frame_width), static_cast<long long>(o.frame_height),
               a.family.size(), static_cast<unsigned long long>(o.seed), a.held_out.size());
-  json report = {{"photos", a.photos},
-                 {"seed", o.seed},
-                 {"patches", o.patches},
-                 {"frames", o.frames},
-                 {"frame_size", {o.frame_width, o.frame_height}},
-                 {"max_tiles", o.max_tiles},
-                 {"family", a.family},
+  json report = {{"photos", a.photos},       {"photo_split", gan::photo_split_name(split)},
+                 {"seed", o.seed},           {"patches", o.patches},
+                 {"frames", o.frames},       {"frame_size", {o.frame_width, o.frame_height}},
+                 {"max_tiles", o.max_tiles}, {"family", a.family},
                  {"held_out", a.held_out}};
   for (const std::string &path : a.natural_detectors) {
     auto detector = gan::Detector::load(path);

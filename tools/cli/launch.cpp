@@ -127,6 +127,7 @@ int run_launch(const LaunchArgs &a) {
   int result = 0;
   bool stopping = false; // the others have been told to stop
   int forwarded = 0;     // a signal passed on to the ranks: they stop by themselves
+  bool killed = false;   // a rank outlived the grace and was killed
   auto stop_deadline = std::chrono::steady_clock::time_point::max();
   auto signal_all = [&pids](int sig) {
     for (pid_t p : pids)
@@ -138,6 +139,13 @@ int run_launch(const LaunchArgs &a) {
       g_signal = 0;
       forwarded = sig;
       signal_all(sig);
+      // A rank that does not stop (hung, stopped, stuck in I/O) gets the grace a failed rank's
+      // peers get, then SIGKILL: the launcher never outlives its ranks' grace.
+      if (!stopping) {
+        stopping = true;
+        stop_deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(static_cast<int64_t>(a.grace_seconds * 1000));
+      }
     }
     int status = 0;
     const pid_t pid = waitpid(-1, &status, WNOHANG);
@@ -167,13 +175,23 @@ int run_launch(const LaunchArgs &a) {
                       std::chrono::milliseconds(static_cast<int64_t>(a.grace_seconds * 1000));
     }
     if (stopping && std::chrono::steady_clock::now() > stop_deadline) {
-      std::fprintf(stderr, "launch: %d rank(s) still running after %.0f s; killing them\n", live,
-                   a.grace_seconds);
+      std::fprintf(stderr, "launch: %d rank(s) still running %.0f s after %s; killing them\n", live,
+                   a.grace_seconds, forwarded ? strsignal(forwarded) : "the failure");
       signal_all(SIGKILL);
+      killed = true;
       stop_deadline = std::chrono::steady_clock::time_point::max();
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+  // Stopped by a signal: the shell's status for it (128 + signal) unless a rank failed first;
+  // a rank killed after the grace is said.
+  if (forwarded && result == 0)
+    result = 128 + forwarded;
+  if (killed)
+    std::fprintf(stderr,
+                 "launch: exit status %d (a rank did not stop within --grace and was "
+                 "killed)\n",
+                 result);
   return result;
 }
 
@@ -193,7 +211,8 @@ Command add_launch(CLI::App &app) {
       ->capture_default_str();
   launch
       ->add_option("--grace", a->grace_seconds,
-                   "seconds the other ranks get to stop after one fails, before SIGKILL")
+                   "seconds the ranks get to stop after one fails or after a forwarded "
+                   "SIGINT/SIGTERM/SIGHUP, before SIGKILL")
       ->check(CLI::Range(0.0, 3600.0))
       ->capture_default_str();
   launch->add_option("command", a->command, "after --: train and its options")->required();

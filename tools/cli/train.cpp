@@ -3,6 +3,7 @@
 // colour photographs.
 
 #include "cli/command.h"
+#include "cli/zoo.h"
 
 #include "images.h"
 #include "progress.h"
@@ -46,6 +47,7 @@ struct TrainArgs {
   int64_t latent = 0; // 0: the architecture's default
   std::string upsample = "nearest";
   int64_t filters = 128;
+  gan::ModelConfig zoo; // kernel, norm, activation, output, depth
   gan::PatchOptions patch;
   int64_t working_size = 1024;
   int validation_percent = 15;
@@ -53,6 +55,7 @@ struct TrainArgs {
   int64_t frame_width = 320, frame_height = 240;
   std::string out = "run";
   std::string resume;
+  std::string generator_out; // also the generator alone, here
   int64_t epochs = 1;
   int64_t steps = 0;
   int64_t batch_size = 64;
@@ -92,7 +95,7 @@ std::shared_ptr<gan::TrainingImages> load_data(const TrainArgs &a) {
   gan::ImageSet set = gan::read_idx_images(path);
   if (a.idx.empty())
     set.source = "fashion-mnist train (" + path + ")";
-  return gan::shuffled_images(set);
+  return gan::shuffled_images(std::move(set));
 }
 
 void write_losses_csv(const std::string &path, const std::vector<gan::StepStats> &history) {
@@ -189,6 +192,11 @@ int run_train(const TrainArgs &a) {
     o.config = {a.arch, latent, data->channels(), data->height(), data->width()};
     o.config.upsample = a.upsample;
     o.config.filters = a.filters;
+    o.config.kernel = a.zoo.kernel;
+    o.config.norm = a.zoo.norm;
+    o.config.activation = a.zoo.activation;
+    o.config.output = a.zoo.output;
+    o.config.depth = a.zoo.depth;
     o.batch_size = a.batch_size * world; // --batch-size is per rank
     o.seed = a.seed;
     o.lr = a.lr;
@@ -271,6 +279,8 @@ int run_train(const TrainArgs &a) {
     return 130;
   }
   trainer->save_model(a.out + "/model.gan");
+  if (!a.generator_out.empty())
+    trainer->save_generator(a.generator_out);
   write_grid(*trainer, a.out + "/samples.png", a.grid);
   if (trainer->options().config.arch == "field")
     write_frame(*trainer, a.out + "/frame.png", a.frame_height, a.frame_width);
@@ -321,11 +331,15 @@ Command add_train(CLI::App &app) {
       ->add_option("--upsample", t->upsample,
                    "field: the generator's 2x upsampling (nearest: resize + convolution and a "
                    "last pixel shuffle, as shipped; the other families of models/README.md)")
-      ->check(CLI::IsMember({"nearest", "transposed", "shuffle", "bilinear"}))
+      ->check(CLI::IsMember(gan_cli::kUpsamplings))
       ->capture_default_str();
   train->add_option("--filters", t->filters, "field: generator channels at 1/8 resolution")
       ->check(CLI::Range(16, 512))
       ->capture_default_str();
+  gan_cli::add_zoo_options(*train, t->zoo);
+  train->add_option("--generator-out", t->generator_out,
+                    "also write the generator alone (no discriminator: a tenth of a field GAN's "
+                    "file) here, for gangen and detector training");
   auto *idx = train->add_option(
       "--idx", t->idx, "IDX image file (.gz or raw); default: Debian's Fashion-MNIST training set");
   auto *images = train->add_option("--images", t->images, "folder of PNG/JPEG images");

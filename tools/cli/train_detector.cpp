@@ -30,6 +30,9 @@ namespace {
 struct DetectorArgs {
   gan_cli::SupervisedArgs supervised;
   std::vector<std::string> generators; // the sources of fakes (Fashion-MNIST: one)
+  std::vector<std::string> aligned;    // autoencoders: reconstructions of the reals (--photos)
+  std::string input = "residual";      // the detector's input (ModelConfig::input)
+  double fake_scale_max = 1.0;         // generators' fakes painted up to this much larger
   int64_t fakes = 60000;
   uint64_t fake_seed = 1000;
   // The natural detector (--photos).
@@ -92,8 +95,17 @@ int run_natural_detector(const DetectorArgs &d) {
                                       " training photos)");
   std::vector<gan::Generator *> generators;
   const auto owned = load_generators(d, generators);
+  std::vector<std::unique_ptr<gan::Reconstructor>> owned_aligned;
+  std::vector<gan::Reconstructor *> aligned;
+  for (const std::string &path : d.aligned) {
+    owned_aligned.push_back(gan::Reconstructor::load(path));
+    aligned.push_back(owned_aligned.back().get());
+  }
   gan::ImageSet real = gan::photo_patches(sampler, d.fake_seed, d.fakes);
-  gan::ImageSet fake = gan::generated_patches(generators, d.fake_seed, d.fakes);
+  // Aligned fakes are reconstructions of these very reals (Rajan et al.): a real patch and its
+  // fake share their content, so only the decoder's traces tell them apart.
+  gan::ImageSet fake =
+      gan::mixed_fakes(generators, aligned, real, d.fake_seed, d.fakes, d.fake_scale_max);
   std::printf("natural detector: %lld photo patches of %lldx%lld, %lld generated (%zu generators: "
               "%s)\n",
               static_cast<long long>(real.count), static_cast<long long>(d.patch.size),
@@ -101,7 +113,8 @@ int run_natural_detector(const DetectorArgs &d) {
               generators.size(), fake.source.c_str());
   std::fflush(stdout);
   gan::ModelFile f = gan::train_detector(
-      real, fake, a.options, [](const auto &r) { gan_cli::print_epoch(r, "validation-accuracy"); });
+      real, fake, a.options, [](const auto &r) { gan_cli::print_epoch(r, "validation-accuracy"); },
+      d.input);
   f.attributes[gan::kDetectorScaleAttribute] = "native";
   gan::write_model_file(a.out, f);
   gan::shift_detector_logit(f, calibrate(d, manifest));
@@ -144,6 +157,22 @@ Command add_train_detector(CLI::App &app) {
                    "model file whose samples are the fakes; repeat it for several generators "
                    "(the fakes are shared between them, in turn)")
       ->required();
+  train_detector->add_option("--aligned,-a", d->aligned,
+                             "with --photos: an autoencoder (train-autoencoder) whose "
+                             "reconstructions of photo patches are fakes too; repeat it for "
+                             "several (fakes are drawn from generators and autoencoders in turn)");
+  train_detector
+      ->add_option("--input", d->input,
+                   "what the detector's first layer sees besides the image: residual (the "
+                   "image minus its local mean) or npr (that and the neighbouring-pixel residual)")
+      ->check(CLI::IsMember({"residual", "npr"}))
+      ->capture_default_str();
+  train_detector
+      ->add_option("--fake-scale-max", d->fake_scale_max,
+                   "with --photos: field generators paint fakes up to this much larger and they "
+                   "are area-averaged down, as the photos' patches are (1: native size only)")
+      ->check(CLI::Range(1.0, 8.0))
+      ->capture_default_str();
   train_detector->add_option("--photos", d->photos,
                              "the natural detector: colour patches of these photographs (a "
                              "manifest, models/natural-photos.tsv, or a folder) against the "
