@@ -7,26 +7,27 @@
 # detector meets it through x264, and the shipped one in models/eval.sh. Then the table
 # (models/lofo_table.py). Run from the repository root
 # after models/train-zoo.sh; detectors and reports go to runs/lofo/ (LOFO_OUT).
-# Usage: bash models/lofo.sh [input=npr] [fakes=8000] [epochs=4]
+# Usage: bash models/lofo.sh [input=npr] [fakes=6000] [epochs=3]   (LOFO_ONLY="f ...": only
+# those families' detectors and reports, no x264 stage or table: several copies at once)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 G=${GST_GAN:-build/tools/gst-gan}
 INPUT=${1:-npr}
-FAKES=${2:-8000}
-EPOCHS=${3:-4}
+FAKES=${2:-6000}
+EPOCHS=${3:-3}
 OUT=${LOFO_OUT:-runs/lofo}
 mkdir -p "$OUT"
 . models/zoo/families.sh # GANS[family], AES[family], TRAINING_FAMILIES, HELD_OUT_FAMILY
 
 # A detector trained on the families named: their generators (-g) and autoencoders (-a).
 train() { # out family...
-  local out=$1
+  local out=$1 family
   shift
   local args=()
-  for f in "$@"; do
-    for g in ${GANS[$f]}; do args+=(-g "$g"); done
+  for family in "$@"; do
+    for g in ${GANS[$family]}; do args+=(-g "$g"); done
     # Each autoencoder three times: aligned fakes are about a third of the fakes.
-    for a in ${AES[$f]}; do args+=(-a "$a" -a "$a" -a "$a"); done
+    for a in ${AES[$family]}; do args+=(-a "$a" -a "$a" -a "$a"); done
   done
   [ -f "$out" ] && return 0
   OMP_NUM_THREADS=1 "$G" train-detector --photos models/natural-photos.tsv "${args[@]}" \
@@ -37,11 +38,11 @@ train() { # out family...
 }
 
 evaluate() { # detector report held-out-family family...
-  local det=$1 report=$2 held=$3
+  local det=$1 report=$2 held=$3 family
   shift 3
   [ -f "$report" ] && return 0
   local args=()
-  for f in "$@"; do for g in ${GANS[$f]}; do args+=(--family "$g"); done; done
+  for family in "$@"; do for g in ${GANS[$family]}; do args+=(--family "$g"); done; done
   for g in ${GANS[$held]}; do args+=(--held-out "$g"); done
   OMP_NUM_THREADS=1 "$G" eval --photos models/natural-photos.tsv --natural-detector "$det" \
     "${args[@]}" --patches 400 --frames 40 --threads 1 --out "$report.tmp" >"$report.log" 2>&1

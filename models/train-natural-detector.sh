@@ -3,7 +3,7 @@
 # generator zoo (models/zoo/families.sh: their field GANs, and their autoencoders' aligned fakes,
 # each autoencoder three times so that aligned fakes are about a third), NPR input, fakes also
 # painted up to 2x larger and area-averaged down, degraded alike; calibrated on frames of the
-# validation scenes. The bilinear family is held out. ~30 minutes on one thread here.
+# validation scenes. The bilinear family is held out. ~25 minutes on one thread here.
 # Usage: bash models/train-natural-detector.sh [out=models/natural-detector.gan]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,5 +17,5 @@ for f in "${TRAINING_FAMILIES[@]}"; do
 done
 set -x
 OMP_NUM_THREADS=1 "$G" train-detector --photos models/natural-photos.tsv "${args[@]}" \
-  --input npr --fake-scale-max 2 --fakes 16000 --epochs 6 --batch-size 64 --lr 1e-3 \
+  --input npr --fake-scale-max 2 --fakes 12000 --epochs 5 --batch-size 64 --lr 1e-3 \
   --lr-decay 0.7 --seed 1 --threads 1 --calibration-frames 200 --out "$OUT"

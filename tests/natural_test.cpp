@@ -467,36 +467,39 @@ TEST(LeaveOneFamilyOut, TheProtocolRunsOnASmallZoo) {
 
 // ---------------------------------------------------------------- the shipped detector
 
-// Loose versions of models/README.md's goals on small sets of the held-out photos (never
-// trained on) against new latents of the training family (the shipped natural field GAN) and
-// the held-out generator: a detector that regressed to chance, lost its calibration or was
-// swapped fails here.
-TEST(ShippedNaturalDetector, LooseGoalsOnHeldOutPhotos) {
+// Loose versions of models/README.md's figures on small sets of the test scenes (neither
+// trained nor calibrated on) against new latents of a training family's generator (the shipped
+// natural field GAN) and the held-out bilinear generator of issue 15: a detector that regressed
+// to chance, lost its calibration, stopped generalising to the held-out family or was swapped
+// fails here.
+TEST(ShippedNaturalDetector, LooseGoalsOnTestScenes) {
   const auto manifest = gan::read_photo_manifest(shipped("natural-photos.tsv"));
-  std::vector<gan::Photo> validation, frames;
+  std::vector<gan::Photo> test, frames;
   try {
-    validation = gan_tools::load_photos(manifest, gan::PhotoSplit::Validation, 1024);
-    frames = gan_tools::load_photos(manifest, gan::PhotoSplit::Validation, 1920);
+    test = gan_tools::load_photos(manifest, gan::PhotoSplit::Test, 1024);
+    frames = gan_tools::load_photos(manifest, gan::PhotoSplit::Test, 1920);
   } catch (const gan::Error &e) {
     GTEST_SKIP() << "the Debian photo packages are not installed: " << e.what();
   }
   auto detector = gan::Detector::load(shipped("natural-detector.gan"));
   EXPECT_TRUE(detector->info().description.native_scale);
+  EXPECT_EQ(detector->info().config.input, "npr");
   gan::NaturalEvalOptions o;
   o.patches = 300;
   o.frames = 8;
   o.seed = 77;
-  gan::NaturalEvaluator ev(std::move(validation), std::move(frames), gan::PatchOptions{},
+  gan::NaturalEvaluator ev(std::move(test), std::move(frames), gan::PatchOptions{},
                            {shipped("natural-field.gan")}, {shipped("natural-heldout.gan")}, o);
   const gan::NaturalQuality q = ev.detector(*detector);
   for (const auto &[name, c] : q.conditions)
     RecordProperty(name + "_auc", std::to_string(c.auc));
-  // models/README.md: 0.9999, 0.9797 and 1.0 on 2 000 patches and 40 frames; no false
-  // positive at the default threshold on 40 frames. The held-out generator (b) is not asserted:
-  // the detector is at chance there (AUC 0.49), a goal it misses (models/README.md).
-  EXPECT_GE(q.conditions.at("patch-a").auc, 0.97);
-  EXPECT_GE(q.conditions.at("patch-c-jpeg75-a").auc, 0.9);
+  // models/README.md, 1 000 patches and 60 frames of the test scenes: (a) 0.92 patches, 0.9997
+  // frames, 0.92 of the frames above the default threshold; (b), the held-out generator, 0.9961
+  // frames; no false positive at the default threshold.
+  EXPECT_GE(q.conditions.at("patch-a").auc, 0.8);
   EXPECT_GE(q.conditions.at("frame-a").auc, 0.95);
+  EXPECT_GE(q.conditions.at("frame-b").auc, 0.9);
+  EXPECT_GE(q.conditions.at("frame-c-jpeg75-b").auc, 0.85);
   EXPECT_GE(q.conditions.at("frame-a").tpr_default, 0.5);
   EXPECT_LE(q.conditions.at("frame-a").fpr_default, 0.125); // at most 1 of the 8 real frames
 }
