@@ -8,7 +8,9 @@
 # (models/lofo_table.py). Run from the repository root
 # after models/train-zoo.sh; detectors and reports go to runs/lofo/ (LOFO_OUT).
 # Usage: bash models/lofo.sh [input=npr] [fakes=6000] [epochs=3]   (LOFO_ONLY="f ...": only
-# those families' detectors and reports, no x264 stage or table: several copies at once)
+# those families' detectors and reports, no x264 stage or table: several copies at once;
+# LOFO_TRAIN_ARGS: more train-detector options, e.g. "--h264" for the H.264 experiment of
+# models/lofo/h264/: LOFO_TRAIN_ARGS=--h264 LOFO_OUT=runs/lofo-h264 bash models/lofo.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 G=${GST_GAN:-build/tools/gst-gan}
@@ -32,7 +34,7 @@ train() { # out family...
   [ -f "$out" ] && return 0
   OMP_NUM_THREADS=1 "$G" train-detector --photos models/natural-photos.tsv "${args[@]}" \
     --input "$INPUT" --fake-scale-max 2 --fakes "$FAKES" --epochs "$EPOCHS" --batch-size 64 --lr 1e-3 \
-    --lr-decay 0.7 --seed 1 --threads 1 --calibration-frames 100 --out "$out.tmp" \
+    --lr-decay 0.7 --seed 1 --threads 1 --calibration-frames 100 ${LOFO_TRAIN_ARGS:-} --out "$out.tmp" \
     >"$out.log" 2>&1
   mv "$out.tmp" "$out"
 }

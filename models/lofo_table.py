@@ -41,7 +41,8 @@ def main():
     x264 = {}
     if os.path.exists(os.path.join(out, "x264.json")):
         with open(os.path.join(out, "x264.json")) as f:
-            x264 = json.load(f).get("detectors", {})
+            # By file name: the reports may have moved (runs/lofo -> models/lofo).
+            x264 = {os.path.basename(k): v for k, v in json.load(f).get("detectors", {}).items()}
     header = ("| left out | " + " | ".join(n for n, _ in CONDITIONS) + " | x264 2 Mbit/s |\n"
               "|---|" + "---|" * (len(CONDITIONS) + 1))
     for title, suffix in (("its own family", ""), ("the held-out family", "held")):
@@ -52,7 +53,7 @@ def main():
             if held != bool(suffix):
                 continue
             left = family.rsplit("-", 1)[0] if held else family
-            det = os.path.join(out, "without-%s.gan" % left)
+            det = "without-%s.gan" % left
             group = "bilinear" if held else left
             cs = cells(natural(path), x264.get(det, {}).get(group))
             rows.append(cs)

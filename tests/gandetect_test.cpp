@@ -503,9 +503,11 @@ TEST(GanDetectShipped, ASharedInstanceAndACapsChangeTakeTheDefaultForTheCaps) {
                          r);
   ASSERT_EQ(r.error, nullptr) << r.error->message << " " << r.error_debug;
   ASSERT_EQ(r.frames.size(), 3u);
-  for (const GstStructure *m : r.element_messages)
-    if (gst_structure_has_name(m, "gandetect"))
+  for (const GstStructure *m : r.element_messages) {
+    if (gst_structure_has_name(m, "gandetect")) {
       EXPECT_EQ(gst_structure_get_string(m, "model-id"), fmnist);
+    }
+  }
   EXPECT_TRUE(r.warnings.empty()) << r.warnings[0];
 
   GstHarness *h = gst_harness_new_parse("gandetect post-messages=false");

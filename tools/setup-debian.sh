@@ -23,8 +23,9 @@ packages=(
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-base-apps
   # H.264 both ways (x264enc, avdec_h264): the watermark's tests and benchmark re-encode with it
   gstreamer1.0-plugins-ugly gstreamer1.0-libav
-  # the CLI: arguments, PNG grids and plots (cairo, with a font for the plot labels)
-  libcli11-dev libcairo2-dev fonts-dejavu-core
+  # the CLI: arguments, PNG grids and plots (cairo, with a font for the plot labels), H.264
+  # round trips for detector training (libavcodec, with x264 inside)
+  libcli11-dev libcairo2-dev fonts-dejavu-core libavcodec-dev
   # the meta library's introspection data (Python and other GI languages read the metas)
   gobject-introspection libgirepository1.0-dev
   # data and tests (python3-gi: the Python GI examples, run as tests)

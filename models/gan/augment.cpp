@@ -208,7 +208,7 @@ void yuv420_roundtrip(ImageRef im) {
     }
 }
 
-void random_degradation(ImageRef im, std::mt19937_64 &rng) {
+void random_degradation(ImageRef im, std::mt19937_64 &rng, const CodecRoundtrip &codec) {
   std::uniform_real_distribution<double> u(0.0, 1.0);
   if (u(rng) < 0.3)
     sensor_noise(im, 1.0 + 5.0 * u(rng), rng);
@@ -218,7 +218,9 @@ void random_degradation(ImageRef im, std::mt19937_64 &rng) {
     rescale_roundtrip(im, u(rng) < 0.5 ? 0.5 + 0.4 * u(rng) : 1.2 + 0.8 * u(rng));
   if (u(rng) < 0.3)
     yuv420_roundtrip(im);
-  if (u(rng) < 0.5)
+  if (codec && u(rng) < 0.4)
+    codec(im, rng);
+  else if (u(rng) < 0.5)
     jpeg_roundtrip(im, 30 + static_cast<int>(65 * u(rng)));
 }
 

@@ -6,6 +6,7 @@
 // told by its degradation) and the evaluation measures robustness with them.
 
 #include <cstdint>
+#include <functional>
 #include <random>
 
 namespace gan {
@@ -34,10 +35,15 @@ void sensor_noise(ImageRef image, double sigma, std::mt19937_64 &rng);
 // quantised to limited range and back.
 void yuv420_roundtrip(ImageRef image);
 
+// A lossy video codec's round trip at a strength it draws from the generator (the CLI's H.264,
+// tools/h264.h: the core links no codec).
+using CodecRoundtrip = std::function<void(ImageRef, std::mt19937_64 &)>;
+
 // The detectors' training policy, applied alike to real and fake images: each of sensor noise
 // (sigma 1-6 levels), blur (sigma 0.3-1.2), rescale (0.5-0.9x or 1.2-2x, down and back), a
 // 4:2:0 round trip (colour) and JPEG (quality 30-95) with its own probability and a random
-// strength, in the order a camera stream meets them.
-void random_degradation(ImageRef image, std::mt19937_64 &rng);
+// strength, in the order a camera stream meets them. With a codec, 40% of images go through it
+// in place of the JPEG step (a stream meets one codec); without, the draws are as before.
+void random_degradation(ImageRef image, std::mt19937_64 &rng, const CodecRoundtrip &codec = {});
 
 } // namespace gan

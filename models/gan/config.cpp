@@ -57,7 +57,9 @@ void check_one_of(const std::string &what, const std::string &value,
 } // namespace
 
 std::string generator_family(const ModelConfig &c) {
-  return c.upsample == "nearest" ? "icnr" : c.upsample;
+  if (c.upsample == "nearest")
+    return c.arch == "dcgan" ? "transposed" : "icnr";
+  return c.upsample;
 }
 
 void validate_config(const ModelConfig &c) {
@@ -103,15 +105,19 @@ void validate_config(const ModelConfig &c) {
   const bool zoo_default = c.kernel == d.kernel && c.norm == d.norm &&
                            c.activation == d.activation && c.output == d.output &&
                            c.depth == d.depth;
-  if (c.arch != "field" && c.arch != "autoencoder" &&
+  if (c.arch != "field" && c.arch != "autoencoder" && c.arch != "dcgan" &&
       (c.upsample != d.upsample || c.filters != d.filters || !zoo_default))
     throw Error(ErrorCode::InvalidArgument,
-                "upsampling, filters, kernel, norm, activation, output and depth are field and "
-                "autoencoder settings");
-  if (c.upsample == "nearest" && !zoo_default)
+                "upsampling, filters, kernel, norm, activation, output and depth are field, "
+                "dcgan and autoencoder settings");
+  if (c.upsample == "nearest" && (!zoo_default || (c.arch == "dcgan" && c.filters != d.filters)))
     throw Error(ErrorCode::InvalidArgument,
-                "the shipped field generator (upsample nearest) has no zoo settings; use "
-                "nearest-conv for a nearest-neighbour family member");
+                "the shipped field generator and the classic DCGAN (upsample nearest) have no "
+                "zoo settings; use nearest-conv for a nearest-neighbour family member");
+  // A DCGAN zoo member's first layer holds latent x filters x 49 weights: a header may not
+  // ask for hundreds of megabytes before its weights are read.
+  if (c.arch == "dcgan" && c.upsample != "nearest" && c.latent > 512)
+    throw Error(ErrorCode::InvalidArgument, "a DCGAN zoo member's latent size must be at most 512");
   if (c.arch == "autoencoder" && c.upsample == "nearest")
     throw Error(ErrorCode::InvalidArgument,
                 "an autoencoder's decoder is a zoo family (nearest-conv, bilinear, bicubic, "

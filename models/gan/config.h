@@ -16,10 +16,11 @@ struct ModelConfig {
   int64_t width = 28;
   // field only: the generator's upsampling ("nearest": resize + convolution, the last 2x a
   // pixel shuffle, as shipped; "transposed", "shuffle", "bilinear": the other families of
-  // gan/field_nets.h) and its channels at 1/8 of the image (halved at every 2x).
+  // gan/field_nets.h) and its channels at 1/8 of the image (halved at every 2x). dcgan:
+  // "nearest" is the classic DCGAN, another family its zoo variant (filters at 7x7).
   std::string upsample = "nearest";
   int64_t filters = 128;
-  // field (and autoencoder decoders) only, the generator zoo of the natural detector
+  // field, zoo dcgan and autoencoder decoders only, the generator zoo of the natural detector
   // (gan/field_nets.h): the transposed convolution's kernel (2-5), the normalisation ("batch",
   // "instance", "group", "none"), the activation ("relu", "leaky", "elu", "silu"), the output
   // layer ("tanh", "hardtanh", "sigmoid": 2 sigmoid - 1) and extra 3x3 convolutions after each
@@ -44,7 +45,7 @@ struct ModelConfig {
 
 // The detector's families of generator: what a field generator's last 2x stage is ("icnr" for
 // the shipped "nearest" generator, whose last stage is an ICNR-initialised sub-pixel
-// convolution; else its upsample setting).
+// convolution; "transposed" for the classic DCGAN; else its upsample setting).
 std::string generator_family(const ModelConfig &config);
 
 // Where a model came from; every field is written into the model file.

@@ -98,12 +98,63 @@ void push_output(nn::Sequential &net, const std::string &output) {
     net->push_back(nn::Tanh());
 }
 
-// The generator zoo (config.upsample and the zoo settings), trained so that the detector sees,
-// and is tested against, upsampling it was not built around. Each 2x stage is a nearest,
-// bilinear or bicubic resize + 3x3 convolution ("nearest-conv", "bilinear", "bicubic"), a
-// stride-2 transposed convolution of kernel 2-5 ("transposed", the DCGAN's checkerboard-prone
-// kind), or a 3x3 convolution to 4x the channels + pixel shuffle, randomly initialised
-// ("shuffle") or ICNR-initialised ("icnr"). Their convolutions are zero-padded ("same"); as a
+} // namespace
+
+void push_zoo_norm_activation(nn::Sequential &net, const ModelConfig &c, int64_t channels) {
+  push_norm(net, c.norm, channels);
+  push_activation(net, c.activation);
+}
+
+void push_zoo_stages(nn::Sequential &net, const ModelConfig &c,
+                     const std::vector<int64_t> &widths) {
+  const std::string &mode = c.upsample;
+  // One 2x stage from `in` to `out` channels; `last`: to the image (bias, no normalisation).
+  auto stage = [&](int64_t in, int64_t out, bool last) {
+    const bool bias = last || c.norm == "none";
+    if (mode == "transposed") {
+      const int64_t k = c.kernel, pad = (k - 1) / 2, out_pad = k % 2;
+      net->push_back(nn::ConvTranspose2d(nn::ConvTranspose2dOptions(in, out, k)
+                                             .stride(2)
+                                             .padding(pad)
+                                             .output_padding(out_pad)
+                                             .bias(bias)));
+    } else if (mode == "shuffle" || mode == "icnr") {
+      // Normalisation and activation before the shuffle (per sub-pixel channel), where they
+      // fold.
+      net->push_back(conv(in, 4 * out, 3, bias, 1));
+      if (!last)
+        push_zoo_norm_activation(net, c, 4 * out);
+      net->push_back(nn::PixelShuffle(2));
+      return;
+    } else {
+      if (mode == "bicubic")
+        net->push_back(nn::Upsample(nn::UpsampleOptions()
+                                        .scale_factor(std::vector<double>{2.0, 2.0})
+                                        .mode(torch::kBicubic)
+                                        .align_corners(false)));
+      else
+        net->push_back(upsample2x(mode == "bilinear"));
+      net->push_back(conv(in, out, 3, bias, 1));
+    }
+    if (!last)
+      push_zoo_norm_activation(net, c, out);
+  };
+  for (size_t i = 0; i < widths.size(); ++i) {
+    const bool last = i + 1 == widths.size();
+    const int64_t out = last ? c.channels : widths[i + 1];
+    stage(widths[i], out, last);
+    for (int64_t j = 0; !last && j < c.depth; ++j) {
+      net->push_back(conv(out, out, 3, c.norm == "none", 1));
+      push_zoo_norm_activation(net, c, out);
+    }
+  }
+  push_output(net, c.output);
+}
+
+namespace {
+
+// The generator zoo (config.upsample and the zoo settings, push_zoo_stages) as field
+// generators and autoencoder decoders. Their convolutions are zero-padded ("same"); as a
 // field generator the image loses kFieldMargin cells each side at the end, so it paints exactly
 // the shipped geometry, 8 (h - 4) x 8 (w - 4) pixels from h x w cells (the padding's influence
 // reaches ~2 cells in, so only the outermost pixels differ from an unpadded network's); as an
@@ -111,58 +162,9 @@ void push_output(nn::Sequential &net, const std::string &output) {
 struct FieldVariantGeneratorImpl : ImageModuleImpl {
   FieldVariantGeneratorImpl(const ModelConfig &c, bool crop_margin) : crop(crop_margin) {
     const int64_t f = c.filters;
-    const std::string &mode = c.upsample;
     net->push_back(conv(c.latent, f, 3, false, 1));
-    push_norm(net, c.norm, f);
-    push_activation(net, c.activation);
-    // One 2x stage from `in` to `out` channels; `last`: to the image (bias, no normalisation).
-    auto stage = [&](int64_t in, int64_t out, bool last) {
-      const bool bias = last || c.norm == "none";
-      if (mode == "transposed") {
-        const int64_t k = c.kernel, pad = (k - 1) / 2, out_pad = k % 2;
-        net->push_back(nn::ConvTranspose2d(nn::ConvTranspose2dOptions(in, out, k)
-                                               .stride(2)
-                                               .padding(pad)
-                                               .output_padding(out_pad)
-                                               .bias(bias)));
-      } else if (mode == "shuffle" || mode == "icnr") {
-        // Normalisation and activation before the shuffle (per sub-pixel channel), where they
-        // fold.
-        net->push_back(conv(in, 4 * out, 3, bias, 1));
-        if (!last) {
-          push_norm(net, c.norm, 4 * out);
-          push_activation(net, c.activation);
-        }
-        net->push_back(nn::PixelShuffle(2));
-        return;
-      } else {
-        if (mode == "bicubic")
-          net->push_back(nn::Upsample(nn::UpsampleOptions()
-                                          .scale_factor(std::vector<double>{2.0, 2.0})
-                                          .mode(torch::kBicubic)
-                                          .align_corners(false)));
-        else
-          net->push_back(upsample2x(mode == "bilinear"));
-        net->push_back(conv(in, out, 3, bias, 1));
-      }
-      if (!last) {
-        push_norm(net, c.norm, out);
-        push_activation(net, c.activation);
-      }
-    };
-    auto extra = [&](int64_t channels) {
-      for (int64_t i = 0; i < c.depth; ++i) {
-        net->push_back(conv(channels, channels, 3, c.norm == "none", 1));
-        push_norm(net, c.norm, channels);
-        push_activation(net, c.activation);
-      }
-    };
-    stage(f, f / 2, false);
-    extra(f / 2);
-    stage(f / 2, f / 4, false);
-    extra(f / 4);
-    stage(f / 4, c.channels, true);
-    push_output(net, c.output);
+    push_zoo_norm_activation(net, c, f);
+    push_zoo_stages(net, c, {f, f / 2, f / 4});
     register_module("net", net);
   }
   torch::Tensor forward(torch::Tensor field) override {
@@ -263,6 +265,14 @@ double sequential_flops(nn::Sequential &net, int64_t c, int64_t h, int64_t w) {
 
 } // namespace
 
+void zoo_init(nn::Module &module, nn::Sequential &net, const ModelConfig &c) {
+  dcgan_init(module);
+  if (c.upsample == "shuffle")
+    icnr_init(net, /*all=*/false);
+  else if (c.upsample == "icnr")
+    icnr_init(net, /*all=*/true);
+}
+
 Gan build_field_gan(const ModelConfig &config) {
   validate_config(config);
   if (config.arch != "field")
@@ -272,11 +282,12 @@ Gan build_field_gan(const ModelConfig &config) {
   nn::Sequential *net = nullptr;
   auto g = make_field_generator(config, &net);
   auto d = std::make_shared<FieldDiscriminatorImpl>(config);
+  // The generator, then the discriminator, then ICNR: the torch RNG's order since issue 14, so
+  // that every field GAN's command (the shipped ones, the zoo's) remakes it. The shipped
+  // generator's last stage (and "shuffle"'s, as the family was first trained) and every stage
+  // of the "icnr" family start as nearest upsampling.
   dcgan_init(*g);
   dcgan_init(*d);
-  // The shipped generator's last stage (and "shuffle"'s, as the family was first trained) and
-  // every stage of the "icnr" family start as nearest upsampling; the other sub-pixel stages of
-  // "shuffle" keep their random start (their own, checkerboard-prone traces).
   if (config.upsample == "nearest" || config.upsample == "shuffle")
     icnr_init(*net, /*all=*/false);
   else if (config.upsample == "icnr")
@@ -291,11 +302,7 @@ ImageModule build_field_decoder(const ModelConfig &config) {
     throw Error(ErrorCode::InvalidArgument,
                 "a decoder is a zoo family, not the shipped unpadded generator");
   auto d = std::make_shared<FieldVariantGeneratorImpl>(config, /*crop_margin=*/false);
-  dcgan_init(*d);
-  if (config.upsample == "shuffle")
-    icnr_init(d->net, /*all=*/false);
-  else if (config.upsample == "icnr")
-    icnr_init(d->net, /*all=*/true);
+  zoo_init(*d, d->net, config);
   return d;
 }
 

@@ -29,6 +29,26 @@ inline int64_t field_cells(int64_t pixels) {
   return (pixels + kFieldScale - 1) / kFieldScale + 2 * kFieldMargin;
 }
 
+// The generator zoo (issue 27): upsampling the detector is trained on, and tested against,
+// besides the shipped kind. Each 2x stage of config.upsample is a nearest, bilinear or bicubic
+// resize + 3x3 convolution ("nearest-conv", "bilinear", "bicubic"), a stride-2 transposed
+// convolution of kernel config.kernel ("transposed", the DCGAN's checkerboard-prone kind), or
+// a 3x3 convolution to 4x the channels + pixel shuffle, randomly initialised ("shuffle") or
+// ICNR-initialised ("icnr"), all zero-padded ("same"); config's norm and activation follow each
+// stage but the last, config.depth extra 3x3 convolutions each stage but the last, and
+// config.output ends it. Field generators, autoencoder decoders and the Fashion-MNIST DCGAN
+// variants (gan/nets.cpp) are built of these.
+void push_zoo_norm_activation(torch::nn::Sequential &net, const ModelConfig &config,
+                              int64_t channels);
+// 2x stages from widths[0] channels through each next width to config.channels, then the
+// output layer.
+void push_zoo_stages(torch::nn::Sequential &net, const ModelConfig &config,
+                     const std::vector<int64_t> &widths);
+// DCGAN initialisation of `module`, then ICNR in `net` (its body) where the family starts as
+// nearest upsampling: the last stage of "shuffle" (as the family was first trained; its other
+// stages keep their random, checkerboard-prone start), every stage of "icnr".
+void zoo_init(torch::nn::Module &module, torch::nn::Sequential &net, const ModelConfig &config);
+
 // Fresh networks (weights from the global torch RNG, DCGAN initialisation).
 Gan build_field_gan(const ModelConfig &config);
 

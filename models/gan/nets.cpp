@@ -69,6 +69,34 @@ struct DcganGeneratorImpl : ImageModuleImpl {
   std::shared_ptr<FoldedSequential> plan;
 };
 
+// The Fashion-MNIST generator zoo (issue 27): the DCGAN's shape with a zoo family's 2x stages
+// (gan/field_nets.h): 100 -> filters x 7 x 7 (a transposed convolution of the 1x1 latent) ->
+// filters/2 x 14 x 14 -> C x 28 x 28, with the config's normalisation, activation, depth and
+// output layer.
+struct DcganVariantGeneratorImpl : ImageModuleImpl {
+  explicit DcganVariantGeneratorImpl(const ModelConfig &c) {
+    net->push_back(nn::ConvTranspose2d(
+        nn::ConvTranspose2dOptions(c.latent, c.filters, 7).bias(c.norm == "none")));
+    push_zoo_norm_activation(net, c, c.filters);
+    push_zoo_stages(net, c, {c.filters, c.filters / 2});
+    register_module("net", net);
+  }
+  torch::Tensor forward(torch::Tensor z) override {
+    const torch::Tensor x = z.view({z.size(0), z.size(1), 1, 1});
+    return plan ? plan->forward(x) : net->forward(x);
+  }
+  // Layers the inference form does not compile run as trained (research generators).
+  void prepare_for_inference() override {
+    try {
+      plan = std::make_shared<FoldedSequential>(net);
+    } catch (const Error &) {
+      plan.reset();
+    }
+  }
+  nn::Sequential net;
+  std::shared_ptr<FoldedSequential> plan;
+};
+
 struct DcganDiscriminatorImpl : ImageModuleImpl {
   explicit DcganDiscriminatorImpl(const ModelConfig &c)
       : net(nn::Conv2d(nn::Conv2dOptions(c.channels, 64, 4).stride(2).padding(1).bias(false)),
@@ -184,10 +212,16 @@ Gan build_gan(const ModelConfig &config) {
   if (config.arch == "mlp") {
     gan.generator = std::make_shared<MlpGeneratorImpl>(config);
     gan.discriminator = std::make_shared<MlpDiscriminatorImpl>(config);
-  } else {
+  } else if (config.upsample == "nearest") { // the classic DCGAN
     gan.generator = std::make_shared<DcganGeneratorImpl>(config);
     gan.discriminator = std::make_shared<DcganDiscriminatorImpl>(config);
     dcgan_init(*gan.generator);
+    dcgan_init(*gan.discriminator);
+  } else {
+    auto g = std::make_shared<DcganVariantGeneratorImpl>(config);
+    zoo_init(*g, g->net, config);
+    gan.generator = g;
+    gan.discriminator = std::make_shared<DcganDiscriminatorImpl>(config);
     dcgan_init(*gan.discriminator);
   }
   return gan;

@@ -184,7 +184,7 @@ ModelFile train_detector(const ImageSet &real, const ImageSet &fake, const Super
         uint8_t *p = pixels.data_ptr<uint8_t>();
         for (int64_t i = 0; i < idx.size(0); ++i)
           random_degradation({p + i * real.image_size(), real.channels, real.height, real.width},
-                             degrade);
+                             degrade, o.codec);
         const torch::Tensor x = flip_and_shift(from_uint8(pixels), 0, rng);
         return F::binary_cross_entropy_with_logits(net->forward(x), y_all.index_select(0, idx));
       },

@@ -5,6 +5,7 @@
 // metrics use, and the real-vs-fake detector gandetect runs. Adam, a fixed seed, one model file
 // out. Torch-free interface.
 
+#include "gan/augment.h"
 #include "gan/dataset.h"
 #include "gan/model_file.h"
 
@@ -19,6 +20,8 @@ struct SupervisedOptions {
   double lr = 1e-3;
   double lr_decay = 0.8; // multiplied into the learning rate after every epoch
   uint64_t seed = 1;
+  // train_detector: random_degradation's codec (none: JPEG only).
+  CodecRoundtrip codec;
 };
 
 struct EpochReport {

@@ -330,10 +330,13 @@ Command add_train(CLI::App &app) {
   train
       ->add_option("--upsample", t->upsample,
                    "field: the generator's 2x upsampling (nearest: resize + convolution and a "
-                   "last pixel shuffle, as shipped; the other families of models/README.md)")
+                   "last pixel shuffle, as shipped; the other families of models/README.md); "
+                   "dcgan: nearest is the classic DCGAN, another family a zoo variant")
       ->check(CLI::IsMember(gan_cli::kUpsamplings))
       ->capture_default_str();
-  train->add_option("--filters", t->filters, "field: generator channels at 1/8 resolution")
+  train
+      ->add_option("--filters", t->filters,
+                   "field: generator channels at 1/8 resolution (zoo dcgan: at 7x7)")
       ->check(CLI::Range(16, 512))
       ->capture_default_str();
   gan_cli::add_zoo_options(*train, t->zoo);
