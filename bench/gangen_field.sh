@@ -46,7 +46,7 @@ peak = {j["threads"]: j["gflops"] for j in map(json.loads, open(f"{out}/peak.jso
 py = [json.loads(l) for l in open(f"{out}/python.jsonl")]
 header, tensors = reference.read_model(model)
 c = header["config"]
-net = reference.FieldGenerator(c["latent"], c["channels"]).eval()
+net = reference.FieldGenerator(c["latent"], c["channels"], c.get("filters", 128)).eval()
 
 def fps(path, case):
     for line in open(path):

@@ -92,15 +92,16 @@ class FieldGenerator(nn.Module):
     """models/gan/field_nets.cpp's generator: unpadded 3x3 convolutions over a latent field,
     nearest 2x twice, a sub-pixel convolution; 8 (h - 4) x 8 (w - 4) pixels from h x w cells."""
 
-    def __init__(self, latent, channels):
+    def __init__(self, latent, channels, filters=128):
         super().__init__()
+        f = filters  # 128 shipped, 48 the fast tier (the config's "filters")
         self.net = nn.Sequential(
-            nn.Conv2d(latent, 128, 3, bias=False), nn.BatchNorm2d(128), nn.ReLU(True),
+            nn.Conv2d(latent, f, 3, bias=False), nn.BatchNorm2d(f), nn.ReLU(True),
             nn.Upsample(scale_factor=2, mode="nearest"),
-            nn.Conv2d(128, 64, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU(True),
+            nn.Conv2d(f, f // 2, 3, bias=False), nn.BatchNorm2d(f // 2), nn.ReLU(True),
             nn.Upsample(scale_factor=2, mode="nearest"),
-            nn.Conv2d(64, 32, 3, bias=False), nn.BatchNorm2d(32), nn.ReLU(True),
-            nn.Conv2d(32, channels * 4, 3), nn.PixelShuffle(2), nn.Tanh())
+            nn.Conv2d(f // 2, f // 4, 3, bias=False), nn.BatchNorm2d(f // 4), nn.ReLU(True),
+            nn.Conv2d(f // 4, channels * 4, 3), nn.PixelShuffle(2), nn.Tanh())
 
     def forward(self, field):
         return self.net(field)
@@ -113,7 +114,7 @@ def field(args):
     torch.set_num_threads(args.threads)
     header, tensors = read_model(args.model)
     c = header["config"]
-    net = FieldGenerator(c["latent"], c["channels"])
+    net = FieldGenerator(c["latent"], c["channels"], c.get("filters", 128))
     net.load_state_dict(state_dict(tensors, "generator"))
     net.eval()
     fh, fw = -(-args.height // 8) + 4, -(-args.width // 8) + 4

@@ -39,6 +39,7 @@
 #include <gst/video/video.h>
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -48,7 +49,8 @@ GST_DEBUG_CATEGORY_STATIC(gst_gan_gen_debug);
 #define GST_CAT_DEFAULT gst_gan_gen_debug
 
 #define DEFAULT_MODEL NULL
-#define GST_GAN_DEFAULT_GENERATOR "natural-field.gan" // models/README.md
+#define GST_GAN_DEFAULT_GENERATOR "natural-field.gan"   // models/README.md
+#define GST_GAN_FAST_GENERATOR "natural-field-fast.gan" // quality=fast
 #define DEFAULT_SEED 0
 #define DEFAULT_MOTION GST_GAN_GEN_MOTION_WALK
 #define DEFAULT_WALK_FRAMES 60
@@ -63,6 +65,7 @@ GST_DEBUG_CATEGORY_STATIC(gst_gan_gen_debug);
 #define DEFAULT_DRIFT_SPEED 0.0
 #define DEFAULT_DRIFT_ANGLE 0.0
 #define DEFAULT_SCENE_SIZE 320
+#define DEFAULT_QUALITY GST_GAN_GEN_QUALITY_DEFAULT
 #define DEFAULT_FPS_N 30
 #define DEFAULT_FPS_D 1
 
@@ -85,6 +88,8 @@ enum {
   PROP_DRIFT_SPEED,
   PROP_DRIFT_ANGLE,
   PROP_SCENE_SIZE,
+  PROP_FRAMES_DROPPED,
+  PROP_QUALITY,
 };
 
 #define GAN_GEN_FORMATS "{ GRAY8, RGB, BGR, RGBA, BGRA, RGBx, BGRx, xRGB, I420, NV12 }"
@@ -112,6 +117,7 @@ struct Settings {
   gdouble drift_speed = DEFAULT_DRIFT_SPEED;           // field models
   gdouble drift_angle = DEFAULT_DRIFT_ANGLE;
   guint scene_size = DEFAULT_SCENE_SIZE;
+  GstGanGenQuality quality = DEFAULT_QUALITY; // which shipped model, with `model` unset
 };
 
 gan::Motion core_motion(GstGanGenMotion m) {
@@ -154,6 +160,16 @@ struct GstGanGenPrivate {
   guint64 accum_frames = 0; // frames before the last caps change
   GstClockTime accum_rtime = 0;
   GstClockTime running_time = 0;
+  // Live: frames made and frames skipped because painting fell behind the clock (read by
+  // the frames-dropped property from any thread).
+  guint64 processed = 0;
+  std::atomic<guint64> dropped{0};
+  // Live: when the first frame since PLAYING (or a seek) went out, minus its PTS (basesrc
+  // shifts a live source's timestamps by as much, as for videotestsrc); lateness is measured
+  // on the shifted timestamps. Cleared from the application thread on PAUSED -> PLAYING.
+  std::atomic<bool> anchored{false};
+  GstClockTimeDiff anchor = 0;
+  GstClockTime paint_time = 0; // the last frame's painting and marking
   bool tags_sent = false;
   std::unique_ptr<gan::Watermark> watermark; // for the key it was made with
 };
@@ -177,6 +193,18 @@ static GType gst_gan_gen_motion_get_type(void) {
       {0, NULL, NULL}};
   if (g_once_init_enter(&type))
     g_once_init_leave(&type, g_enum_register_static("GstGanGenMotion", values));
+  return type;
+}
+
+#define GST_TYPE_GAN_GEN_QUALITY (gst_gan_gen_quality_get_type())
+static GType gst_gan_gen_quality_get_type(void) {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {GST_GAN_GEN_QUALITY_DEFAULT, "The shipped natural field GAN", "default"},
+      {GST_GAN_GEN_QUALITY_FAST, "Its fast tier: about a fifth of the work per frame", "fast"},
+      {0, NULL, NULL}};
+  if (g_once_init_enter(&type))
+    g_once_init_leave(&type, g_enum_register_static("GstGanGenQuality", values));
   return type;
 }
 
@@ -260,6 +288,9 @@ static void gst_gan_gen_set_property(GObject *object, guint prop_id, const GValu
   case PROP_SCENE_SIZE:
     s.scene_size = g_value_get_uint(value);
     break;
+  case PROP_QUALITY:
+    s.quality = static_cast<GstGanGenQuality>(g_value_get_enum(value));
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
     break;
@@ -299,6 +330,9 @@ static void gst_gan_gen_get_property(GObject *object, guint prop_id, GValue *val
   case PROP_IS_LIVE:
     g_value_set_boolean(value, gst_base_src_is_live(GST_BASE_SRC(object)));
     break;
+  case PROP_FRAMES_DROPPED:
+    g_value_set_uint64(value, self->priv->dropped.load());
+    break;
   case PROP_TIMESTAMP_OFFSET:
     g_value_set_int64(value, s.timestamp_offset);
     break;
@@ -323,6 +357,9 @@ static void gst_gan_gen_get_property(GObject *object, guint prop_id, GValue *val
   case PROP_SCENE_SIZE:
     g_value_set_uint(value, s.scene_size);
     break;
+  case PROP_QUALITY:
+    g_value_set_enum(value, s.quality);
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
     break;
@@ -333,8 +370,11 @@ static gboolean gst_gan_gen_start(GstBaseSrc *bsrc) {
   GstGanGen *self = GST_GAN_GEN(bsrc);
   GstGanGenPrivate *priv = self->priv;
   const Settings s = gst_gan_gen_settings(self);
-  const std::string path =
-      s.model.empty() ? gst_gan_shipped_model(GST_GAN_DEFAULT_GENERATOR) : s.model;
+  const std::string path = !s.model.empty()
+                               ? s.model
+                               : gst_gan_shipped_model(s.quality == GST_GAN_GEN_QUALITY_FAST
+                                                           ? GST_GAN_FAST_GENERATOR
+                                                           : GST_GAN_DEFAULT_GENERATOR);
   std::unique_ptr<gan::Generator> generator = gst_gan_load_model<gan::Generator>(
       GST_ELEMENT(self), "generator", path, s.model_description, true);
   if (!generator)
@@ -345,6 +385,10 @@ static gboolean gst_gan_gen_start(GstBaseSrc *bsrc) {
   priv->have_info = false;
   priv->n_frames = priv->accum_frames = 0;
   priv->accum_rtime = priv->running_time = 0;
+  priv->processed = 0;
+  priv->dropped = 0;
+  priv->anchored = false;
+  priv->paint_time = 0;
   priv->tags_sent = false;
   return TRUE;
 }
@@ -501,6 +545,7 @@ static gboolean gst_gan_gen_do_seek(GstBaseSrc *bsrc, GstSegment *segment) {
   priv->accum_frames = 0;
   priv->accum_rtime = 0;
   priv->running_time = fps_n ? gst_util_uint64_scale(priv->n_frames, fps_d * GST_SECOND, fps_n) : 0;
+  priv->anchored = false; // basesrc shifts the timestamps anew
   GST_DEBUG_OBJECT(bsrc, "seek to %" GST_TIME_FORMAT ": frame %" G_GUINT64_FORMAT,
                    GST_TIME_ARGS(position), priv->n_frames);
   return TRUE;
@@ -632,6 +677,62 @@ static void gst_gan_gen_send_tags(GstGanGen *self, const Settings &s) {
   gst_pad_push_event(GST_BASE_SRC_PAD(self), gst_event_new_tag(tags));
 }
 
+// The pipeline's running time now, or GST_CLOCK_TIME_NONE without a clock.
+static GstClockTime gst_gan_gen_running_time_now(GstGanGen *self) {
+  GstClock *clock = gst_element_get_clock(GST_ELEMENT(self));
+  if (!clock)
+    return GST_CLOCK_TIME_NONE;
+  const GstClockTime now = gst_clock_get_time(clock);
+  gst_object_unref(clock);
+  const GstClockTime base = gst_element_get_base_time(GST_ELEMENT(self));
+  return GST_CLOCK_TIME_IS_VALID(now) && now >= base ? now - base : GST_CLOCK_TIME_NONE;
+}
+
+// Live, and the next frame would be a whole frame or more late by the time it is painted
+// (painting is slower than the framerate): skip to the frame due then, as a camera drops what
+// it could not capture, so the stream stays in real time instead of falling further behind.
+// Frames are a pure function of their index, so the video shown is the one a fast machine
+// shows, with frames missing. Each skip posts a QoS message (as sinks do for late buffers)
+// with the running totals, and frames-dropped counts them.
+static void gst_gan_gen_catch_up(GstGanGen *self, const Settings &s, gint fps_n, gint fps_d) {
+  GstGanGenPrivate *priv = self->priv;
+  if (!gst_base_src_is_live(GST_BASE_SRC(self)) || fps_n <= 0 || !priv->anchored)
+    return;
+  const GstClockTime now = gst_gan_gen_running_time_now(self);
+  if (!GST_CLOCK_TIME_IS_VALID(now))
+    return;
+  // basesrc syncs frame k at its PTS (timestamp-offset + its running time) + anchor; the
+  // frame worth painting is the one due when this painting ends.
+  const GstClockTimeDiff ready = static_cast<GstClockTimeDiff>(now + priv->paint_time);
+  const GstClockTimeDiff elapsed =
+      ready - priv->anchor - static_cast<GstClockTimeDiff>(s.timestamp_offset + priv->accum_rtime);
+  if (elapsed <= 0)
+    return;
+  const guint64 due = priv->accum_frames + gst_util_uint64_scale(static_cast<guint64>(elapsed),
+                                                                 fps_n, fps_d * GST_SECOND);
+  const guint64 n = priv->n_frames;
+  if (due <= n) // frame n is less than a whole frame late: sync absorbs it
+    return;
+  const guint64 skipped = due - n;
+  const GstClockTime late_pts = s.timestamp_offset + priv->running_time;
+  priv->n_frames = due;
+  priv->running_time = priv->accum_rtime +
+                       gst_util_uint64_scale(due - priv->accum_frames, fps_d * GST_SECOND, fps_n);
+  priv->dropped += skipped;
+  GST_INFO_OBJECT(self,
+                  "%" G_GUINT64_FORMAT " frames behind the clock (painting takes %" GST_TIME_FORMAT
+                  "): skipped to frame %" G_GUINT64_FORMAT " (%" G_GUINT64_FORMAT
+                  " dropped in all)",
+                  skipped, GST_TIME_ARGS(priv->paint_time), due, priv->dropped.load());
+  const GstClockTimeDiff late_running = static_cast<GstClockTimeDiff>(late_pts) + priv->anchor;
+  GstMessage *qos = gst_message_new_qos(
+      GST_OBJECT(self), TRUE, late_running > 0 ? static_cast<guint64>(late_running) : 0, late_pts,
+      late_pts, s.timestamp_offset + priv->running_time - late_pts);
+  gst_message_set_qos_values(qos, ready - late_running, 1.0, 1000000);
+  gst_message_set_qos_stats(qos, GST_FORMAT_BUFFERS, priv->processed, priv->dropped.load());
+  gst_element_post_message(GST_ELEMENT(self), qos);
+}
+
 static GstFlowReturn gst_gan_gen_fill(GstPushSrc *psrc, GstBuffer *buffer) {
   GstGanGen *self = GST_GAN_GEN(psrc);
   GstGanGenPrivate *priv = self->priv;
@@ -644,6 +745,7 @@ static GstFlowReturn gst_gan_gen_fill(GstPushSrc *psrc, GstBuffer *buffer) {
     return GST_FLOW_EOS;
 
   const Settings s = gst_gan_gen_settings(self);
+  gst_gan_gen_catch_up(self, s, fps_n, fps_d);
   const guint64 n = priv->n_frames;
   const guint32 payload = gst_gan_gen_payload(self, s);
   bool watermarked = false;
@@ -656,6 +758,7 @@ static GstFlowReturn gst_gan_gen_fill(GstPushSrc *psrc, GstBuffer *buffer) {
     const gan::FrameView view = gst_gan_frame_view(&map.frame, priv->format);
     gan::RenderSettings render = gst_gan_gen_render_settings(s, priv->pixel_aspect);
     render.frames_left = gst_gan_gen_frames_left(GST_BASE_SRC(psrc), n, fps_n, fps_d);
+    const gint64 painting = g_get_monotonic_time();
     const int64_t made = priv->renderer->render(render, n, view);
     if (made > 0)
       GST_DEBUG_OBJECT(self,
@@ -666,6 +769,7 @@ static GstFlowReturn gst_gan_gen_fill(GstPushSrc *psrc, GstBuffer *buffer) {
         priv->watermark = std::make_unique<gan::Watermark>(s.watermark_key);
       watermarked = priv->watermark->embed(view, payload);
     }
+    priv->paint_time = static_cast<GstClockTime>(g_get_monotonic_time() - painting) * GST_USECOND;
   } catch (const gan::Error &e) {
     gst_gan_post_error(GST_ELEMENT(self), "Could not generate frame " + std::to_string(n), e);
     return GST_FLOW_ERROR;
@@ -690,6 +794,7 @@ static GstFlowReturn gst_gan_gen_fill(GstPushSrc *psrc, GstBuffer *buffer) {
   GST_BUFFER_DTS(buffer) = GST_CLOCK_TIME_NONE;
   GST_BUFFER_OFFSET(buffer) = n;
   priv->n_frames = n + 1;
+  ++priv->processed;
   GST_BUFFER_OFFSET_END(buffer) = priv->n_frames;
   if (fps_n != 0) {
     const GstClockTime next =
@@ -702,12 +807,26 @@ static GstFlowReturn gst_gan_gen_fill(GstPushSrc *psrc, GstBuffer *buffer) {
   }
   if (n == 0)
     GST_BUFFER_FLAG_SET(buffer, GST_BUFFER_FLAG_DISCONT);
+  if (gst_base_src_is_live(GST_BASE_SRC(self)) && !priv->anchored) {
+    const GstClockTime now = gst_gan_gen_running_time_now(self);
+    if (GST_CLOCK_TIME_IS_VALID(now)) {
+      priv->anchor = GST_CLOCK_DIFF(GST_BUFFER_PTS(buffer), now);
+      priv->anchored = true;
+    }
+  }
   GST_LOG_OBJECT(self,
                  "frame %" G_GUINT64_FORMAT ", pts %" GST_TIME_FORMAT ", duration %" GST_TIME_FORMAT
                  ", watermarked %d",
                  n, GST_TIME_ARGS(GST_BUFFER_PTS(buffer)),
                  GST_TIME_ARGS(GST_BUFFER_DURATION(buffer)), watermarked);
   return GST_FLOW_OK;
+}
+
+static GstStateChangeReturn gst_gan_gen_change_state(GstElement *element,
+                                                     GstStateChange transition) {
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_PLAYING)
+    GST_GAN_GEN(element)->priv->anchored = false; // basesrc shifts the timestamps anew
+  return GST_ELEMENT_CLASS(parent_class)->change_state(element, transition);
 }
 
 static void gst_gan_gen_finalize(GObject *object) {
@@ -822,6 +941,17 @@ static void gst_gan_gen_class_init(GstGanGenClass *klass) {
                                                        "Whether to act as a live source",
                                                        DEFAULT_IS_LIVE, GST_GAN_PARAM_RW_READY));
   /**
+   * GstGanGen:frames-dropped:
+   *
+   * Live only: frames skipped because painting fell a whole frame or more behind the clock
+   * (each skip also posts a QoS message with the totals). The stream stays in real time.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_FRAMES_DROPPED,
+      g_param_spec_uint64("frames-dropped", "Frames dropped",
+                          "Live: frames skipped to keep up with the clock", 0, G_MAXUINT64, 0,
+                          static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+  /**
    * GstGanGen:timestamp-offset:
    *
    * An offset added to every timestamp (as in videotestsrc).
@@ -912,6 +1042,18 @@ static void gst_gan_gen_class_init(GstGanGenClass *klass) {
       g_param_spec_uint("scene-size", "Scene size",
                         "Field models: pixels between independent scenes (0: one scene)", 0, 65536,
                         DEFAULT_SCENE_SIZE, GST_GAN_PARAM_RW_PLAYING));
+  /**
+   * GstGanGen:quality:
+   *
+   * With #GstGanGen:model unset, which shipped model paints: the natural field GAN
+   * ("default") or its fast tier ("fast", natural-field-fast.gan: a narrower generator for
+   * 720p and for CPUs without bfloat16; models/README.md compares their pictures). Ignored
+   * when a model is set. Read when the element starts.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_QUALITY,
+      g_param_spec_enum("quality", "Quality", "Which shipped model paints when model is unset",
+                        GST_TYPE_GAN_GEN_QUALITY, DEFAULT_QUALITY, GST_GAN_PARAM_RW_READY));
 
   gst_element_class_set_static_metadata(
       element_class, "GAN video source", "Source/Video",
@@ -926,6 +1068,7 @@ static void gst_gan_gen_class_init(GstGanGenClass *klass) {
   bsrc_class->decide_allocation = GST_DEBUG_FUNCPTR(gst_gan_gen_decide_allocation);
   bsrc_class->is_seekable = GST_DEBUG_FUNCPTR(gst_gan_gen_is_seekable);
   bsrc_class->do_seek = GST_DEBUG_FUNCPTR(gst_gan_gen_do_seek);
+  element_class->change_state = GST_DEBUG_FUNCPTR(gst_gan_gen_change_state);
   bsrc_class->event = GST_DEBUG_FUNCPTR(gst_gan_gen_event);
   element_class->send_event = GST_DEBUG_FUNCPTR(gst_gan_gen_send_event);
   bsrc_class->query = GST_DEBUG_FUNCPTR(gst_gan_gen_query);
@@ -933,6 +1076,7 @@ static void gst_gan_gen_class_init(GstGanGenClass *klass) {
   psrc_class->fill = GST_DEBUG_FUNCPTR(gst_gan_gen_fill);
 
   gst_type_mark_as_plugin_api(GST_TYPE_GAN_GEN_MOTION, static_cast<GstPluginAPIFlags>(0));
+  gst_type_mark_as_plugin_api(GST_TYPE_GAN_GEN_QUALITY, static_cast<GstPluginAPIFlags>(0));
   gst_type_mark_as_plugin_api(GST_TYPE_GAN_SCALING, static_cast<GstPluginAPIFlags>(0));
   GST_DEBUG_CATEGORY_INIT(gst_gan_gen_debug, "gangen", 0, "GAN video source");
 }

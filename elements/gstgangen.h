@@ -33,6 +33,19 @@ typedef enum {
   GST_GAN_SCALING_BICUBIC,
 } GstGanScaling;
 
+/**
+ * GstGanGenQuality:
+ * @GST_GAN_GEN_QUALITY_DEFAULT: the shipped natural field GAN (natural-field.gan)
+ * @GST_GAN_GEN_QUALITY_FAST: its fast tier (natural-field-fast.gan): a narrower generator,
+ *   about a fifth of the default's work per frame
+ *
+ * Which shipped model paints when #GstGanGen:model is unset.
+ */
+typedef enum {
+  GST_GAN_GEN_QUALITY_DEFAULT,
+  GST_GAN_GEN_QUALITY_FAST,
+} GstGanGenQuality;
+
 GST_ELEMENT_REGISTER_DECLARE(gangen);
 
 G_END_DECLS

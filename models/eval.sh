@@ -12,6 +12,9 @@ build/tools/gst-gan eval --samples "${1:-10000}" --classifier models/fmnist-clas
   --out models/eval-report.json
 build/tools/gst-gan eval --photos models/natural-photos.tsv --field-generator models/natural-field.gan \
   --threads 1 --out models/eval-field-report.json
+# gangen's fast tier (quality=fast, issue 31), measured the same way.
+build/tools/gst-gan eval --photos models/natural-photos.tsv \
+  --field-generator models/natural-field-fast.gan --threads 1 --out models/eval-field-fast-report.json
 # The natural detector (issues 15 and 27) and the spectral baseline beside it (~15 minutes):
 # patches and 1280x720 frames of the test scenes (never trained or calibrated on) against new
 # latents of its training families (a) and of the held-out bilinear family (b), clean, after

@@ -38,6 +38,18 @@ OMP_NUM_THREADS=1 $G train --arch field --photos models/natural-photos.tsv \
   --steps 24000 --checkpoint-every 500 --grid-every 1000 --frame-width 640 --frame-height 480 \
   --out runs/natural-field
 cp runs/natural-field/model.gan models/natural-field.gan
+# 5b. gangen's fast tier (issue 31, quality=fast): the same recipe with 48 filters at 1/8
+#     resolution (1.29 GFLOP per 640x480 frame against 7.07). The shipped run was started for
+#     16 000 steps and stopped with SIGTERM at step 14 027 (the trainer writes a checkpoint
+#     then; models/logs/natural-field-fast.log); the learning rate is constant and every
+#     step's data and noise depend on the step alone, so --steps 14027 should train the
+#     same model (not re-run to check: 1.5 h here).
+OMP_NUM_THREADS=1 $G train --arch field --photos models/natural-photos.tsv \
+  --patch 64 --scale-min 0.5 --scale-max 1.0 --working-size 1024 --latent 64 --filters 48 \
+  --batch-size 32 --lr 2e-4 --beta1 0.5 --beta2 0.999 --seed 1 --threads 1 \
+  --steps 14027 --checkpoint-every 500 --grid-every 1000 --frame-width 640 --frame-height 480 \
+  --out runs/natural-field-fast
+cp runs/natural-field-fast/model.gan models/natural-field-fast.gan
 # 6. The natural detector's generator families (issue 15; models/logs/natural-family.log):
 #    the field GAN at seed 2 (the shipped one stopped at step 12 428), transposed convolution
 #    (600 steps), pixel shuffle at every stage (400 and 800 steps) and the held-out bilinear

@@ -581,6 +581,112 @@ TEST_F(FieldVideo, DriftPansByWholePixels) {
   expect_error([&] { frames(*g, s, 1, 1, 8, 8); }, ErrorCode::InvalidArgument);
 }
 
+// A pan is painted in tiles of the world, each once while the window covers it: its frames
+// are the same bits whatever was kept, in any direction, size, order or batch.
+TEST_F(FieldVideo, PansAreTheSameBitsWhateverWasKept) {
+  for (const double angle : {0.0, 37.0, 90.0, 135.0, 180.0, 225.0, 270.0, 333.0})
+    for (const auto &[h, w] : {std::pair<int64_t, int64_t>{37, 53}, {131, 259}}) {
+      gan::StreamSettings s;
+      s.seed = 3;
+      s.motion = gan::Motion::Static;
+      s.drift_speed = angle == 37.0 ? 9.5 : 2.5;
+      s.drift_angle = angle;
+      auto played = load(), seeking = load(), batched = load();
+      const torch::Tensor batch = frames(*batched, s, 0, 8, h, w);
+      std::vector<torch::Tensor> alone(8); // each frame from a generator that kept nothing
+      for (uint64_t n = 0; n < 8; ++n)
+        alone[n] = frames(*load(), s, n, 1, h, w)[0];
+      for (uint64_t n = 0; n < 8; ++n) {
+        const torch::Tensor in_order = frames(*played, s, n, 1, h, w)[0];
+        const torch::Tensor seek = frames(*seeking, s, 7 - n, 1, h, w)[0]; // backwards
+        EXPECT_TRUE(torch::equal(in_order, alone[n]))
+            << angle << " deg, " << h << "x" << w << ", frame " << n;
+        EXPECT_TRUE(torch::equal(batch[static_cast<int64_t>(n)], alone[n]))
+            << angle << " deg, " << h << "x" << w << ", frame " << n;
+        EXPECT_TRUE(torch::equal(seek, alone[7 - n]))
+            << angle << " deg, " << h << "x" << w << ", frame " << 7 - n;
+      }
+    }
+}
+
+// The tiles join into the picture the generator paints for the whole frame at once (the
+// unpadded generator commutes with whole-cell shifts; float rounding apart).
+TEST_F(FieldVideo, PanTilesJoinIntoTheWholeFramesPicture) {
+  setenv("GST_GAN_BF16", "0", 1); // bfloat16 rounds each tile's activations its own way
+  auto g = load();
+  unsetenv("GST_GAN_BF16");
+  gan::StreamSettings pan;
+  pan.motion = gan::Motion::Static;
+  pan.drift_speed = 2;
+  gan::StreamSettings still = pan; // frame 0 of a pan is the still picture at the origin
+  still.drift_speed = 0;
+  const torch::Tensor tiled = frames(*g, pan, 0, 1, 150, 300);
+  const torch::Tensor whole = frames(*g, still, 0, 1, 150, 300);
+  const float worst = (tiled - whole).abs().max().item<float>();
+  RecordProperty("pan_vs_whole_max_abs", std::to_string(worst));
+  EXPECT_LT(worst, 1e-4f);
+}
+
+// The tile cache itself, with a painter whose picture is known (each cell's first three latent
+// channels, 8 x 8 pixels each): only uncovered tiles are painted, each once in a pan one way,
+// only the window's tiles are held, and a seek paints the same picture again.
+TEST(PannedWorld, PaintsOnlyWhatTheWindowUncovers) {
+  constexpr int64_t T = gan::PannedWorld::kTile, M = gan::kFieldMargin, S = gan::kFieldScale;
+  const auto picture = [&](const torch::Tensor &field) {
+    const torch::Tensor inner =
+        field.slice(1, 0, 3).slice(2, M, field.size(2) - M).slice(3, M, field.size(3) - M);
+    return inner.repeat_interleave(S, 2).repeat_interleave(S, 3);
+  };
+  int64_t calls = 0;
+  const gan::PannedWorld::Painter paint = [&](const torch::Tensor &field) {
+    ++calls;
+    return picture(field);
+  };
+  gan::StreamSettings s;
+  s.seed = 5;
+  s.motion = gan::Motion::Static;
+  s.drift_speed = 3;
+  s.drift_angle = 200;
+  constexpr int64_t h = 100, w = 150, latent = 8;
+  gan::PannedWorld world;
+  std::set<std::pair<int64_t, int64_t>> covered;
+  std::vector<float> frame(3 * h * w), again(3 * h * w);
+  int64_t painted_in_all = 0;
+  for (uint64_t n = 0; n < 200; ++n) {
+    const int64_t painted = world.frame(s, latent, 3, n, h, w, paint, frame.data());
+    painted_in_all += painted;
+    const auto [px, py] = gan::drift_origin(s, n);
+    auto floor_div = [](int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0)); };
+    int64_t fresh = 0, here = 0;
+    for (int64_t ty = floor_div(py, T); ty * T < py + h; ++ty)
+      for (int64_t tx = floor_div(px, T); tx * T < px + w; ++tx) {
+        ++here;
+        fresh += covered.insert({ty, tx}).second;
+      }
+    EXPECT_EQ(painted, fresh) << "frame " << n;
+    EXPECT_EQ(world.tiles_held(), static_cast<size_t>(here)) << "frame " << n;
+    if (n == 0 || n == 199) { // the picture: the world's latent cells, cut at the window
+      const gan::FrameField whole = gan::frame_field(s, latent, n, h, w);
+      const torch::Tensor expected = picture(whole.field.unsqueeze(0))[0]
+                                         .slice(1, whole.y, whole.y + h)
+                                         .slice(2, whole.x, whole.x + w);
+      EXPECT_TRUE(torch::equal(torch::from_blob(frame.data(), {3, h, w}), expected))
+          << "frame " << n;
+    }
+  }
+  EXPECT_EQ(calls, painted_in_all);
+  EXPECT_EQ(static_cast<size_t>(painted_in_all), covered.size()); // each tile painted once
+  EXPECT_LT(covered.size(), 30u); // 600 pixels travelled: a few columns of tiles, not 200 frames
+  // A seek back paints frame 0 again, the same bits.
+  world.frame(s, latent, 3, 0, h, w, paint, again.data());
+  gan::PannedWorld fresh;
+  fresh.frame(s, latent, 3, 0, h, w, paint, frame.data());
+  EXPECT_EQ(frame, again);
+  s.drift_speed = 0; // not a pan
+  expect_error([&] { world.frame(s, latent, 3, 0, h, w, paint, frame.data()); },
+               ErrorCode::InvalidArgument);
+}
+
 // Settings a field video cannot serve are errors before anything is painted or allocated.
 TEST_F(FieldVideo, ImpossibleSettingsAreErrorsNotCrashes) {
   auto g = load();

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
 
 namespace {
@@ -110,6 +111,52 @@ TEST(Mosaic, TilesLandInTheirCellsAndPaddingIsUntouched) {
   EXPECT_EQ(at(0, 5), 191);
   EXPECT_EQ(at(9, 5), 255);
   EXPECT_EQ(frame.view.planes[0][10], 0xAB); // the stride padding is not written
+}
+
+// A colour image of the frame's own size goes straight to a packed frame (gangen's field
+// frames): each byte is the canvas's, round_to_byte((clamp(v, -1, 1) + 1) * 127.5f), for the
+// floats around every rounding boundary, the ends, NaN, infinities and subnormals.
+TEST(Mosaic, AnImageOfTheFramesSizeIsRoundedAsTheCanvasRoundsIt) {
+  std::vector<float> values = {-1.0f,
+                               1.0f,
+                               0.0f,
+                               -0.0f,
+                               std::nanf(""),
+                               std::numeric_limits<float>::infinity(),
+                               -std::numeric_limits<float>::infinity(),
+                               std::numeric_limits<float>::denorm_min(),
+                               -std::numeric_limits<float>::denorm_min(),
+                               1.5f,
+                               -7.0f};
+  for (int k = 0; k <= 256; ++k) { // level k's lower boundary and its float neighbours
+    const float b = (static_cast<float>(k) - 0.5f) / 127.5f - 1.0f;
+    values.insert(values.end(), {std::nextafter(b, -2.0f), b, std::nextafter(b, 2.0f)});
+  }
+  const int64_t w = static_cast<int64_t>(values.size());
+  std::vector<float> image(3 * values.size());
+  for (int64_t x = 0; x < w; ++x) { // R, G, B: the values in three different orders
+    image[static_cast<size_t>(x)] = values[static_cast<size_t>(x)];
+    image[static_cast<size_t>(w + x)] = values[static_cast<size_t>(w - 1 - x)];
+    image[static_cast<size_t>(2 * w + x)] = values[static_cast<size_t>((x * 7) % w)];
+  }
+  auto expected = [](float v) {
+    return gan::round_to_byte((std::clamp(v, -1.0f, 1.0f) + 1.0f) * 127.5f);
+  };
+  for (PixelFormat f : {PixelFormat::Rgb, PixelFormat::Bgr, PixelFormat::Bgrx, PixelFormat::Xrgb,
+                        PixelFormat::Rgba}) {
+    OwnedFrame frame(f, w, 1);
+    gan::render_mosaic(image.data(), 1, 3, 1, w, 1, 1, gan::Scaling::Bilinear, frame.view);
+    const gan::PackedLayout l = gan::packed_layout(f);
+    for (int64_t x = 0; x < w; ++x) {
+      const uint8_t *p = frame.view.planes[0] + x * l.size;
+      ASSERT_EQ(p[l.r], expected(image[static_cast<size_t>(x)])) << "x " << x;
+      ASSERT_EQ(p[l.g], expected(image[static_cast<size_t>(w + x)])) << "x " << x;
+      ASSERT_EQ(p[l.b], expected(image[static_cast<size_t>(2 * w + x)])) << "x " << x;
+      if (l.size == 4) {
+        ASSERT_EQ(p[6 - l.r - l.g - l.b], 255);
+      }
+    }
+  }
 }
 
 TEST(Mosaic, MoreCellsThanPixelsStillFillsTheFrame) {

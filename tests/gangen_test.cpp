@@ -513,6 +513,103 @@ TEST_F(GanGenTest, LiveSourceAnswersLatency) {
   gst_harness_teardown(h);
 }
 
+// Live and slower than the framerate: frames the clock has passed are skipped (the stream
+// stays in real time), counted in frames-dropped and reported in QoS messages.
+TEST_F(GanGenTest, ALiveSourceBehindTheClockSkipsFramesAndSaysSo) {
+  const std::string description =
+      "gangen name=src is-live=true num-buffers=10 model=" + dir_->file("field.gan") +
+      " ! video/x-raw,format=RGB,width=320,height=240,"
+      "framerate=10000/1 ! appsink name=sink sync=false wait-on-eos=false";
+  GstElement *pipeline = gst_parse_launch(description.c_str(), NULL);
+  ASSERT_NE(pipeline, nullptr);
+  gst_element_set_state(pipeline, GST_STATE_PLAYING);
+  GstBus *bus = gst_element_get_bus(pipeline);
+  guint64 qos_dropped = 0, qos_messages = 0;
+  bool eos = false;
+  while (!eos) {
+    GstMessage *msg = gst_bus_timed_pop_filtered(
+        bus, 30 * GST_SECOND,
+        static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_QOS));
+    ASSERT_NE(msg, nullptr) << "no EOS";
+    ASSERT_NE(GST_MESSAGE_TYPE(msg), GST_MESSAGE_ERROR);
+    if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_QOS) {
+      GstFormat format;
+      guint64 processed = 0, dropped = 0;
+      gst_message_parse_qos_stats(msg, &format, &processed, &dropped);
+      EXPECT_EQ(format, GST_FORMAT_BUFFERS);
+      EXPECT_GT(dropped, qos_dropped); // running totals
+      qos_dropped = dropped;
+      ++qos_messages;
+    }
+    eos = GST_MESSAGE_TYPE(msg) == GST_MESSAGE_EOS;
+    gst_message_unref(msg);
+  }
+  GstElement *src = gst_bin_get_by_name(GST_BIN(pipeline), "src");
+  GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
+  guint64 dropped = 0;
+  g_object_get(src, "frames-dropped", &dropped, NULL);
+  EXPECT_GT(qos_messages, 0u);
+  EXPECT_GT(dropped, 0u);
+  EXPECT_EQ(dropped, qos_dropped);
+  std::vector<Frame> frames;
+  while (GstSample *sample = gst_app_sink_try_pull_sample(GST_APP_SINK(sink), 0)) {
+    frames.push_back(gan_test::to_frame(gst_sample_get_buffer(sample)));
+    gst_sample_unref(sample);
+  }
+  ASSERT_EQ(frames.size(), 10u); // num-buffers counts frames made, not skipped
+  // Timestamps follow the frame index (basesrc shifts them all by when the first went out).
+  for (size_t i = 0; i < frames.size(); ++i) {
+    EXPECT_EQ(frames[i].pts - frames[0].pts,
+              (frames[i].offset - frames[0].offset) * GST_SECOND / 10000)
+        << i;
+    if (i > 0) {
+      EXPECT_GT(frames[i].offset, frames[i - 1].offset) << i;
+    }
+  }
+  EXPECT_EQ(frames.back().offset + 1 - frames.size(), dropped); // every gap counted
+  gst_object_unref(src);
+  gst_object_unref(sink);
+  gst_object_unref(bus);
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(pipeline);
+
+  // Not live: every frame, none skipped.
+  const auto all = run(gangen("num-buffers=5") +
+                       " ! video/x-raw,format=GRAY8,width=8,height=8,framerate=10000/1");
+  ASSERT_EQ(all.size(), 5u);
+  for (size_t i = 0; i < all.size(); ++i)
+    EXPECT_EQ(all[i].offset, i);
+}
+
+// quality=fast picks the shipped fast tier when no model is set; a set model wins.
+TEST_F(GanGenTest, QualityPicksTheShippedTier) {
+  auto model_id = [](const std::string &description) {
+    GstHarness *h = gst_harness_new_parse(description.c_str());
+    gst_harness_set_sink_caps_str(h, "video/x-raw,format=RGB,width=64,height=48,framerate=30/1");
+    gst_harness_play(h);
+    GstBuffer *b = gst_harness_pull(h);
+    std::string id;
+    if (b) {
+      const auto *meta = reinterpret_cast<const GstGanSyntheticMeta *>(
+          gst_buffer_get_meta(b, g_type_from_name("GstGanSyntheticMetaAPI")));
+      id = meta && meta->model_id ? meta->model_id : "";
+      gst_buffer_unref(b);
+    }
+    gst_harness_teardown(h);
+    return id;
+  };
+  const char *dir = g_getenv("GST_GAN_MODELS_DIR");
+  ASSERT_NE(dir, nullptr) << "the tests run with GST_GAN_MODELS_DIR set (meson test does)";
+  const std::string models = dir;
+  const std::string fast = model_id("gangen quality=fast num-buffers=1");
+  const std::string standard = model_id("gangen num-buffers=1");
+  EXPECT_EQ(fast, gan::Generator::load(models + "/natural-field-fast.gan")->info().id);
+  EXPECT_EQ(standard, gan::Generator::load(models + "/natural-field.gan")->info().id);
+  EXPECT_NE(fast, standard);
+  EXPECT_EQ(model_id("gangen quality=fast num-buffers=1 model=" + dir_->file("field.gan")),
+            gan::Generator::load(dir_->file("field.gan"))->info().id);
+}
+
 TEST_F(GanGenTest, MissingOrCorruptModelIsABusErrorNamingThePath) {
   RunResult missing;
   gan_test::run_pipeline("gangen model=" + dir_->file("nope.gan") + " ! appsink name=sink",

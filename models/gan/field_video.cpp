@@ -7,6 +7,7 @@
 #include "gan/latents.h"
 
 #include <cmath>
+#include <cstring>
 
 namespace gan {
 
@@ -160,6 +161,65 @@ FrameField FieldWorld::frame(const StreamSettings &s, int64_t latent, uint64_t n
   out.x = px - cx * kFieldScale;
   out.y = py - cy * kFieldScale;
   return out;
+}
+
+int64_t PannedWorld::frame(const StreamSettings &s, int64_t latent, int64_t channels, uint64_t n,
+                           int64_t height, int64_t width, const Painter &paint, float *out) {
+  static_assert(kTile % kFieldScale == 0, "a tile is whole field cells");
+  if (!pans(s))
+    throw Error(ErrorCode::InvalidArgument, "a panned world needs a static scene with drift");
+  if (height < 1 || width < 1)
+    throw Error(ErrorCode::InvalidArgument, "cannot paint an empty frame");
+  const auto [px, py] = drift_origin(s, n);
+  if (s.seed != seed_ || s.scene_size != scene_size_ || latent != latent_ ||
+      channels != channels_) {
+    tiles_.clear();
+    seed_ = s.seed, scene_size_ = s.scene_size, latent_ = latent, channels_ = channels;
+  }
+  const int64_t cells = kTile / kFieldScale;
+  const int64_t ty0 = floor_div(py, kTile), tx0 = floor_div(px, kTile);
+  // The tiles the window still covers are kept, the others given back before any is painted.
+  std::map<std::pair<int64_t, int64_t>, torch::Tensor> kept;
+  for (auto &[at, tile] : tiles_)
+    if (at.first >= ty0 && at.first * kTile < py + height && at.second >= tx0 &&
+        at.second * kTile < px + width)
+      kept.emplace(at, std::move(tile));
+  tiles_.clear();
+  int64_t painted = 0;
+  for (int64_t ty = ty0; ty * kTile < py + height; ++ty)
+    for (int64_t tx = tx0; tx * kTile < px + width; ++tx) {
+      auto it = kept.find({ty, tx});
+      torch::Tensor tile;
+      if (it != kept.end()) {
+        tile = it->second;
+      } else {
+        const torch::Tensor field =
+            world_window(s, 0, latent, ty * cells - kFieldMargin, tx * cells - kFieldMargin,
+                         cells + 2 * kFieldMargin, cells + 2 * kFieldMargin);
+        tile = paint(field.unsqueeze(0));
+        if (tile.dim() != 4 || tile.size(0) != 1 || tile.size(1) != channels ||
+            tile.size(2) != kTile || tile.size(3) != kTile)
+          throw Error(ErrorCode::InvalidArgument, "a pan tile painted " + c10::str(tile.sizes()) +
+                                                      ", not [1, " + std::to_string(channels) +
+                                                      ", " + std::to_string(kTile) + ", " +
+                                                      std::to_string(kTile) + "]");
+        tile = tile[0].to(torch::kFloat).contiguous();
+        ++painted;
+      }
+      // The part of tile (ty, tx) inside the window, in world pixels.
+      const int64_t ya = std::max(py, ty * kTile), yb = std::min(py + height, (ty + 1) * kTile);
+      const int64_t xa = std::max(px, tx * kTile), xb = std::min(px + width, (tx + 1) * kTile);
+      // Row by row (a torch copy per slice would wake the intra-op pool for every tile).
+      const float *src = tile.data_ptr<float>();
+      const size_t bytes = static_cast<size_t>(xb - xa) * sizeof(float);
+      for (int64_t c = 0; c < channels; ++c)
+        for (int64_t y = ya; y < yb; ++y)
+          std::memcpy(out + (c * height + y - py) * width + (xa - px),
+                      src + (c * kTile + y - ty * kTile) * kTile + (xa - tx * kTile), bytes);
+      kept.emplace(std::make_pair(ty, tx), std::move(tile));
+    }
+  tiles_ = std::move(kept);
+  return painted;
 }
 
 } // namespace gan

@@ -21,6 +21,9 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <functional>
+#include <map>
+#include <utility>
 #include <vector>
 
 namespace gan {
@@ -50,6 +53,43 @@ private:
   const torch::Tensor &window(const StreamSettings &settings, uint64_t key, int64_t latent,
                               int64_t y0, int64_t x0, int64_t h, int64_t w);
   std::vector<Window> recent_; // newest last, at most 4
+};
+
+// A pan (Motion::Static with drift) is a window sliding over one still world: the world is
+// painted in kTile x kTile pixel tiles anchored on the world grid, each tile from its own window
+// of the latent world (the unpadded generator commutes with whole-cell shifts, so the tiles
+// join into one picture), and a frame is the crop of the tiles it covers. A tile is painted
+// when the window first uncovers it and kept while the window still covers it; only the tiles
+// of the last frame are held. A pan's frame n is therefore a pure function of (settings, latent
+// size, frame size, n), whatever was kept, whatever order frames are asked in. Cost: a pan
+// paints a strip of tiles every kTile / drift-speed frames; a frame painted from nothing (the
+// first, after a seek, or at a drift of kTile pixels a frame or more) paints every tile it
+// touches, about twice the pixels of the frame (part-covered edge tiles, and each tile's
+// 2-cell margin).
+class PannedWorld {
+public:
+  static constexpr int64_t kTile = 128; // pixels, a multiple of kFieldScale (field_nets.h)
+  // A painter takes a latent field [1, latent, kTile / 8 + 4, kTile / 8 + 4] and returns its
+  // image [1, channels, kTile, kTile] in [-1, 1] (Generator's field painting).
+  using Painter = std::function<torch::Tensor(const torch::Tensor &field)>;
+
+  static bool pans(const StreamSettings &settings) {
+    return settings.motion == Motion::Static && settings.drift_speed != 0;
+  }
+
+  // Frame n of a pan, height x width, into out (channels x height x width floats). Returns
+  // the tiles painted for it. Throws Error(InvalidArgument) for settings that do not pan, or
+  // an Error from the painter.
+  int64_t frame(const StreamSettings &settings, int64_t latent, int64_t channels, uint64_t n,
+                int64_t height, int64_t width, const Painter &paint, float *out);
+
+  size_t tiles_held() const { return tiles_.size(); }
+  void clear() { tiles_.clear(); }
+
+private:
+  uint64_t seed_ = 0;
+  int64_t scene_size_ = -1, latent_ = -1, channels_ = -1;
+  std::map<std::pair<int64_t, int64_t>, torch::Tensor> tiles_; // (row, column) -> [C, T, T]
 };
 
 // The same as FieldWorld().frame(...).

@@ -32,6 +32,7 @@ const std::vector<float> &FrameRenderer::output(const RenderSettings &s, uint64_
   made = 0;
   if (!s.same_frames(cached_for_) || height != cached_height_ || width != cached_width_) {
     cache_.clear();
+    spares_.clear(); // storage of another size: given back, not kept
     cached_for_ = s;
     cached_height_ = height;
     cached_width_ = width;
@@ -40,37 +41,57 @@ const std::vector<float> &FrameRenderer::output(const RenderSettings &s, uint64_
   const bool still = s.motion == Motion::Static && (s.drift_speed == 0 || height == 0);
   const uint64_t key = still ? 0 : n;
   if (!still)
-    cache_.erase(cache_.begin(), cache_.lower_bound(n)); // played or skipped
+    drop(cache_.begin(), cache_.lower_bound(n)); // played or skipped
   auto it = cache_.find(key);
   if (it != cache_.end())
     return it->second;
-  cache_.clear(); // a seek elsewhere
+  drop(cache_.begin(), cache_.end()); // a seek elsewhere
 
   Generator &g = *generator_;
   // A field model paints one frame per forward pass anyway (runtime.h): no batch to gain, and
   // a batch of large frames would only hold memory.
   const int64_t batch = still || g.paints_any_size() ? 1 : batch_frames(s);
   const StreamSettings stream = s.stream();
-  std::vector<float> out;
-  size_t per_frame = 0;
-  if (g.paints_any_size()) {
-    per_frame = static_cast<size_t>(g.info().config.channels * height * width);
-    out.resize(static_cast<size_t>(batch) * per_frame);
-    g.paint_frames(stream, key, batch, height, width, out.data());
-  } else {
-    const int64_t tiles = s.rows * s.columns;
-    const int64_t latent = g.info().config.latent;
-    std::vector<float> z(static_cast<size_t>(batch * tiles * latent));
-    g.frame_latents(stream, key, batch, z.data());
-    per_frame = static_cast<size_t>(tiles * g.image_floats());
-    out.resize(static_cast<size_t>(batch) * per_frame);
-    g.generate_from_latents(z.data(), batch * tiles, out.data());
-  }
-  for (int64_t f = 0; f < batch; ++f)
-    cache_[key + static_cast<uint64_t>(f)].assign(out.begin() + f * per_frame,
-                                                  out.begin() + (f + 1) * per_frame);
   made = batch;
+  if (g.paints_any_size()) { // one frame, painted where it is kept
+    std::vector<float> &frame = cache_[key] = reuse();
+    frame.resize(static_cast<size_t>(g.info().config.channels * height * width));
+    try {
+      g.paint_frames(stream, key, 1, height, width, frame.data());
+    } catch (...) {
+      cache_.erase(key);
+      throw;
+    }
+    return frame;
+  }
+  const int64_t tiles = s.rows * s.columns;
+  const int64_t latent = g.info().config.latent;
+  std::vector<float> z(static_cast<size_t>(batch * tiles * latent));
+  g.frame_latents(stream, key, batch, z.data());
+  const size_t per_frame = static_cast<size_t>(tiles * g.image_floats());
+  std::vector<float> &out = scratch_;
+  out.resize(static_cast<size_t>(batch) * per_frame);
+  g.generate_from_latents(z.data(), batch * tiles, out.data());
+  for (int64_t f = 0; f < batch; ++f)
+    (cache_[key + static_cast<uint64_t>(f)] = reuse())
+        .assign(out.begin() + f * per_frame, out.begin() + (f + 1) * per_frame);
   return cache_[key];
+}
+
+void FrameRenderer::drop(std::map<uint64_t, std::vector<float>>::iterator first,
+                         std::map<uint64_t, std::vector<float>>::iterator last) {
+  for (auto it = first; it != last; ++it)
+    if (spares_.size() < kSpares)
+      spares_.push_back(std::move(it->second));
+  cache_.erase(first, last);
+}
+
+std::vector<float> FrameRenderer::reuse() {
+  if (spares_.empty())
+    return {};
+  std::vector<float> v = std::move(spares_.back());
+  spares_.pop_back();
+  return v;
 }
 
 int64_t FrameRenderer::render(const RenderSettings &s, uint64_t n, const FrameView &frame) {

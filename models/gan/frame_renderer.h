@@ -75,10 +75,19 @@ private:
   const std::vector<float> &output(const RenderSettings &settings, uint64_t n, int64_t height,
                                    int64_t width, int64_t &made);
 
+  // Frames played or dropped give their storage to the next ones (a 1080p frame is 25 MB of
+  // floats: fresh pages for each would cost more than copying it).
+  void drop(std::map<uint64_t, std::vector<float>>::iterator first,
+            std::map<uint64_t, std::vector<float>>::iterator last);
+  std::vector<float> reuse();
+  static constexpr size_t kSpares = 4;
+
   std::unique_ptr<Generator> generator_;
   RenderSettings cached_for_;
   int64_t cached_height_ = 0, cached_width_ = 0;
   std::map<uint64_t, std::vector<float>> cache_; // frame index -> its output
+  std::vector<std::vector<float>> spares_;       // storage of dropped frames
+  std::vector<float> scratch_;                   // a vector model's batch
 };
 
 } // namespace gan

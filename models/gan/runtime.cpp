@@ -348,6 +348,7 @@ struct Generator::Impl {
   std::optional<torch::jit::Module> jit; // TorchScript
   torch::Tensor scale, shift;            // TorchScript: the output's description, inverted
   FieldWorld world;                      // field models: the latent world's recent windows
+  PannedWorld pan;                       // field models: a pan's painted tiles
 
   std::string who() const { return "generator '" + info.path + "'"; }
 
@@ -567,6 +568,16 @@ void Generator::paint_frames(const StreamSettings &settings, uint64_t first, int
   // One forward per frame: oneDNN rounds a batch of convolutions differently from one, and a
   // frame must not depend on its batch. A frame is large enough to keep both cores busy alone.
   const int64_t latent = impl_->info.config.latent, channels = impl_->info.config.channels;
+  if (PannedWorld::pans(settings)) { // a window over one painted world: paint what it uncovers
+    const PannedWorld::Painter paint = [&](const torch::Tensor &field) {
+      return impl_->paint(field);
+    };
+    for (int64_t f = 0; f < frames; ++f)
+      impl_->pan.frame(settings, latent, channels, first + static_cast<uint64_t>(f), height, width,
+                       paint, out + f * channels * height * width);
+    return;
+  }
+  impl_->pan.clear(); // no longer a pan: its tiles are given back
   for (int64_t f = 0; f < frames; ++f) {
     const FrameField ff =
         impl_->world.frame(settings, latent, first + static_cast<uint64_t>(f), height, width);

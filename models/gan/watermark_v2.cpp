@@ -188,14 +188,22 @@ void read_canonical(const FrameView &f, std::vector<float> &out) {
   luma.resize(w);
   rows.assign(2 * w, 0.0f); // the accumulators of row bins k and k + 1
   sum.assign(static_cast<size_t>(kSide * kSide), 0.0f);
+  const int *const bin = bx.bin.data();
+  const float *const first = bx.first.data();
   auto bin_across = [&](const float *acc, int k) {
     float *o = sum.data() + k * kSide;
-    for (size_t x = 0; x < w; ++x) {
-      const int c = bx.bin[x];
-      const float share = bx.first[x], v = acc[x];
-      o[c] += share * v;
-      if (share < 1.0f)
-        o[c + 1] += (1.0f - share) * v;
+    // A run of pixels of one bin sums in a register (in the same order as through memory);
+    // a pixel that straddles into the next bin ends its run.
+    for (size_t x = 0; x < w;) {
+      const int c = bin[x];
+      float total = o[c];
+      for (; x < w && bin[x] == c; ++x) {
+        const float share = first[x], v = acc[x];
+        total += share * v;
+        if (share < 1.0f)
+          o[c + 1] += (1.0f - share) * v;
+      }
+      o[c] = total;
     }
   };
   int current = by.bin[0];
@@ -433,6 +441,51 @@ double Embedder::gain_for(int64_t width, int64_t height) {
   return gain_;
 }
 
+namespace {
+
+// The pattern's hot loops, each compiled for AVX2 too (the loader picks what the CPU has).
+
+// A row's steps from the pattern across it (cell values `across`, bilinear between the cell
+// centres), rounded to whole levels (floor(d + 1/2); moves are far below 256).
+__attribute__((target_clones("avx2", "default"))) void
+row_steps(const float *__restrict across, const int *__restrict col,
+          const float *__restrict col_frac, int16_t *__restrict steps, int64_t n) {
+  for (int64_t x = 0; x < n; ++x) {
+    const int j = col[x];
+    const float d = across[j] + col_frac[x] * (across[j + 1] - across[j]);
+    steps[x] = static_cast<int16_t>(static_cast<int>(d + 256.5f) - 256);
+  }
+}
+
+// steps[x] added to the three bytes of pixel x, clamped; returns the bytes clipped.
+__attribute__((target_clones("avx2", "default"))) int64_t
+add_steps_rgb(uint8_t *__restrict row, const int16_t *__restrict steps, int64_t n) {
+  int64_t clipped = 0;
+  for (int64_t x = 0; x < n; ++x) {
+    const int s = steps[x];
+    for (int c = 0; c < 3; ++c) {
+      const int v = row[3 * x + c] + s;
+      clipped += v < 0 || v > 255;
+      row[3 * x + c] = static_cast<uint8_t>(std::clamp(v, 0, 255));
+    }
+  }
+  return clipped;
+}
+
+// steps[k] added to byte k, clamped; returns the bytes clipped.
+__attribute__((target_clones("avx2", "default"))) int64_t
+add_byte_steps(uint8_t *__restrict row, const int16_t *__restrict steps, int64_t n) {
+  int64_t clipped = 0;
+  for (int64_t k = 0; k < n; ++k) {
+    const int v = row[k] + steps[k];
+    clipped += v < 0 || v > 255;
+    row[k] = static_cast<uint8_t>(std::clamp(v, 0, 255));
+  }
+  return clipped;
+}
+
+} // namespace
+
 int64_t Embedder::add_pattern(const FrameView &f, const std::vector<float> &amplitude) {
   // Cell centres at ((j + 1/2) W / kCells - 1/2) pixels; bilinear between them, flat beyond the
   // outer centres.
@@ -448,14 +501,21 @@ int64_t Embedder::add_pattern(const FrameView &f, const std::vector<float> &ampl
   };
   thread_local std::vector<int> jx, iy;
   thread_local std::vector<float> fx, fy;
-  thread_local std::vector<int16_t> step;
+  thread_local std::vector<int16_t> step, byte_step;
   thread_local int64_t made_w = -1, made_h = -1;
   if (made_w != f.width)
     weights(f.width, jx, fx), made_w = f.width;
   if (made_h != f.height)
     weights(f.height, iy, fy), made_h = f.height;
-  step.resize(static_cast<size_t>(f.width));
   const PackedLayout p = packed_layout(f.format);
+  const size_t size = static_cast<size_t>(std::max(1, p.size));
+  step.resize(static_cast<size_t>(f.width));
+  byte_step.resize(static_cast<size_t>(f.width) * size);
+  // Plain pointers in the loops: a thread_local's address is looked up at each use in a
+  // shared library.
+  const int *const col = jx.data();
+  const float *const col_frac = fx.data();
+  int16_t *const steps = step.data(), *const byte_steps = byte_step.data();
   // YUV luma stays in the legal video range (16..235) where it was: steps below black or above
   // white would be cut by the next conversion to RGB, so they count as clipped.
   const bool video_range = p.size == 0;
@@ -469,31 +529,28 @@ int64_t Embedder::add_pattern(const FrameView &f, const std::vector<float> &ampl
     const float *a = amplitude.data() + i * kCells, *b = a + kCells;
     for (int j = 0; j < kCells; ++j)
       across[j] = a[j] + t * (b[j] - a[j]);
-    // The row's steps, rounded to whole levels (floor(d + 1/2), moves are far below 256).
-    for (size_t x = 0; x < w; ++x) {
-      const int j = jx[x];
-      const float d = across[j] + fx[x] * (across[j + 1] - across[j]);
-      step[x] = static_cast<int16_t>(static_cast<int>(d + 256.5f) - 256);
-    }
+    row_steps(across, col, col_frac, steps, f.width);
     uint8_t *row = f.planes[0] + y * f.strides[0];
     if (p.size <= 1) {
       int64_t out = 0;
       for (size_t x = 0; x < w; ++x) {
-        const int old = row[x], v = old + step[x];
+        const int old = row[x], v = old + steps[x];
         const int low = std::min(lo, old), high = std::max(hi, old);
         out += v < low || v > high;
         row[x] = static_cast<uint8_t>(std::clamp(v, low, high));
       }
       clipped += out;
+    } else if (size == 3) { // R, G and B move alike
+      clipped += add_steps_rgb(row, steps, f.width);
     } else {
+      // The step of every byte (a fourth byte by 0, which neither changes nor clips it).
+      const int filler = 6 - p.r - p.g - p.b;
       for (size_t x = 0; x < w; ++x) {
-        uint8_t *q = row + x * static_cast<size_t>(p.size);
-        for (int c : {p.r, p.g, p.b}) {
-          const int v = q[c] + step[x];
-          clipped += v < 0 || v > 255;
-          q[c] = static_cast<uint8_t>(std::clamp(v, 0, 255));
-        }
+        int16_t *b = byte_steps + 4 * x;
+        b[0] = b[1] = b[2] = b[3] = steps[x];
+        b[filler] = 0;
       }
+      clipped += add_byte_steps(row, byte_steps, static_cast<int64_t>(4 * w));
     }
   }
   return clipped;
