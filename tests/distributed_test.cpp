@@ -398,6 +398,22 @@ std::vector<pid_t> children_of(pid_t parent) {
   return out;
 }
 
+// Waits until `pid` is stopped by a signal (state T in /proc/PID/stat), or `seconds` pass.
+// kill(SIGSTOP) only queues the stop: a signal sent before the process acts on it (SIGTERM is
+// numbered lower, so dequeued first) would be handled while it still runs.
+bool wait_until_stopped(pid_t pid, double seconds) {
+  const auto deadline = Clock::now() + std::chrono::duration<double>(seconds);
+  while (Clock::now() < deadline) {
+    const std::string stat = read_text("/proc/" + std::to_string(pid) + "/stat");
+    const size_t close_paren = stat.rfind(')');
+    if (close_paren != std::string::npos && close_paren + 2 < stat.size() &&
+        stat[close_paren + 2] == 'T')
+      return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
 TEST(DistributedCli, TheLauncherStopsTheOthersWhenARankDiesAndReturnsItsStatus) {
   TempDir dir;
   const std::string data = write_idx(dir, gan_test::pattern_images(40, 8, 8, 3));
@@ -462,6 +478,7 @@ TEST(DistributedCli, TheLauncherKillsARankThatOutlivesTheGraceAfterAForwardedSig
   const std::vector<pid_t> ranks = children_of(launcher);
   ASSERT_EQ(ranks.size(), 2u);
   kill(ranks[1], SIGSTOP); // hung: it can neither step nor stop
+  ASSERT_TRUE(wait_until_stopped(ranks[1], 10)) << ranks[1];
   kill(launcher, SIGTERM);
   const auto t0 = Clock::now();
   const int code = wait_for(launcher, 30);
