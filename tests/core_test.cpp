@@ -3,7 +3,9 @@
 
 #include "test_util.h"
 
+#include "gan/diff_augment.h"
 #include "gan/hash.h"
+#include "gan/latents.h"
 #include "gan/model_file.h"
 #include "gan/nets.h"
 #include "gan/runtime.h"
@@ -633,6 +635,195 @@ TEST(Trainer, RejectsBadOptions) {
   o = small_options("mlp", 8);
   o.label_smoothing = 0.7;
   expect_error([&] { gan::Trainer(o, data); }, ErrorCode::InvalidArgument);
+}
+
+// ---------------------------------------------------------------- what steadies training
+
+TEST(DiffAugment, PoliciesParseAndUnknownOnesAreNamed) {
+  EXPECT_EQ(gan::DiffAugment::parse("cutout,color").str(), "color,cutout");
+  EXPECT_FALSE(gan::DiffAugment::parse("none").any());
+  EXPECT_FALSE(gan::DiffAugment::parse("").any());
+  EXPECT_TRUE(gan::DiffAugment::parse("translation").translation);
+  const std::string msg =
+      expect_error([] { gan::DiffAugment::parse("color,colour"); }, ErrorCode::InvalidArgument);
+  EXPECT_NE(msg.find("'colour'"), std::string::npos) << msg;
+}
+
+// x [N, C, H, W] shifted by (dy, dx) with zeros shifted in: out[y][x] = in[y + dy][x + dx].
+torch::Tensor shifted(const torch::Tensor &x, int64_t dy, int64_t dx) {
+  torch::Tensor out = torch::zeros_like(x);
+  const int64_t h = x.size(-2), w = x.size(-1);
+  for (int64_t y = 0; y < h; ++y)
+    for (int64_t c = 0; c < w; ++c)
+      if (y + dy >= 0 && y + dy < h && c + dx >= 0 && c + dx < w)
+        out.select(-2, y).select(-1, c).copy_(x.select(-2, y + dy).select(-1, c + dx));
+  return out;
+}
+
+TEST(DiffAugment, TranslationShiftsInZerosAndCutoutZeroesAtMostASquare) {
+  const torch::Tensor x = torch::arange(6 * 3 * 16 * 16, torch::kFloat32).view({6, 3, 16, 16}) + 1;
+  at::Generator rng = gan::make_rng(7, 1, 0);
+  const torch::Tensor moved =
+      gan::diff_augment(gan::DiffAugment::parse("translation"), x, rng, 0, 6);
+  int unmoved = 0;
+  for (int64_t i = 0; i < 6; ++i) {
+    bool found = false; // shifts of up to 16 / 8 = 2 pixels
+    for (int64_t dy = -2; dy <= 2 && !found; ++dy)
+      for (int64_t dx = -2; dx <= 2 && !found; ++dx)
+        if (torch::equal(moved[i], shifted(x[i], dy, dx))) {
+          found = true;
+          unmoved += dy == 0 && dx == 0;
+        }
+    EXPECT_TRUE(found) << "image " << i << " is not a shifted copy";
+  }
+  EXPECT_LT(unmoved, 6);
+
+  rng = gan::make_rng(7, 2, 0);
+  const torch::Tensor cut = gan::diff_augment(gan::DiffAugment::parse("cutout"), x, rng, 0, 6);
+  for (int64_t i = 0; i < 6; ++i) {
+    const torch::Tensor zeroed = cut[i].eq(0);
+    EXPECT_TRUE(torch::equal(cut[i].masked_fill(zeroed, 0), x[i].masked_fill(zeroed, 0)));
+    const int64_t n = zeroed.sum().item<int64_t>();
+    EXPECT_EQ(n % 3, 0) << "every channel of a pixel goes";
+    EXPECT_GE(n, 3 * 4 * 4) << "at least a quarter of the 8x8 square lies inside";
+    EXPECT_LE(n, 3 * 8 * 8);
+  }
+}
+
+TEST(DiffAugment, EveryPolicyPassesGradientsAndASliceDrawsAsTheWholeBatch) {
+  const gan::DiffAugment all = gan::DiffAugment::parse("color,translation,cutout");
+  const torch::Tensor x = torch::rand({8, 3, 16, 16}) * 2 - 1;
+  const torch::Tensor input = x.clone().requires_grad_(true);
+  at::Generator rng = gan::make_rng(3, 9, 1);
+  const torch::Tensor y = gan::diff_augment(all, input, rng, 0, 8);
+  (y * y).sum().backward();
+  ASSERT_TRUE(input.grad().defined());
+  EXPECT_TRUE(torch::isfinite(input.grad()).all().item<bool>());
+  EXPECT_GT(input.grad().abs().sum().item<float>(), 0);
+
+  at::Generator again = gan::make_rng(3, 9, 1);
+  EXPECT_TRUE(torch::equal(gan::diff_augment(all, x, again, 0, 8), y.detach()));
+  at::Generator share = gan::make_rng(3, 9, 1); // a rank holding images 2..5 of the 8
+  EXPECT_TRUE(torch::equal(gan::diff_augment(all, x.slice(0, 2, 6), share, 2, 8),
+                           y.detach().slice(0, 2, 6)));
+  expect_error([&] { gan::diff_augment(all, x, again, 4, 8); }, ErrorCode::InvalidArgument);
+}
+
+gan::TrainOptions steadied(gan::TrainOptions o) {
+  o.augment = "translation,cutout,color";
+  o.r1_gamma = 1;
+  o.r1_every = 2;
+  o.ema_decay = 0.9;
+  return o;
+}
+
+TEST(Trainer, SteadiedRunsResumeBitExactly) {
+  TempDir dir;
+  const gan::ImageSet data = gan_test::pattern_images(40, 8, 8, 4);
+  const gan::TrainOptions o = steadied(small_options("mlp", 8));
+  gan::Trainer straight(o, data);
+  for (int i = 0; i < 7; ++i)
+    straight.step();
+  {
+    gan::Trainer first(o, data);
+    for (int i = 0; i < 3; ++i)
+      first.step();
+    first.save_checkpoint(dir.file("ckpt.gan"));
+  }
+  auto resumed = gan::Trainer::resume(dir.file("ckpt.gan"), data);
+  EXPECT_EQ(resumed->options().augment, "color,translation,cutout");
+  EXPECT_EQ(resumed->options().r1_gamma, 1);
+  EXPECT_EQ(resumed->options().r1_every, 2);
+  EXPECT_EQ(resumed->options().ema_decay, 0.9);
+  for (int i = 0; i < 4; ++i)
+    resumed->step();
+  EXPECT_EQ(checkpoint_data(straight, dir, "a.gan"), checkpoint_data(*resumed, dir, "b.gan"));
+  gan::TrainOptions bad = o;
+  bad.augment = "zoom";
+  expect_error([&] { gan::Trainer(bad, data); }, ErrorCode::InvalidArgument);
+  bad = o;
+  bad.ema_decay = 1;
+  expect_error([&] { gan::Trainer(bad, data); }, ErrorCode::InvalidArgument);
+  bad = o;
+  bad.r1_every = 0;
+  expect_error([&] { gan::Trainer(bad, data); }, ErrorCode::InvalidArgument);
+}
+
+std::vector<torch::Tensor> generator_tensors(const std::string &path) {
+  const gan::Gan g = gan::gan_from_file(gan::read_model_file(path));
+  std::vector<torch::Tensor> out = g.generator->parameters();
+  for (const torch::Tensor &b : g.generator->buffers())
+    out.push_back(b);
+  return out;
+}
+
+// The model file holds d * ema + (1 - d) * weights after every step, d ramping up as
+// min(decay, (1 + t) / (10 + t)); the weights themselves train as without the EMA.
+TEST(Trainer, TheModelHoldsTheGeneratorsMovingAverage) {
+  TempDir dir;
+  const gan::ImageSet data = gan_test::pattern_images(40, 8, 8, 4);
+  gan::TrainOptions o = small_options("mlp", 8);
+  o.ema_decay = 0.15;
+  gan::Trainer t(o, data);
+  gan::Trainer plain(small_options("mlp", 8), data);
+  t.save_checkpoint(dir.file("w0.gan"));
+  std::vector<torch::Tensor> ema = generator_tensors(dir.file("w0.gan"));
+  const size_t params = ema.size();
+  for (int step = 0; step < 3; ++step) {
+    t.step();
+    plain.step();
+    t.save_checkpoint(dir.file("w.gan"));
+    plain.save_checkpoint(dir.file("p.gan"));
+    t.save_model(dir.file("m.gan"));
+    const std::vector<torch::Tensor> w = generator_tensors(dir.file("w.gan"));
+    const std::vector<torch::Tensor> p = generator_tensors(dir.file("p.gan"));
+    const std::vector<torch::Tensor> m = generator_tensors(dir.file("m.gan"));
+    const double d = std::min(0.15, (1.0 + step) / (10.0 + step));
+    ASSERT_EQ(w.size(), params);
+    const size_t n_params =
+        gan::gan_from_file(gan::read_model_file(dir.file("w.gan"))).generator->parameters().size();
+    for (size_t i = 0; i < w.size(); ++i) {
+      EXPECT_TRUE(torch::equal(w[i], p[i])) << "the EMA changed training, tensor " << i;
+      ema[i] = i < n_params ? ema[i] * d + w[i] * (1 - d) : w[i];
+      EXPECT_TRUE(torch::allclose(m[i], ema[i], 1e-5, 1e-6)) << "step " << step << " tensor " << i;
+    }
+  }
+  EXPECT_FALSE(torch::equal(generator_tensors(dir.file("m.gan"))[0],
+                            generator_tensors(dir.file("w.gan"))[0]));
+}
+
+// Mean over images of ||grad_x D(x)||^2, D(x) an image's mean logit.
+double real_gradient_norm(const std::string &model, const gan::ImageSet &data) {
+  const gan::Gan g = gan::gan_from_file(gan::read_model_file(model));
+  g.discriminator->train(); // as in training
+  const torch::Tensor x = (torch::tensor(std::vector<float>(data.pixels.begin(), data.pixels.end()))
+                                   .view({data.count, data.channels, data.height, data.width}) /
+                               127.5 -
+                           1)
+                              .requires_grad_(true);
+  const torch::Tensor d = g.discriminator->forward(x).reshape({data.count, -1}).mean(1).sum();
+  const torch::Tensor grad = torch::autograd::grad({d}, {x})[0];
+  return grad.pow(2).reshape({data.count, -1}).sum(1).mean().item<double>();
+}
+
+TEST(Trainer, R1FlattensTheDiscriminatorAroundRealImages) {
+  TempDir dir;
+  const gan::ImageSet data = gan_test::pattern_images(64, 8, 8, 3);
+  gan::TrainOptions o = small_options("mlp", 8);
+  o.batch_size = 32;
+  gan::Trainer plain(o, data);
+  o.r1_gamma = 10;
+  o.r1_every = 1;
+  gan::Trainer r1(o, data);
+  for (int i = 0; i < 40; ++i) {
+    plain.step();
+    r1.step();
+  }
+  plain.save_model(dir.file("plain.gan"));
+  r1.save_model(dir.file("r1.gan"));
+  const double without = real_gradient_norm(dir.file("plain.gan"), data);
+  const double with = real_gradient_norm(dir.file("r1.gan"), data);
+  EXPECT_LT(with, 0.5 * without) << "with R1 " << with << ", without " << without;
 }
 
 // The statistic: mean squared distance between the mean generated image and the pattern's

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "gan/trainer.h"
 
+#include "gan/diff_augment.h"
 #include "gan/error.h"
 #include "gan/field_nets.h"
 #include "gan/image_tensors.h"
@@ -23,6 +24,7 @@ namespace F = torch::nn::functional;
 
 constexpr uint64_t kNoiseStream = 0x6e6f697365ull;   // "noise"
 constexpr uint64_t kShuffleStream = 0x7368756666ull; // "shuff"
+constexpr uint64_t kAugmentStream = 0x6175676d65ull; // "augme"
 
 std::string exact(double v) {
   char buf[40];
@@ -120,6 +122,11 @@ void validate_options(const TrainOptions &o, const TrainingImages &data, int wor
     throw Error(ErrorCode::InvalidArgument, "learning rate must be > 0 and betas in [0, 1)");
   if (!(o.label_smoothing >= 0 && o.label_smoothing < 0.5))
     throw Error(ErrorCode::InvalidArgument, "label smoothing must be in [0, 0.5)");
+  DiffAugment::parse(o.augment); // names an unknown policy
+  if (!(o.r1_gamma >= 0 && o.r1_gamma < 1e6) || o.r1_every < 1)
+    throw Error(ErrorCode::InvalidArgument, "R1 gamma must be >= 0 and its interval >= 1");
+  if (!(o.ema_decay >= 0 && o.ema_decay < 1))
+    throw Error(ErrorCode::InvalidArgument, "the EMA decay must be in [0, 1)");
 }
 
 torch::optim::Adam make_adam(torch::nn::Module &m, const TrainOptions &o) {
@@ -191,6 +198,25 @@ std::vector<torch::Tensor> parameters_and_buffers(torch::nn::Module &m) {
   return all;
 }
 
+// The generator's EMA in a checkpoint: its parameters and buffers in module order.
+void store_ema(ModelFile &f, torch::nn::Module &ema) {
+  const std::vector<torch::Tensor> all = parameters_and_buffers(ema);
+  for (size_t i = 0; i < all.size(); ++i)
+    store_tensor(f, "ema." + std::to_string(i), all[i]);
+}
+
+void load_ema(const ModelFile &f, torch::nn::Module &ema) {
+  std::vector<torch::Tensor> all = parameters_and_buffers(ema);
+  torch::NoGradGuard no_grad;
+  for (size_t i = 0; i < all.size(); ++i) {
+    const torch::Tensor t = load_tensor(f, "ema." + std::to_string(i));
+    if (!t.sizes().equals(all[i].sizes()) || t.scalar_type() != all[i].scalar_type())
+      throw Error(ErrorCode::ConfigMismatch,
+                  "the generator's EMA tensor " + std::to_string(i) + " has the wrong shape");
+    all[i].copy_(t);
+  }
+}
+
 // What the ranks of a group must share for their steps to be one step.
 std::string options_summary(const TrainOptions &o) {
   const ModelConfig &c = o.config;
@@ -198,7 +224,8 @@ std::string options_summary(const TrainOptions &o) {
          std::to_string(c.height) + "x" + std::to_string(c.width) + ", global batch " +
          std::to_string(o.batch_size) + ", seed " + std::to_string(o.seed) + ", lr " + exact(o.lr) +
          ", betas " + exact(o.beta1) + " " + exact(o.beta2) + ", label smoothing " +
-         exact(o.label_smoothing);
+         exact(o.label_smoothing) + ", augment " + o.augment + ", R1 " + exact(o.r1_gamma) +
+         " every " + std::to_string(o.r1_every) + ", EMA " + exact(o.ema_decay);
 }
 
 // Initial weights come from the process-wide RNG: one trainer at a time seeds and draws it
@@ -217,6 +244,41 @@ struct Trainer::Impl {
   int64_t steps_done = 0;
   std::vector<StepStats> history;
   std::shared_ptr<Communicator> group; // null: one process
+  DiffAugment augment;
+  ImageModule ema; // the generator's moving average (null when ema_decay is 0)
+
+  // What the model file holds and what samples and paints: the EMA when there is one.
+  ImageModule &shipped_generator() { return ema ? ema : gan.generator; }
+
+  // ema <- d * ema + (1 - d) * generator for parameters; buffers (BatchNorm's running
+  // statistics) copied, as they are statistics of the current weights' activations.
+  void update_ema() {
+    if (!ema)
+      return;
+    const double t = static_cast<double>(steps_done);
+    const double d = std::min(options.ema_decay, (1 + t) / (10 + t));
+    torch::NoGradGuard no_grad;
+    const std::vector<torch::Tensor> from = gan.generator->parameters();
+    std::vector<torch::Tensor> to = ema->parameters();
+    for (size_t i = 0; i < from.size(); ++i)
+      to[i].mul_(d).add_(from[i], 1 - d);
+    const std::vector<torch::Tensor> bf = gan.generator->buffers();
+    std::vector<torch::Tensor> bt = ema->buffers();
+    for (size_t i = 0; i < bf.size(); ++i)
+      bt[i].copy_(bf[i]);
+  }
+
+  // A fresh generator holding a copy of the current one's parameters and buffers.
+  ImageModule copy_of_generator() const {
+    ImageModule copy = build_gan(options.config).generator;
+    torch::NoGradGuard no_grad;
+    const std::vector<torch::Tensor> src = parameters_and_buffers(*gan.generator);
+    std::vector<torch::Tensor> dst = parameters_and_buffers(*copy);
+    for (size_t i = 0; i < src.size(); ++i)
+      dst[i].copy_(src[i]);
+    copy->train();
+    return copy;
+  }
 
   int world_size() const { return group ? group->world_size() : 1; }
 
@@ -232,13 +294,21 @@ struct Trainer::Impl {
     std::vector<torch::Tensor> d = parameters_and_buffers(*gan.discriminator);
     group->broadcast(g);
     group->broadcast(d);
+    if (ema) {
+      std::vector<torch::Tensor> e = parameters_and_buffers(*ema);
+      group->broadcast(e);
+    }
   }
 
   Impl(const TrainOptions &o, std::shared_ptr<TrainingImages> images, Gan g)
       : options(o), data_source(images->source()), data(std::move(images)), gan(std::move(g)),
-        opt_g(make_adam(*gan.generator, o)), opt_d(make_adam(*gan.discriminator, o)) {
+        opt_g(make_adam(*gan.generator, o)), opt_d(make_adam(*gan.discriminator, o)),
+        augment(DiffAugment::parse(o.augment)) {
+    options.augment = augment.str(); // one spelling in checkpoints and between ranks
     gan.generator->train();
     gan.discriminator->train();
+    if (o.ema_decay > 0)
+      ema = copy_of_generator();
   }
 
   int64_t steps_per_epoch() const { return data->epoch_images() / options.batch_size; }
@@ -259,17 +329,41 @@ struct Trainer::Impl {
     if (world > 1)
       z = z.slice(0, first, first + b).contiguous();
 
+    // The discriminator sees everything through the augmentation: draws for the step's real
+    // images, its generated images in D's step and in G's step (three purposes of one stream).
+    auto aug_rng = [&](uint64_t purpose) {
+      return make_rng(options.seed, kAugmentStream,
+                      static_cast<uint64_t>(steps_done) * 4 + purpose);
+    };
+    auto seen = [&](const torch::Tensor &x, uint64_t purpose) {
+      if (!augment.any())
+        return x;
+      at::Generator rng = aug_rng(purpose);
+      return diff_augment(augment, x, rng, first, global);
+    };
+    const bool r1_now = options.r1_gamma > 0 && steps_done % options.r1_every == 0;
+
     // Discriminator: real -> 1 (smoothed), generated -> 0; a patch discriminator's every logit.
     opt_d.zero_grad();
     const torch::Tensor fake = gan.generator->forward(z);
-    const torch::Tensor d_real = gan.discriminator->forward(real);
-    const torch::Tensor d_fake = gan.discriminator->forward(fake.detach());
+    const torch::Tensor real_in = r1_now ? real.clone().requires_grad_(true) : real;
+    const torch::Tensor d_real = gan.discriminator->forward(seen(real_in, 0));
+    const torch::Tensor d_fake = gan.discriminator->forward(seen(fake.detach(), 1));
     const torch::Tensor real_target = torch::full_like(d_real, 1.0 - options.label_smoothing);
     const torch::Tensor fake_target = torch::zeros_like(d_fake);
     const torch::Tensor ones = torch::ones_like(d_fake);
-    const torch::Tensor d_loss = F::binary_cross_entropy_with_logits(d_real, real_target) +
-                                 F::binary_cross_entropy_with_logits(d_fake, fake_target);
-    d_loss.backward();
+    torch::Tensor d_loss = F::binary_cross_entropy_with_logits(d_real, real_target) +
+                           F::binary_cross_entropy_with_logits(d_fake, fake_target);
+    torch::Tensor objective = d_loss;
+    if (r1_now) { // gamma/2 * E_x ||grad_x D(x)||^2, D(x) an image's mean logit, lazily scaled
+      const torch::Tensor per_image = d_real.reshape({b, -1}).mean(1).sum();
+      const torch::Tensor grad =
+          torch::autograd::grad({per_image}, {real_in}, {}, /*retain_graph=*/true,
+                                /*create_graph=*/true)[0];
+      const torch::Tensor penalty = grad.pow(2).reshape({b, -1}).sum(1).mean();
+      objective = objective + penalty * (options.r1_gamma / 2 * options.r1_every);
+    }
+    objective.backward();
     if (world > 1)
       group->average(gradients(*gan.discriminator));
     opt_d.step();
@@ -277,11 +371,12 @@ struct Trainer::Impl {
     // Generator, non-saturating: maximise log D(G(z)), i.e. BCE against "real".
     opt_g.zero_grad();
     const torch::Tensor g_loss =
-        F::binary_cross_entropy_with_logits(gan.discriminator->forward(fake), ones);
+        F::binary_cross_entropy_with_logits(gan.discriminator->forward(seen(fake, 2)), ones);
     g_loss.backward();
     if (world > 1)
       group->average(gradients(*gan.generator));
     opt_g.step();
+    update_ema();
 
     ++steps_done;
     StepStats s;
@@ -345,6 +440,12 @@ std::unique_ptr<Trainer> Trainer::resume(const std::string &checkpoint,
   o.beta1 = parse_double(f, "beta1");
   o.beta2 = parse_double(f, "beta2");
   o.label_smoothing = parse_double(f, "label_smoothing");
+  if (f.attributes.count("augment")) { // checkpoints before issue 31 have none: all off
+    o.augment = f.attribute("augment");
+    o.r1_gamma = parse_double(f, "r1_gamma");
+    o.r1_every = parse_int(f, "r1_every");
+    o.ema_decay = parse_double(f, "ema_decay");
+  }
   validate_options(o, *data, group ? group->world_size() : 1);
   if (f.attribute("data_fingerprint") != data->fingerprint())
     throw Error(ErrorCode::InvalidArgument, "'" + checkpoint + "' was trained on other data (" +
@@ -356,6 +457,8 @@ std::unique_ptr<Trainer> Trainer::resume(const std::string &checkpoint,
   impl->steps_done = parse_int(f, "steps_done");
   load_adam(f, "opt.generator", impl->opt_g);
   load_adam(f, "opt.discriminator", impl->opt_d);
+  if (impl->ema)
+    load_ema(f, *impl->ema);
   const torch::Tensor h = load_tensor(f, "history");
   if (h.dim() != 2 || h.size(0) != impl->steps_done || h.size(1) != 4 ||
       h.scalar_type() != torch::kFloat32)
@@ -379,19 +482,21 @@ Provenance Trainer::provenance() const {
 }
 
 void Trainer::save_model(const std::string &path) const {
-  ModelFile f = gan_to_file(impl_->gan, provenance());
+  ModelFile f = gan_to_file(
+      {impl_->gan.config, impl_->shipped_generator(), impl_->gan.discriminator}, provenance());
   f.attributes["batch_size"] = std::to_string(impl_->options.batch_size);
   f.attributes["label_smoothing"] = exact(impl_->options.label_smoothing);
   write_model_file(path, f);
 }
 
 void Trainer::save_generator(const std::string &path) const {
-  ModelFile f = generator_to_file(impl_->gan, provenance());
+  ModelFile f = generator_to_file(
+      {impl_->gan.config, impl_->shipped_generator(), impl_->gan.discriminator}, provenance());
   write_model_file(path, f);
 }
 
 void Trainer::save_checkpoint(const std::string &path) const {
-  const Impl &m = *impl_;
+  Impl &m = *impl_;
   ModelFile f = gan_to_file(m.gan, provenance());
   f.kind = "checkpoint";
   f.attributes["steps_done"] = std::to_string(m.steps_done);
@@ -401,6 +506,12 @@ void Trainer::save_checkpoint(const std::string &path) const {
   f.attributes["beta1"] = exact(m.options.beta1);
   f.attributes["beta2"] = exact(m.options.beta2);
   f.attributes["label_smoothing"] = exact(m.options.label_smoothing);
+  f.attributes["augment"] = m.options.augment;
+  f.attributes["r1_gamma"] = exact(m.options.r1_gamma);
+  f.attributes["r1_every"] = std::to_string(m.options.r1_every);
+  f.attributes["ema_decay"] = exact(m.options.ema_decay);
+  if (m.ema)
+    store_ema(f, *m.ema);
   f.attributes["data_fingerprint"] = m.data->fingerprint();
   store_adam(f, "opt.generator", m.opt_g);
   store_adam(f, "opt.discriminator", m.opt_d);
@@ -415,7 +526,7 @@ void Trainer::save_checkpoint(const std::string &path) const {
 
 void Trainer::sample(uint64_t seed, int64_t n, float *out) {
   c10::InferenceMode guard;
-  auto &g = *impl_->gan.generator;
+  auto &g = *impl_->shipped_generator();
   g.eval();
   const torch::Tensor images = g.forward(sample_latents(impl_->options.config, seed, 0, n));
   g.train();
@@ -429,7 +540,7 @@ void Trainer::paint(uint64_t seed, uint64_t index, int64_t height, int64_t width
                                                 "' makes " + std::to_string(c.height) + "x" +
                                                 std::to_string(c.width) + " images");
   c10::InferenceMode guard;
-  auto &g = *impl_->gan.generator;
+  auto &g = *impl_->shipped_generator();
   g.eval();
   const torch::Tensor image = paint_field_images(g, c, seed, index, 1, height, width);
   g.train();

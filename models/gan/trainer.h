@@ -4,8 +4,9 @@
 // Adversarial training (Goodfellow et al. 2014, with the non-saturating generator loss), the
 // way the DCGAN paper runs it: per batch, a discriminator step on real (-> 1, or 1 - smoothing)
 // and generated (-> 0) images, then a generator step that maximises log D(G(z)); Adam; BCE
-// with logits. Every random draw comes from (seed, purpose, counter), so a run is a pure
-// function of its options and data, and a resumed run continues bit-exactly.
+// with logits; optionally differentiable augmentation, the R1 penalty and an EMA of the
+// generator (TrainOptions). Every random draw comes from (seed, purpose, counter), so a run is a
+// pure function of its options and data, and a resumed run continues bit-exactly.
 
 #include "gan/config.h"
 #include "gan/dataset.h"
@@ -25,6 +26,19 @@ struct TrainOptions {
   double beta1 = 0.5;
   double beta2 = 0.999;
   double label_smoothing = 0.0; // one-sided: real targets become 1 - label_smoothing
+  // What steadies a GAN on few images (all off by default, as the DCGAN recipe):
+  // - augment: differentiable augmentation of everything the discriminator sees, in both steps
+  //   ("color,translation,cutout" or a subset; gan/diff_augment.h);
+  // - r1_gamma: the R1 penalty (Mescheder et al. 2018), gamma/2 * E||grad_x D(x)||^2 on real
+  //   images, added every r1_every-th discriminator step and scaled by r1_every (lazy
+  //   regularisation as StyleGAN2); D(x) is an image's mean logit;
+  // - ema_decay: an exponential moving average of the generator's weights (Karras et al. 2018,
+  //   Yazici et al. 2019), what the model file holds, samples and paints; its decay ramps up as
+  //   min(ema_decay, (1 + t) / (10 + t)) so that early weights fade.
+  std::string augment = "none";
+  double r1_gamma = 0.0;
+  int64_t r1_every = 16;
+  double ema_decay = 0.0;
 };
 
 struct StepStats {
@@ -81,8 +95,8 @@ public:
   void save_generator(const std::string &path) const;
   void save_checkpoint(const std::string &path) const;
 
-  // n images from the current generator in eval mode (float [n, C, H, W] in [-1, 1]),
-  // latents from gan::sample_latents(config, seed, 0, n).
+  // n images from the current generator (its EMA when ema_decay > 0) in eval mode (float [n, C, H,
+  // W] in [-1, 1]), latents from gan::sample_latents(config, seed, 0, n).
   void sample(uint64_t seed, int64_t n, float *out);
   // Field architectures paint any size: image `index` of stream `seed` at height x width
   // (float [C, height, width]). Throws Error(InvalidArgument) for the vector architectures.

@@ -61,6 +61,9 @@ struct TrainArgs {
   int64_t batch_size = 64;
   uint64_t seed = 1;
   double lr = 2e-4, beta1 = 0.5, beta2 = 0.999, label_smoothing = 0.0;
+  std::string augment = "none";
+  double r1_gamma = 0.0, ema_decay = 0.0;
+  int64_t r1_every = 16;
   int threads = 0;
   int64_t checkpoint_every = 500;
   int64_t grid = 64;
@@ -203,6 +206,10 @@ int run_train(const TrainArgs &a) {
     o.beta1 = a.beta1;
     o.beta2 = a.beta2;
     o.label_smoothing = a.label_smoothing;
+    o.augment = a.augment;
+    o.r1_gamma = a.r1_gamma;
+    o.r1_every = a.r1_every;
+    o.ema_decay = a.ema_decay;
     trainer = std::make_unique<gan::Trainer>(o, data, group);
   }
   gan::configure_threads(training_threads(trainer->options().config.arch, a.threads, world));
@@ -221,6 +228,12 @@ int run_train(const TrainArgs &a) {
                trainer->options().config.arch.c_str(), static_cast<long long>(total),
                static_cast<long long>(trainer->options().batch_size), static_cast<long long>(spe),
                a.out.c_str());
+  {
+    const gan::TrainOptions &o = trainer->options();
+    if (o.augment != "none" || o.r1_gamma > 0 || o.ema_decay > 0)
+      std::fprintf(log, "steadied by: augmentation %s, R1 gamma %g every %lld steps, EMA %g\n",
+                   o.augment.c_str(), o.r1_gamma, static_cast<long long>(o.r1_every), o.ema_decay);
+  }
   if (group)
     std::fprintf(
         log,
@@ -423,6 +436,27 @@ Command add_train(CLI::App &app) {
       ->capture_default_str();
   train->add_option("--label-smoothing", t->label_smoothing, "one-sided: real label = 1 - this")
       ->check(CLI::Range(0.0, 0.49))
+      ->capture_default_str();
+  train
+      ->add_option("--augment", t->augment,
+                   "differentiable augmentation of what the discriminator sees, in both steps: "
+                   "color,translation,cutout or a subset (DiffAugment), or none")
+      ->capture_default_str();
+  train
+      ->add_option("--r1", t->r1_gamma,
+                   "R1 penalty weight gamma on real images' gradients (0 = off; ~0.1-10)")
+      ->check(CLI::Range(0.0, 1e5))
+      ->capture_default_str();
+  train
+      ->add_option("--r1-every", t->r1_every,
+                   "with --r1: the penalty every N discriminator steps, scaled by N (lazy)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1000}))
+      ->capture_default_str();
+  train
+      ->add_option("--ema", t->ema_decay,
+                   "keep an exponential moving average of the generator with this decay "
+                   "(0 = off; e.g. 0.999): the model file holds it")
+      ->check(CLI::Range(0.0, 0.99999))
       ->capture_default_str();
   train
       ->add_option(
