@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The `gan` plugin: GStreamer elements around the gst-gan LibTorch core (models/).
- * Elements: gangen (GAN video source), gandetect (frame authenticity analyzer) and ganmark
- * (provenance watermark).
+ * Elements: gangen (GAN video source), gandetect (frame authenticity analyzer), ganmark
+ * (provenance watermark) and ganpublish (verdicts to files, MQTT and Kafka).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -11,6 +11,7 @@
 #include "gstgandetect.h"
 #include "gstgangen.h"
 #include "gstganmark.h"
+#include "gstganpublish.h"
 
 #include <gst/gan/gstganmeta.h>
 #include <gst/gst.h>
@@ -22,6 +23,7 @@ static gboolean plugin_init(GstPlugin *plugin) {
   gboolean ok = GST_ELEMENT_REGISTER(gangen, plugin);
   ok &= GST_ELEMENT_REGISTER(gandetect, plugin);
   ok &= GST_ELEMENT_REGISTER(ganmark, plugin);
+  ok &= GST_ELEMENT_REGISTER(ganpublish, plugin);
   return ok;
 }
 

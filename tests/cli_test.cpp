@@ -8,6 +8,7 @@
 #include <torch/script.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 
@@ -288,3 +289,41 @@ def forward(self, x):
   EXPECT_NE(r.output.find("this detector was exported without its weights"), std::string::npos)
       << r.output;
 }
+
+namespace {
+
+// gst-gan watch on a clip of gangen's marked frames (JPEG in AVI: the mark survives it): a line
+// a second, a closing count, the records it publishes, the overlay path, and bad input named.
+TEST(Cli, WatchPrintsVerdictsAndPublishesRecords) {
+  TempDir dir;
+  const std::string clip = dir.file("clip.avi");
+  ASSERT_EQ(std::system(("gst-launch-1.0 -q gangen num-buffers=45 quality=fast seed=3 ! "
+                         "video/x-raw,width=320,height=240,framerate=30/1 ! videoconvert ! "
+                         "jpegenc quality=95 ! avimux ! filesink location=" +
+                         clip + " > " + dir.file("make.log") + " 2>&1")
+                            .c_str()),
+            0)
+      << gan_test::read_bytes(dir.file("make.log")).size();
+  Result r = run("watch " + clip + " --publish file:" + dir.file("v.jsonl"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("frames 45:"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("with the watermark"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("SYNTHETIC"), std::string::npos) << "the mark decides: " << r.output;
+  const std::vector<uint8_t> records = gan_test::read_bytes(dir.file("v.jsonl"));
+  EXPECT_EQ(std::count(records.begin(), records.end(), '\n'), 45) << "one record per frame";
+
+  // The overlay path, the labelled frames written as JPEG files instead of shown in a window.
+  r = run("watch " + clip +
+          " --overlay --sink \"jpegenc ! multifilesink location=" + dir.file("f%03d.jpg") + "\"");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(std::filesystem::exists(dir.file("f044.jpg"))) << r.output;
+
+  r = run("watch " + dir.file("missing.avi"));
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("missing.avi"), std::string::npos) << r.output;
+  r = run("watch " + clip + " --publish mqtt:/nohost");
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("mqtt:/nohost"), std::string::npos) << r.output;
+}
+
+} // namespace

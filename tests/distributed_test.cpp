@@ -2,6 +2,7 @@
 // Data-parallel training (gan/distributed.h) on the loopback: ranks as threads of this process
 // for the arithmetic, and as `gst-gan` processes for the launcher and for failures.
 
+#include "net_util.h"
 #include "test_util.h"
 
 #include "gan/distributed.h"
@@ -24,18 +25,6 @@ namespace {
 
 using gan_test::TempDir;
 using Clock = std::chrono::steady_clock;
-
-int free_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr), 0);
-  EXPECT_EQ(getsockname(fd, reinterpret_cast<sockaddr *>(&addr), &len), 0);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
 
 gan::TrainOptions mlp_options(int64_t global_batch) {
   gan::TrainOptions o;
@@ -70,7 +59,7 @@ struct RankResult {
 std::vector<RankResult> train_ranks(int world, const gan::TrainOptions &options,
                                     const gan::ImageSet &data, const TempDir &dir,
                                     int steps = kSteps) {
-  const int port = free_port();
+  const int port = gan_test::free_tcp_port();
   std::vector<RankResult> results(static_cast<size_t>(world));
   std::vector<std::thread> threads;
   for (int r = 0; r < world; ++r)
@@ -327,7 +316,7 @@ TEST(DistributedCli, FlagsWinOverTheEnvironmentAndBadValuesAreNamed) {
   const std::string args = "train --arch mlp --idx " + data + " --batch-size 4 --steps 2 " +
                            "--dist-timeout 2 --out " + dir.file("out");
   const std::vector<std::string> env = {"RANK=0", "WORLD_SIZE=2",
-                                        "MASTER_PORT=" + std::to_string(free_port())};
+                                        "MASTER_PORT=" + std::to_string(gan_test::free_tcp_port())};
   EXPECT_EQ(wait_for(start(args + " --world-size 1", env, dir.file("one.log")), 30), 0)
       << read_text(dir.file("one.log"));
   EXPECT_EQ(read_text(dir.file("one.log")).find("data-parallel"), std::string::npos);
@@ -348,7 +337,7 @@ TEST(DistributedCli, ARankThatNeverJoinsIsAnErrorWithinTheTimeout) {
   const pid_t rank0 = start("train --arch mlp --idx " + data + " --batch-size 4 --steps 5 " +
                                 "--dist-timeout 2 --out " + dir.file("out"),
                             {"RANK=0", "WORLD_SIZE=2", "MASTER_ADDR=127.0.0.1",
-                             "MASTER_PORT=" + std::to_string(free_port())},
+                             "MASTER_PORT=" + std::to_string(gan_test::free_tcp_port())},
                             dir.file("rank0.log"));
   EXPECT_EQ(wait_for(rank0, 30), 2) << read_text(dir.file("rank0.log"));
   EXPECT_LT(std::chrono::duration<double>(Clock::now() - t0).count(), 20);
@@ -362,7 +351,7 @@ TEST(DistributedCli, KillingARankEndsTheOtherWithAnError) {
   const std::string data = write_idx(dir, gan_test::pattern_images(40, 8, 8, 3));
   const std::string args = "train --arch mlp --idx " + data + " --batch-size 4 --steps 1000000 " +
                            "--dist-timeout 10 --out " + dir.file("out");
-  const std::string port = "MASTER_PORT=" + std::to_string(free_port());
+  const std::string port = "MASTER_PORT=" + std::to_string(gan_test::free_tcp_port());
   const pid_t rank0 = start(args, {"RANK=0", "WORLD_SIZE=2", port}, dir.file("rank0.log"));
   const pid_t rank1 = start(args, {"RANK=1", "WORLD_SIZE=2", port}, dir.file("rank1.log"));
   ASSERT_TRUE(wait_for_text(dir.file("rank0.log"), "data-parallel: 2 ranks", 30))

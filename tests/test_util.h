@@ -8,6 +8,8 @@
 #include "gan/trainer.h"
 #include "gan/weights.h"
 
+#include "temp_dir.h"
+
 #include <gtest/gtest.h>
 
 #include <sys/wait.h>
@@ -23,21 +25,6 @@
 #include <vector>
 
 namespace gan_test {
-
-// A fresh directory per test, removed afterwards.
-class TempDir {
-public:
-  TempDir() {
-    std::string templ = (std::filesystem::temp_directory_path() / "gst-gan-test-XXXXXX").string();
-    path_ = mkdtemp(templ.data());
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string file(const std::string &name) const { return path_ + "/" + name; }
-  const std::string &path() const { return path_; }
-
-private:
-  std::string path_;
-};
 
 inline std::vector<uint8_t> read_bytes(const std::string &path) {
   std::ifstream in(path, std::ios::binary);

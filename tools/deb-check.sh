@@ -53,6 +53,10 @@ in_root "$root" bash -euc '
   gst-inspect-1.0 gangen | grep -E "^  (Long-name|Klass|Description)|Filename|Version|Origin"
   echo "deb-check: gangen ! gandetect on the installed models"
   gst-launch-1.0 -m gangen num-buffers=30 ! gandetect ! fakesink 2>&1 | grep -o "gandetect-summary.*"
+  echo "deb-check: gandetect ! ganpublish, records against the installed schema"
+  gst-launch-1.0 -q gangen num-buffers=5 ! gandetect ! ganpublish location=/tmp/v.jsonl ! fakesink
+  test "$(wc -l < /tmp/v.jsonl)" -eq 5
+  test -s /usr/share/gst-gan/gst-gan-record.schema.json
   for m in fmnist-detector natural-detector; do
     gst-gan info --model /usr/share/gst-gan/models/$m.gan | grep -E "\"(kind|checksum)\""
   done

@@ -9,7 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 build=${FUZZ_BUILD_DIR:-build-fuzz}
-targets=(fuzz_model_file fuzz_model_file_structured fuzz_idx fuzz_image_header fuzz_torchscript)
+targets=(fuzz_model_file fuzz_model_file_structured fuzz_idx fuzz_image_header fuzz_torchscript
+  fuzz_publish_settings)
 
 if [ ! -f "$build/build.ninja" ]; then
   CC=clang CXX=clang++ meson setup "$build" -Dfuzzing=enabled -Dtests=disabled -Dbench=disabled \

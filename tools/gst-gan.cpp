@@ -31,6 +31,7 @@ int main(int argc, char **argv) {
       gan_cli::add_eval(app),
       gan_cli::add_export(app),
       gan_cli::add_watermark(app),
+      gan_cli::add_watch(app),
   };
 
   CLI11_PARSE(app, argc, argv);

@@ -28,6 +28,11 @@ packages=(
   libcli11-dev libcairo2-dev fonts-dejavu-core libavcodec-dev
   # the meta library's introspection data (Python and other GI languages read the metas)
   gobject-introspection libgirepository1.0-dev
+  # ganpublish: MQTT (libmosquitto; Debian's broker for its tests) and Kafka (librdkafka, whose
+  # mock cluster its tests use); python3-jsonschema checks every record against the schema
+  libmosquitto-dev mosquitto librdkafka-dev python3-jsonschema
+  # gst-gan watch --overlay writes the verdict with textoverlay (the pango plugin)
+  gstreamer1.0-x
   # data and tests (python3-gi: the Python GI examples, run as tests)
   dataset-fashion-mnist libgtest-dev python3-gi gir1.2-gstreamer-1.0
   # the natural field GAN's and detector's photographs (models/natural-photos.tsv lists which
