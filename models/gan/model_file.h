@@ -15,6 +15,10 @@
 
 namespace gan {
 
+// A detector file whose attribute kDetectorScaleAttribute is "native" scores native-resolution
+// patches (ModelDescription::native_scale): gandetect tiles frames for it, never rescales them.
+inline constexpr const char *kDetectorScaleAttribute = "scale";
+
 enum class DType { Float32, Int64, UInt8 };
 
 size_t dtype_size(DType dtype);

@@ -47,10 +47,6 @@ ModelFile train_detector(const ImageSet &real, const ImageSet &fake,
                          const SupervisedOptions &options, const EpochCallback &on_epoch,
                          const std::string &input = "residual");
 
-// A detector file whose attribute kDetectorScaleAttribute is "native" scores native-resolution
-// patches (ModelDescription::native_scale): gandetect tiles frames for it, never rescales them.
-inline constexpr const char *kDetectorScaleAttribute = "scale";
-
 // Moves a detector's operating point: its logit minus `logit`, so that `logit` becomes 0
 // (probability 0.5, gandetect's default threshold). Recorded in
 // provenance.metrics["calibration_logit"] (added to any earlier shift).
