@@ -357,7 +357,7 @@ void make_certificates(const TempDir &dir) {
 
 TEST(Mqtt, TlsWithACaFileAndAClientCertificate) {
   TempDir certs;
-  make_certificates(certs);
+  ASSERT_NO_FATAL_FAILURE(make_certificates(certs));
   gan_test::MosquittoBroker broker("allow_anonymous true\ncafile " + certs.file("ca.crt") +
                                    "\ncertfile " + certs.file("server.crt") + "\nkeyfile " +
                                    certs.file("server.key") + "\nrequire_certificate true\n");

@@ -31,6 +31,8 @@ packages=(
   # ganpublish: MQTT (libmosquitto; Debian's broker for its tests) and Kafka (librdkafka, whose
   # mock cluster its tests use); python3-jsonschema checks every record against the schema
   libmosquitto-dev mosquitto librdkafka-dev python3-jsonschema
+  # the MQTT TLS test makes its CA and certificates with openssl
+  openssl
   # gst-gan watch --overlay writes the verdict with textoverlay (the pango plugin)
   gstreamer1.0-x
   # data and tests (python3-gi: the Python GI examples, run as tests)
