@@ -26,7 +26,8 @@ ASAN_OPTIONS=detect_leaks=0 GST_GAN_FUZZ_WRITE_SEEDS="$corpus/fuzz_torchscript" 
 status=0
 summary=()
 for t in "${targets[@]}"; do
-  mkdir -p "$build/findings/$t"
+  mkdir -p "$build/findings/$t" "$corpus/$t" # a target without seeds starts from nothing
+
   log=$build/findings/$t.log
   echo "=== fuzz: $t for $seconds s"
   # ASan's leak check would flag LibTorch's deliberate process-lifetime singletons, and its
