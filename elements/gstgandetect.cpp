@@ -43,12 +43,12 @@
 
 #include "config.h"
 #include "gstgancommon.h"
+#include "gstgandetectmodel.h"
 #include <gst/gan/gstganmeta.h>
 
+#include "gan/frame_batcher.h"
 #include "gan/preprocess.h"
 #include "gan/runtime.h"
-#include "gan/shared_detector.h"
-#include "gan/threads.h"
 #include "gan/watermark.h"
 
 #include <gst/video/video.h>
@@ -59,15 +59,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <condition_variable>
-#include <deque>
+#include <limits>
 #include <memory>
 #include <mutex>
-#include <optional>
-#include <thread>
-#include <vector>
+#include <string>
 
-GST_DEBUG_CATEGORY_STATIC(gst_gan_detect_debug);
+GST_DEBUG_CATEGORY(gst_gan_detect_debug); // shared with gstgandetectmodel.cpp
 #define GST_CAT_DEFAULT gst_gan_detect_debug
 
 #define DEFAULT_MODEL NULL
@@ -137,25 +134,23 @@ struct Settings {
   gboolean bf16 = DEFAULT_BF16;
 };
 
-struct Result {
-  double logit = 0;
-  bool valid = false;
-  std::string model_id; // the detector that computed it (a swap may happen while frames wait)
-};
-
-// A frame waiting for its result (only while its batch fills).
-struct Pending {
+// What gandetect keeps with a frame while the batcher holds it.
+struct HeldFrame {
   GstBuffer *buffer = nullptr;
-  guint64 frame = 0; // the stream's frame: the buffer's OFFSET when set, else the count
-  guint64 count = 0; // frames this element has seen since start or flush
-  bool infer = false;
-  int64_t first_input = 0; // with infer: where its inputs start in the batch
-  int64_t inputs = 0;
-  Result result;
-  guint age = 0;
+  guint64 frame = 0;           // the stream's frame: the buffer's OFFSET when set, else the count
   bool watermark_read = false; // a key is set and the frame is large enough
   gan::WatermarkVerdict watermark;
 };
+using Batcher = gan::FrameBatcher<HeldFrame>;
+
+GstGanDetectModel::Choice model_choice(const Settings &s) {
+  return {s.model, s.model_description, s.model_instance_id, s.bf16 != FALSE};
+}
+
+gan::BatchRule batch_rule(const Settings &s) {
+  return {s.interval, s.batch_size,
+          static_cast<int64_t>(std::min<guint64>(s.batch_timeout, G_MAXINT64))};
+}
 
 gan::Preprocess core_preprocess(GstGanDetectPreprocess p, const gan::ModelDescription &d) {
   switch (p) {
@@ -181,19 +176,12 @@ double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
 } // namespace
 
-// One loader thread's fate: `quit` once the element stopped (guarded by the element's lock).
-struct LoaderState {
-  bool quit = false;
-};
-
 struct GstGanDetectPrivate {
-  std::mutex lock; // guards settings, detector (swapped while playing) and stats
+  explicit GstGanDetectPrivate(GstElement *element) : model(element) {}
+
+  std::mutex lock; // guards settings and stats
   Settings settings;
-  std::shared_ptr<gan::Detector> detector; // with a model instance: the last one seen there
-  // With model-instance-id: the model shared with the other elements of that name, which
-  // scores this element's inputs in one batch with theirs. Attached while frames may come.
-  std::shared_ptr<gan::SharedDetector> shared;
-  int64_t shared_stream = -1; // this stream's id there while attached (guarded by `lock`)
+  GstGanDetectModel model; // which detector scores the frames (thread-safe on its own)
   // stats
   guint64 frames_processed = 0, frames_inferred = 0;
   double inference_seconds = 0;
@@ -206,29 +194,12 @@ struct GstGanDetectPrivate {
   GstVideoInfo info;
   gan::PixelFormat format = gan::PixelFormat::Rgb;
   bool have_info = false;
-  std::deque<Pending> queue;
-  std::vector<float> inputs;
-  std::shared_ptr<gan::Detector> batch_detector; // the model the waiting inputs were made for
-  std::string failure;                           // the last inference failure warned about
-  int64_t input_height = 0, input_width = 0;     // of the inputs waiting in `inputs`
-  std::unique_ptr<gan::Watermark> watermark;     // for the key it was made with
+  Batcher batcher;
+  std::string failure;                       // the last inference failure warned about
+  std::unique_ptr<gan::Watermark> watermark; // for the key it was made with
   gan::WatermarkStream watermark_stream;
-  std::string default_model;  // the shipped detector for the caps (model unset); under `lock`
-  std::string domain_warning; // the last "outside what the model knows" warning posted
-  guint64 next_frame = 0;
-  Result last;
-  guint last_age = 0;
-  // Hot swaps load on a loader thread, off the streaming and the application threads; the
-  // latest request wins. A stop abandons the thread (its `quit` set, never joined): a load under
-  // way (a slow probe) runs out on its own, holding a reference to the element, and its result
-  // is dropped. Guarded by `lock`.
-  std::shared_ptr<LoaderState> loader;
   gan::WatermarkReading watermark_reading; // the streaming thread's, reused frame after frame
-  std::condition_variable loader_wake;
-  std::optional<Settings> load_request;
-  // With model-instance-id and no model: the shared model is chosen by the first caps (set_caps),
-  // as a plain gandetect's default is; true from start until then.
-  bool model_by_caps = false;
+  std::string domain_warning;              // the last "outside what the model knows" warning
   // summary
   guint64 summary_frames = 0, summary_fake = 0, summary_watermarked = 0;
   double summary_sum = 0, summary_max = 0;
@@ -273,22 +244,6 @@ static GType gst_gan_detect_action_get_type(void) {
   return type;
 }
 
-// The shipped detector for a stream when the model property is unset: the Fashion-MNIST one
-// for grey images of at most 64x64 (what it knows), the natural one for everything else.
-static std::string gst_gan_detect_default_model(const GstVideoInfo *info) {
-  const bool small_grey = info && GST_VIDEO_INFO_FORMAT(info) == GST_VIDEO_FORMAT_GRAY8 &&
-                          GST_VIDEO_INFO_WIDTH(info) <= 64 && GST_VIDEO_INFO_HEIGHT(info) <= 64;
-  return gst_gan_shipped_model(small_grey ? "fmnist-detector.gan" : "natural-detector.gan");
-}
-
-static std::string gst_gan_detect_model_path(GstGanDetect *self, const std::string &model) {
-  if (!model.empty())
-    return model;
-  std::lock_guard<std::mutex> guard(self->priv->lock);
-  return self->priv->default_model.empty() ? gst_gan_detect_default_model(NULL)
-                                           : self->priv->default_model;
-}
-
 // Why the model does not know these frames, or "" when it does: a grey model on colour, a
 // colour model on grey, frames shrunk far below what it learnt, a native-scale detector whose
 // frames are rescaled or smaller than its patch.
@@ -325,67 +280,6 @@ static std::string gst_gan_detect_domain_mismatch(const gan::ModelInfo &m, const
   return why;
 }
 
-static void gst_gan_detect_post_model_changed(GstGanDetect *self, const gan::Detector &detector) {
-  gst_element_post_message(
-      GST_ELEMENT(self),
-      gst_message_new_element(GST_OBJECT(self),
-                              gst_structure_new("gandetect-model-changed", "model", G_TYPE_STRING,
-                                                detector.info().path.c_str(), "model-id",
-                                                G_TYPE_STRING, detector.info().id.c_str(), NULL)));
-}
-
-static void gst_gan_detect_swap_model(GstGanDetect *self, const Settings &s,
-                                      const LoaderState &state) {
-  const std::string path = gst_gan_detect_model_path(self, s.model);
-  // Loaded beside whatever runs now, then swapped in.
-  std::shared_ptr<gan::Detector> fresh = gst_gan_load_model<gan::Detector>(
-      GST_ELEMENT(self), "detector", path, s.model_description, false, s.bf16 != FALSE);
-  if (!fresh)
-    return;
-  const std::shared_ptr<gan::Detector> swapped_in = fresh;
-  {
-    std::lock_guard<std::mutex> guard(self->priv->lock);
-    if (state.quit || !self->priv->detector)
-      return; // stopped while the new model loaded: the load is abandoned
-    // A shared model changes for every element that shares it (each posts the change).
-    if (self->priv->shared)
-      self->priv->shared->set_model(fresh);
-    self->priv->detector = std::move(fresh);
-  }
-  GST_INFO_OBJECT(self, "swapped in detector %s (%s)", swapped_in->info().id.c_str(), path.c_str());
-  gst_gan_detect_post_model_changed(self, *swapped_in);
-}
-
-// The loader thread: holds a reference to the element (given by its starter) until it ends.
-static void gst_gan_detect_loader(GstGanDetect *self, std::shared_ptr<LoaderState> state) {
-  GstGanDetectPrivate *priv = self->priv;
-  {
-    std::unique_lock<std::mutex> lock(priv->lock);
-    for (;;) {
-      priv->loader_wake.wait(lock, [&] { return state->quit || priv->load_request; });
-      if (state->quit)
-        break;
-      const Settings s = *priv->load_request;
-      priv->load_request.reset();
-      lock.unlock();
-      gst_gan_detect_swap_model(self, s, *state);
-      lock.lock();
-    }
-  }
-  gst_object_unref(self);
-}
-
-// Asks the loader thread for the model `s` names (call with the lock held).
-static void gst_gan_detect_request_swap(GstGanDetect *self, const Settings &s) {
-  GstGanDetectPrivate *priv = self->priv;
-  priv->load_request = s;
-  if (!priv->loader) {
-    priv->loader = std::make_shared<LoaderState>();
-    std::thread(gst_gan_detect_loader, GST_GAN_DETECT(gst_object_ref(self)), priv->loader).detach();
-  }
-  priv->loader_wake.notify_all();
-}
-
 static void gst_gan_detect_set_property(GObject *object, guint prop_id, const GValue *value,
                                         GParamSpec *pspec) {
   GstGanDetect *self = GST_GAN_DETECT(object);
@@ -396,9 +290,8 @@ static void gst_gan_detect_set_property(GObject *object, guint prop_id, const GV
         text ? text : "";
     // Hot swap: the stream keeps the old model until the new one has loaded and passed its
     // probe, on the loader thread (a slow or blocking file holds neither the application nor
-    // the stream).
-    if (self->priv->detector) // (before the first caps of a by-caps shared model: they load it)
-      gst_gan_detect_request_swap(self, self->priv->settings);
+    // the stream). Asked under the lock: requests keep the order of the settings.
+    self->priv->model.request_swap(model_choice(self->priv->settings));
     return;
   }
   std::lock_guard<std::mutex> guard(self->priv->lock);
@@ -540,126 +433,31 @@ static Settings gst_gan_detect_settings(GstGanDetect *self) {
 }
 
 static void gst_gan_detect_clear_queue(GstGanDetectPrivate *priv) {
-  for (Pending &p : priv->queue)
-    gst_buffer_unref(p.buffer);
-  priv->queue.clear();
-  priv->inputs.clear();
-  priv->batch_detector.reset();
-}
-
-// With a shared model: whether this stream may still send frames (between start or a flush
-// and EOS or stop). The others' partial batches wait only for streams that may.
-static void gst_gan_detect_set_sending(GstGanDetectPrivate *priv, bool sending) {
-  std::lock_guard<std::mutex> guard(priv->lock);
-  if (!priv->shared || (priv->shared_stream >= 0) == sending)
-    return;
-  if (sending) {
-    priv->shared_stream = priv->shared->attach();
-  } else {
-    priv->shared->detach(priv->shared_stream);
-    priv->shared_stream = -1;
-  }
-}
-
-// While this stream flushes or stops, its frames in the shared model's queue are scored at
-// once (even one sent after the flush began): a seek or a stop never waits out
-// shared-batch-timeout for the other streams.
-static void gst_gan_detect_hurry(GstGanDetectPrivate *priv, bool on) {
-  std::lock_guard<std::mutex> guard(priv->lock);
-  if (priv->shared && priv->shared_stream >= 0)
-    priv->shared->hurry(priv->shared_stream, on);
-}
-
-// Loads the model the settings name (or the shipped default for the caps seen last), or joins
-// the shared instance of model-instance-id, and puts it in place. FALSE after an error message.
-static gboolean gst_gan_detect_take_model(GstGanDetect *self, const Settings &settings) {
-  GstGanDetectPrivate *priv = self->priv;
-  const std::string path = gst_gan_detect_model_path(self, settings.model);
-  const auto load = [&]() -> std::shared_ptr<gan::Detector> {
-    return gst_gan_load_model<gan::Detector>(GST_ELEMENT(self), "detector", path,
-                                             settings.model_description, true,
-                                             settings.bf16 != FALSE);
-  };
-  std::shared_ptr<gan::SharedDetector> shared;
-  std::shared_ptr<gan::Detector> detector;
-  if (settings.model_instance_id.empty()) {
-    detector = load();
-  } else if ((shared = gan::SharedDetector::acquire(settings.model_instance_id, load))) {
-    detector = shared->model();
-    // The first element to start with a name loads the model; the others use it. Without a
-    // model, the first stream's caps chose it: another stream whose caps would take another
-    // shipped detector is told so.
-    if (detector->info().path != path)
-      GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS,
-                          ("model-instance-id '%s' already runs '%s'; this element uses it, not "
-                           "'%s'%s",
-                           settings.model_instance_id.c_str(), detector->info().path.c_str(),
-                           path.c_str(),
-                           settings.model.empty() ? " (the shipped detector for these caps; set "
-                                                    "model to choose one for every stream)"
-                                                  : ""),
-                          (NULL));
-  }
-  if (!detector)
-    return FALSE;
-  GST_INFO_OBJECT(self, "%s %s (%s%s%s)", shared ? "shares" : "loaded",
-                  detector->info().path.c_str(), detector->info().id.c_str(),
-                  detector->info().runtime_form.empty() ? "" : ", runs ",
-                  detector->info().runtime_form.c_str());
-  std::lock_guard<std::mutex> guard(priv->lock);
-  priv->detector = std::move(detector);
-  priv->shared = std::move(shared);
-  priv->shared_stream = priv->shared ? priv->shared->attach() : -1;
-  priv->model_by_caps = false;
-  return TRUE;
+  priv->batcher.clear([](HeldFrame &f) { gst_buffer_unref(f.buffer); });
 }
 
 static gboolean gst_gan_detect_start(GstBaseTransform *trans) {
-  GstGanDetect *self = GST_GAN_DETECT(trans);
-  GstGanDetectPrivate *priv = self->priv;
-  const Settings settings = gst_gan_detect_settings(self);
-  // A shared model with no model named waits for the caps, which choose the shipped detector
-  // (a GRAY8 28x28 stream shares the Fashion-MNIST one, as a plain gandetect would run it).
-  const bool by_caps = settings.model.empty() && !settings.model_instance_id.empty();
-  if (!by_caps && !gst_gan_detect_take_model(self, settings))
+  GstGanDetectPrivate *priv = GST_GAN_DETECT(trans)->priv;
+  const Settings settings = gst_gan_detect_settings(GST_GAN_DETECT(trans));
+  if (!priv->model.start(model_choice(settings)))
     return FALSE;
+  priv->batcher.restart();
+  priv->watermark_stream.reset();
+  priv->domain_warning.clear();
   std::lock_guard<std::mutex> guard(priv->lock);
-  priv->model_by_caps = by_caps;
   priv->frames_processed = priv->frames_inferred = 0;
   priv->batches = priv->batch_inputs = 0;
   priv->inference_seconds = 0;
   priv->latency = priv->posted_latency = 0;
-  priv->next_frame = 0;
-  priv->last = Result();
   priv->summary_frames = priv->summary_fake = priv->summary_watermarked = 0;
-  priv->watermark_stream.reset();
-  priv->domain_warning.clear();
   priv->summary_sum = priv->summary_max = 0;
   return TRUE;
 }
 
-// Tells the loader thread to end without waiting for it: a load under way (a probe may run for
-// as long as a model's forward pass takes) finishes on its own and its result is dropped.
-static void gst_gan_detect_stop_loader(GstGanDetectPrivate *priv) {
-  {
-    std::lock_guard<std::mutex> guard(priv->lock);
-    if (priv->loader)
-      priv->loader->quit = true;
-    priv->loader.reset();
-    priv->load_request.reset();
-  }
-  priv->loader_wake.notify_all();
-}
-
 static gboolean gst_gan_detect_stop(GstBaseTransform *trans) {
   GstGanDetectPrivate *priv = GST_GAN_DETECT(trans)->priv;
-  gst_gan_detect_stop_loader(priv);
+  priv->model.stop();
   gst_gan_detect_clear_queue(priv);
-  gst_gan_detect_set_sending(priv, false);
-  std::lock_guard<std::mutex> guard(priv->lock);
-  priv->shared.reset();
-  priv->detector.reset();
-  priv->model_by_caps = false;
   priv->have_info = false;
   return TRUE;
 }
@@ -676,37 +474,9 @@ static gboolean gst_gan_detect_set_caps(GstBaseTransform *trans, GstCaps *incaps
     return FALSE;
   }
   const Settings settings = gst_gan_detect_settings(self);
-  std::shared_ptr<gan::Detector> detector;
-  bool by_caps;
-  {
-    std::lock_guard<std::mutex> guard(priv->lock);
-    priv->default_model = gst_gan_detect_default_model(&info);
-    by_caps = priv->model_by_caps;
-  }
-  if (by_caps && !gst_gan_detect_take_model(self, settings))
+  if (!priv->model.set_caps(info, model_choice(settings)))
     return FALSE;
-  {
-    std::lock_guard<std::mutex> guard(priv->lock);
-    detector = priv->detector;
-  }
-  // No model named: the shipped one for these caps (a shared model stays what it is).
-  const std::string wanted = gst_gan_detect_model_path(self, settings.model);
-  if (detector && settings.model.empty() && settings.model_instance_id.empty() &&
-      detector->info().path != wanted) {
-    std::shared_ptr<gan::Detector> fresh =
-        gst_gan_load_model<gan::Detector>(GST_ELEMENT(self), "detector", wanted,
-                                          settings.model_description, true, settings.bf16 != FALSE);
-    if (!fresh)
-      return FALSE;
-    GST_INFO_OBJECT(self, "caps %" GST_PTR_FORMAT " take the shipped detector %s", incaps,
-                    wanted.c_str());
-    {
-      std::lock_guard<std::mutex> guard(priv->lock);
-      priv->detector = fresh;
-    }
-    detector = std::move(fresh);
-    gst_gan_detect_post_model_changed(self, *detector); // as for any other model change
-  }
+  const std::shared_ptr<gan::Detector> detector = priv->model.current();
   if (detector) {
     const gan::ModelConfig &c = detector->info().config;
     if (c.channels != 1 && c.channels != 3) {
@@ -716,8 +486,6 @@ static gboolean gst_gan_detect_set_caps(GstBaseTransform *trans, GstCaps *incaps
                         ("only 1 (luma) and 3 (RGB) channel models can be fed"));
       return FALSE;
     }
-  }
-  if (detector) {
     const std::string why = gst_gan_detect_domain_mismatch(
         detector->info(), info, core_preprocess(settings.preprocess, detector->info().description));
     if (!why.empty() && why != priv->domain_warning)
@@ -750,91 +518,53 @@ static void gst_gan_detect_post_latency_if_changed(GstGanDetect *self) {
     gst_element_post_message(GST_ELEMENT(self), gst_message_new_latency(GST_OBJECT(self)));
 }
 
-// Scores the inferred frames of the queue that have no result yet, then gives every waiting
-// frame its result: its own, or the last one before it (stale). `now` (drains): a shared
-// model does not wait for the other streams' frames.
-static bool gst_gan_detect_run_batch(GstGanDetect *self, bool now = false) {
+// Scores the batch's waiting inputs, then every frame held gets its result: its own, or the
+// last one before it. `now` (drains): a shared model does not wait for the other streams.
+static void gst_gan_detect_run_batch(GstGanDetect *self, bool now = false) {
   GstGanDetectPrivate *priv = self->priv;
-  // The model the inputs were made for, even if another was swapped in since.
-  const std::shared_ptr<gan::Detector> detector = std::move(priv->batch_detector);
-  priv->batch_detector.reset();
-  const int64_t image =
-      detector ? detector->info().config.channels * priv->input_height * priv->input_width : 0;
-  const int64_t n = image > 0 ? static_cast<int64_t>(priv->inputs.size()) / image : 0;
-  std::vector<float> logits(static_cast<size_t>(n));
-  bool scored = n > 0;
-  if (n > 0) {
-    const auto t0 = std::chrono::steady_clock::now();
-    int64_t batch_inputs = n;
-    try {
-      if (priv->shared) {
-        int64_t stream;
-        guint64 timeout;
-        {
-          std::lock_guard<std::mutex> guard(priv->lock);
-          stream = priv->shared_stream;
-          timeout = now ? 0 : priv->settings.shared_batch_timeout;
-        }
-        batch_inputs = priv->shared
-                           ->score(stream, detector, priv->inputs.data(), n, priv->input_height,
-                                   priv->input_width, logits.data(),
-                                   std::chrono::nanoseconds(static_cast<int64_t>(timeout)))
-                           .batch_inputs;
-      } else
-        detector->score(priv->inputs.data(), n, priv->input_height, priv->input_width,
-                        logits.data());
-    } catch (const std::exception &e) {
-      // A model that fails while the stream runs does not stop it: the frames carry the last
-      // result (not inferred), and the failure is posted as a warning (again when it changes).
-      scored = false;
-      if (priv->failure != e.what()) {
-        priv->failure = e.what();
-        const std::string what = gst_gan_valid_utf8(e.what());
-        GST_ELEMENT_WARNING(self, STREAM, FAILED,
-                            ("Detector '%s' failed; frames pass with the last result",
-                             detector->info().path.c_str()),
-                            ("%s", what.c_str()));
-      }
-    }
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    GST_LOG_OBJECT(self,
-                   "scored a batch of %" G_GINT64_FORMAT " inputs (%" G_GINT64_FORMAT
-                   "x%" G_GINT64_FORMAT ") in %.3f ms; %zu frames queued",
-                   n, priv->input_width, priv->input_height, seconds * 1e3, priv->queue.size());
+  guint64 timeout;
+  {
     std::lock_guard<std::mutex> guard(priv->lock);
-    priv->inference_seconds += seconds;
-    priv->batches += scored ? 1 : 0;
-    priv->batch_inputs += scored ? static_cast<guint64>(batch_inputs) : 0;
-    const GstClockTime measured = static_cast<GstClockTime>(seconds * GST_SECOND);
+    timeout = now ? 0 : priv->settings.shared_batch_timeout;
+  }
+  const gan::BatchRun run =
+      priv->batcher.run([&](const std::shared_ptr<gan::Detector> &model, const float *inputs,
+                            int64_t n, int64_t height, int64_t width, float *logits) {
+        return priv->model.score(model, inputs, n, height, width, logits,
+                                 std::chrono::nanoseconds(static_cast<int64_t>(timeout)));
+      });
+  if (run.inputs == 0)
+    return;
+  // A model that fails while the stream runs does not stop it: the frames carry the last
+  // result (not inferred), and the failure is posted as a warning (again when it changes).
+  if (!run.scored && priv->failure != run.error) {
+    priv->failure = run.error;
+    const std::string what = gst_gan_valid_utf8(run.error);
+    GST_ELEMENT_WARNING(
+        self, STREAM, FAILED,
+        ("Detector '%s' failed; frames pass with the last result", run.model->info().path.c_str()),
+        ("%s", what.c_str()));
+  }
+  if (run.scored)
+    priv->failure.clear();
+  GST_LOG_OBJECT(self, "scored a batch of %" G_GINT64_FORMAT " inputs in %.3f ms; %zu frames held",
+                 run.inputs, run.seconds * 1e3, priv->batcher.size());
+  {
+    std::lock_guard<std::mutex> guard(priv->lock);
+    priv->inference_seconds += run.seconds;
+    priv->batches += run.scored ? 1 : 0;
+    priv->batch_inputs += run.scored ? static_cast<guint64>(run.batch_inputs) : 0;
+    const GstClockTime measured = static_cast<GstClockTime>(run.seconds * GST_SECOND);
     priv->latency = priv->latency == 0 ? measured : (priv->latency * 7 + measured) / 8;
   }
-  priv->inputs.clear();
-  for (Pending &p : priv->queue) {
-    if (p.result.valid)
-      continue;
-    if (scored && p.infer && p.inputs > 0 && p.first_input + p.inputs <= n) {
-      p.result = {gan::frame_logit_of(logits.data() + p.first_input, p.inputs), true,
-                  detector->info().id};
-      p.age = 0;
-      priv->last = p.result;
-      priv->last_age = 0;
-    } else {
-      p.result = priv->last;
-      p.result.valid = true;
-      p.age = ++priv->last_age;
-    }
-  }
-  if (scored)
-    priv->failure.clear();
   gst_gan_detect_post_latency_if_changed(self);
-  return true;
 }
 
-// Appends the detector inputs of a frame to the batch.
-static bool gst_gan_detect_prepare_inputs(GstGanDetect *self, const Settings &s,
-                                          const std::shared_ptr<gan::Detector> &detector,
-                                          const gan::FrameView &view, Pending &p) {
+// Queues an inferred frame with its detector inputs. FALSE after an error message.
+static bool gst_gan_detect_push_inferred(GstGanDetect *self, const Settings &s,
+                                         const std::shared_ptr<gan::Detector> &detector,
+                                         const gan::FrameView &view, HeldFrame &held,
+                                         int64_t pts_ns) {
   GstGanDetectPrivate *priv = self->priv;
   const gan::ModelInfo &info = detector->info();
   const gan::ModelConfig &c = info.config;
@@ -843,16 +573,13 @@ static bool gst_gan_detect_prepare_inputs(GstGanDetect *self, const Settings &s,
   const int64_t w = info.description.any_size ? view.width : c.width;
   // Inputs of another size or for another model (swapped in meanwhile) cannot join the
   // waiting batch: it runs first.
-  if (!priv->inputs.empty() &&
-      (h != priv->input_height || w != priv->input_width || detector != priv->batch_detector) &&
-      !gst_gan_detect_run_batch(self))
-    return false;
-  priv->batch_detector = detector;
-  p.first_input = static_cast<int64_t>(priv->inputs.size()) / (c.channels * h * w);
-  priv->input_height = h, priv->input_width = w;
+  if (priv->batcher.must_run_before(detector, h, w))
+    gst_gan_detect_run_batch(self);
   try {
-    p.inputs = gan::frame_to_inputs(view, core_preprocess(s.preprocess, info.description),
-                                    c.channels, h, w, s.max_tiles, priv->inputs);
+    priv->batcher.push_inferred(held, pts_ns, detector, h, w, [&](std::vector<float> &batch) {
+      return gan::frame_to_inputs(view, core_preprocess(s.preprocess, info.description), c.channels,
+                                  h, w, s.max_tiles, batch);
+    });
   } catch (const gan::Error &e) {
     gst_gan_post_error(GST_ELEMENT(self), "Could not preprocess a frame", e);
     return false;
@@ -865,7 +592,7 @@ static bool gst_gan_detect_prepare_inputs(GstGanDetect *self, const Settings &s,
 // Reads the watermark of every frame, in order (the vote sums the last watermark-window
 // readings). The frame's verdict: its own reading if that finds the mark, else the vote's.
 static void gst_gan_detect_read_watermark(GstGanDetect *self, const Settings &s,
-                                          const gan::FrameView &view, Pending &p) {
+                                          const gan::FrameView &view, HeldFrame &p) {
   GstGanDetectPrivate *priv = self->priv;
   if (!priv->watermark || priv->watermark->key() != s.watermark_key) {
     priv->watermark = std::make_unique<gan::Watermark>(s.watermark_key);
@@ -899,38 +626,28 @@ static GstFlowReturn gst_gan_detect_submit_input_buffer(GstBaseTransform *trans,
       gst_object_sync_values(GST_OBJECT(self), stream_time);
   }
   const Settings s = gst_gan_detect_settings(self);
-  std::shared_ptr<gan::Detector> detector;
-  bool changed = false;
+  const gan::BatchRule rule = batch_rule(s);
+  const std::shared_ptr<gan::Detector> detector = priv->model.for_next_frame();
   {
     std::lock_guard<std::mutex> guard(priv->lock);
-    // A shared model may have been changed by another element that shares it.
-    if (priv->shared && (detector = priv->shared->model()) != priv->detector) {
-      priv->detector = detector;
-      changed = true;
-    }
-    detector = priv->detector;
     ++priv->frames_processed;
     priv->last_frame_us = g_get_monotonic_time();
     if (priv->frames_processed == 1)
       priv->first_frame_us = priv->last_frame_us;
   }
-  if (changed)
-    gst_gan_detect_post_model_changed(self, *detector);
-  Pending p;
-  p.buffer = input;
-  p.count = priv->next_frame++;
-  p.frame = GST_BUFFER_OFFSET_IS_VALID(input) ? GST_BUFFER_OFFSET(input) : p.count;
-  // Every interval-th frame is inferred, and any frame that would otherwise have no result
-  // to carry (the first one, the first after a flush).
-  bool inferred_pending = false;
-  for (const Pending &q : priv->queue)
-    inferred_pending = inferred_pending || (q.infer && !q.result.valid);
-  p.infer =
-      p.count % std::max<guint>(1, s.interval) == 0 || (!priv->last.valid && !inferred_pending);
+  HeldFrame held;
+  held.buffer = input;
+  held.frame =
+      GST_BUFFER_OFFSET_IS_VALID(input) ? GST_BUFFER_OFFSET(input) : priv->batcher.next_count();
+  const int64_t pts_ns =
+      GST_BUFFER_PTS_IS_VALID(input)
+          ? static_cast<int64_t>(std::min<guint64>(GST_BUFFER_PTS(input), G_MAXINT64))
+          : -1;
+  const bool infer = priv->batcher.next_infers(rule);
   const bool read_mark =
       !s.watermark_key.empty() &&
       gan::watermark_fits(GST_VIDEO_INFO_WIDTH(&priv->info), GST_VIDEO_INFO_HEIGHT(&priv->info));
-  if (p.infer || read_mark) {
+  if (infer || read_mark) {
     GstGanFrameMap map(&priv->info, input, GST_MAP_READ);
     if (!map.mapped) {
       gst_buffer_unref(input);
@@ -939,30 +656,22 @@ static GstFlowReturn gst_gan_detect_submit_input_buffer(GstBaseTransform *trans,
     }
     const gan::FrameView view = gst_gan_frame_view(&map.frame, priv->format);
     if (read_mark)
-      gst_gan_detect_read_watermark(self, s, view, p);
-    if (p.infer && !gst_gan_detect_prepare_inputs(self, s, detector, view, p)) {
+      gst_gan_detect_read_watermark(self, s, view, held);
+    if (infer && !gst_gan_detect_push_inferred(self, s, detector, view, held, pts_ns)) {
       gst_buffer_unref(input);
       return GST_FLOW_ERROR;
     }
   }
-  priv->queue.push_back(p);
-
-  // A batch runs when it is full, or when the oldest waiting frame is batch-timeout older
-  // (in stream time) than the newest.
-  guint waiting = 0;
-  for (const Pending &q : priv->queue)
-    waiting += (q.infer && !q.result.valid) ? 1 : 0;
-  bool run = waiting >= std::max<guint>(1, s.batch_size) || (waiting == 0);
-  if (!run && GST_BUFFER_PTS_IS_VALID(priv->queue.front().buffer) && GST_BUFFER_PTS_IS_VALID(input))
-    run = GST_BUFFER_PTS(input) >= GST_BUFFER_PTS(priv->queue.front().buffer) + s.batch_timeout;
-  if (run && !gst_gan_detect_run_batch(self))
-    return GST_FLOW_ERROR;
+  if (!infer)
+    priv->batcher.push_carried(held, pts_ns);
+  if (priv->batcher.due(rule))
+    gst_gan_detect_run_batch(self);
   return GST_FLOW_OK;
 }
 
 // The verdict: a found watermark proves the frame synthetic; otherwise the detector decides.
-static bool gst_gan_detect_is_fake(const Settings &s, const Pending &p) {
-  return p.watermark.found || sigmoid(p.result.logit) >= s.threshold;
+static bool gst_gan_detect_is_fake(const Settings &s, const Batcher::Frame &f) {
+  return f.payload.watermark.found || sigmoid(f.result.logit) >= s.threshold;
 }
 
 // GStreamer >= 1.24: the verdict as a standard classification too, so generic analytics
@@ -985,22 +694,24 @@ static void gst_gan_detect_add_analytics_meta(GstBuffer *buffer, double syntheti
 #endif
 }
 
-static void gst_gan_detect_annotate(GstGanDetect *self, const Settings &s, Pending &p) {
-  const std::string &model_id = p.result.model_id;
+static void gst_gan_detect_annotate(GstGanDetect *self, const Settings &s, Batcher::Frame &f) {
+  HeldFrame &p = f.payload;
+  const gan::FrameResult &r = f.result;
+  const std::string &model_id = r.model_id;
   GstGanDetectPrivate *priv = self->priv;
-  const double probability = sigmoid(p.result.logit);
+  const double probability = sigmoid(r.logit);
   const bool marked = p.watermark.found;
-  const bool is_fake = gst_gan_detect_is_fake(s, p);
+  const bool is_fake = gst_gan_detect_is_fake(s, f);
   const char *decided_by = marked ? "watermark" : "detector";
   if (!gst_buffer_is_writable(p.buffer))
     p.buffer = gst_buffer_make_writable(p.buffer); // metadata only: pixels are not copied
   GstGanDetectMeta *meta = gst_buffer_add_gan_detect_meta(p.buffer, model_id.c_str());
   if (meta) {
     meta->fake_probability = probability;
-    meta->logit = p.result.logit;
+    meta->logit = r.logit;
     meta->is_fake = is_fake;
-    meta->inferred = p.age == 0;
-    meta->age = p.age;
+    meta->inferred = r.age == 0;
+    meta->age = r.age;
     meta->decided_by = decided_by;
     meta->watermark_found = marked;
     meta->watermark_payload = marked ? p.watermark.payload : 0;
@@ -1028,9 +739,9 @@ static void gst_gan_detect_annotate(GstGanDetect *self, const Settings &s, Pendi
       "gandetect", "timestamp", G_TYPE_UINT64, pts, "stream-time", G_TYPE_UINT64, stream_time,
       "running-time", G_TYPE_UINT64, running_time, "duration", G_TYPE_UINT64,
       GST_BUFFER_DURATION(p.buffer), "frame", G_TYPE_UINT64, p.frame, "fake-probability",
-      G_TYPE_DOUBLE, probability, "logit", G_TYPE_DOUBLE, p.result.logit, "is-fake", G_TYPE_BOOLEAN,
-      is_fake, "decided-by", G_TYPE_STRING, decided_by, "inferred", G_TYPE_BOOLEAN, p.age == 0,
-      "age", G_TYPE_UINT, p.age, "model-id", G_TYPE_STRING, model_id.c_str(), "watermark-read",
+      G_TYPE_DOUBLE, probability, "logit", G_TYPE_DOUBLE, r.logit, "is-fake", G_TYPE_BOOLEAN,
+      is_fake, "decided-by", G_TYPE_STRING, decided_by, "inferred", G_TYPE_BOOLEAN, r.age == 0,
+      "age", G_TYPE_UINT, r.age, "model-id", G_TYPE_STRING, model_id.c_str(), "watermark-read",
       G_TYPE_BOOLEAN, p.watermark_read, "watermark-found", G_TYPE_BOOLEAN, marked,
       "watermark-payload", G_TYPE_UINT, marked ? p.watermark.payload : 0u, "watermark-score",
       G_TYPE_DOUBLE, p.watermark.score, NULL);
@@ -1042,27 +753,25 @@ static GstFlowReturn gst_gan_detect_generate_output(GstBaseTransform *trans, Gst
   GstGanDetectPrivate *priv = self->priv;
   *outbuf = NULL;
   const Settings s = gst_gan_detect_settings(self);
-  while (!priv->queue.empty() && priv->queue.front().result.valid) {
-    Pending p = priv->queue.front();
-    priv->queue.pop_front();
-    gst_gan_detect_annotate(self, s, p);
-    if (s.action == GST_GAN_DETECT_ACTION_DROP && gst_gan_detect_is_fake(s, p)) {
-      gst_buffer_unref(p.buffer);
+  while (priv->batcher.ready()) {
+    Batcher::Frame f = priv->batcher.pop();
+    gst_gan_detect_annotate(self, s, f);
+    if (s.action == GST_GAN_DETECT_ACTION_DROP && gst_gan_detect_is_fake(s, f)) {
+      gst_buffer_unref(f.payload.buffer);
       continue;
     }
-    *outbuf = p.buffer;
+    *outbuf = f.payload.buffer;
     return GST_FLOW_OK;
   }
   return GST_FLOW_OK;
 }
 
-// Drains the partial batch and pushes everything still held (EOS, or before a gap).
+// Scores the partial batch and pushes everything still held (EOS, or before a gap).
 static GstFlowReturn gst_gan_detect_drain(GstGanDetect *self) {
   GstGanDetectPrivate *priv = self->priv;
-  if (priv->queue.empty())
+  if (priv->batcher.empty())
     return GST_FLOW_OK;
-  if (!gst_gan_detect_run_batch(self, true))
-    return GST_FLOW_ERROR;
+  gst_gan_detect_run_batch(self, true);
   GstFlowReturn ret = GST_FLOW_OK;
   for (;;) {
     GstBuffer *out = NULL;
@@ -1080,7 +789,7 @@ static GstFlowReturn gst_gan_detect_drain(GstGanDetect *self) {
 static GstStateChangeReturn gst_gan_detect_change_state(GstElement *element,
                                                         GstStateChange transition) {
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
-    gst_gan_detect_hurry(GST_GAN_DETECT(element)->priv, true);
+    GST_GAN_DETECT(element)->priv->model.hurry(true);
   return GST_ELEMENT_CLASS(parent_class)->change_state(element, transition);
 }
 
@@ -1089,11 +798,11 @@ static gboolean gst_gan_detect_sink_event(GstBaseTransform *trans, GstEvent *eve
   GstGanDetectPrivate *priv = self->priv;
   switch (GST_EVENT_TYPE(event)) {
   case GST_EVENT_FLUSH_START: // (another thread) our frame waiting in a shared batch: go now
-    gst_gan_detect_hurry(priv, true);
+    priv->model.hurry(true);
     break;
   case GST_EVENT_EOS: {
     gst_gan_detect_drain(self);
-    gst_gan_detect_set_sending(priv, false); // the streams sharing the model stop waiting for us
+    priv->model.set_sending(false); // the streams sharing the model stop waiting for us
     GstStructure *st = gst_structure_new(
         "gandetect-summary", "frames", G_TYPE_UINT64, priv->summary_frames, "fake-frames",
         G_TYPE_UINT64, priv->summary_fake, "watermarked-frames", G_TYPE_UINT64,
@@ -1110,14 +819,14 @@ static gboolean gst_gan_detect_sink_event(GstBaseTransform *trans, GstEvent *eve
     break;
   case GST_EVENT_FLUSH_STOP:
     gst_gan_detect_clear_queue(priv); // a flush drops held frames, results pending or not
-    priv->last = Result();            // and the next frame is scored afresh
+    priv->batcher.forget_last();      // and the next frame is scored afresh
     priv->watermark_stream.reset();
-    gst_gan_detect_hurry(priv, false);
-    gst_gan_detect_set_sending(priv, true); // frames may come again after an EOS
+    priv->model.hurry(false);
+    priv->model.set_sending(true); // frames may come again after an EOS
     break;
   case GST_EVENT_STREAM_START:
     priv->watermark_stream.reset(); // another stream: earlier readings say nothing about it
-    gst_gan_detect_set_sending(priv, true);
+    priv->model.set_sending(true);
     break;
   default:
     break;
@@ -1364,7 +1073,7 @@ static void gst_gan_detect_class_init(GstGanDetectClass *klass) {
 }
 
 static void gst_gan_detect_init(GstGanDetect *self) {
-  self->priv = new GstGanDetectPrivate();
+  self->priv = new GstGanDetectPrivate(GST_ELEMENT(self));
   gst_video_info_init(&self->priv->info);
   gst_base_transform_set_passthrough(GST_BASE_TRANSFORM(self), TRUE);
 }
