@@ -304,7 +304,9 @@ TEST(PatchSampler, ScaleOneCutsExactPixelsAndFlipsMirror) {
 // ---------------------------------------------------------------- the field architecture
 
 TEST(FieldArchitecture, ConfigRules) {
-  EXPECT_TRUE(gan::is_gan_arch("field"));
+  ASSERT_NE(gan::find_arch("field"), nullptr);
+  EXPECT_TRUE(gan::find_arch("field")->gan);
+  EXPECT_TRUE(gan::find_arch("field")->paints_fields);
   EXPECT_NO_THROW(gan::validate_config(field_config(64, 64)));
   EXPECT_NO_THROW(gan::validate_config({"field", 8, 1, 32, 48}));
   expect_error([] { gan::validate_config(field_config(36)); }, ErrorCode::InvalidArgument);

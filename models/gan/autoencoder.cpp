@@ -44,7 +44,7 @@ struct Networks {
 
 Networks build(const ModelConfig &config) {
   validate_config(config);
-  if (config.arch != "autoencoder")
+  if (!is_arch(config, Arch::Autoencoder))
     throw Error(ErrorCode::InvalidArgument, "an autoencoder needs the autoencoder architecture");
   Networks n;
   n.encoder = std::make_shared<EncoderImpl>(config);

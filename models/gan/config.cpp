@@ -35,8 +35,42 @@ const char *error_code_name(ErrorCode code) {
   return "unknown";
 }
 
-bool is_gan_arch(const std::string &arch) {
-  return arch == "mlp" || arch == "dcgan" || arch == "field";
+namespace {
+
+// clang-format off
+constexpr ArchTraits kArchs[] = {
+  // arch               name           gan    latent zoo    only  step  min  fields
+  {Arch::Mlp,         "mlp",         true,  true,  false, 0,    0,    0,   false},
+  {Arch::Dcgan,       "dcgan",       true,  true,  true,  28,   0,    0,   false},
+  {Arch::Field,       "field",       true,  true,  true,  0,    8,    32,  true},
+  {Arch::Autoencoder, "autoencoder", false, true,  true,  0,    8,    16,  false},
+  {Arch::Classifier,  "classifier",  false, false, false, 28,   0,    0,   false},
+  {Arch::Detector,    "detector",    false, false, false, 0,    1,    8,   false},
+};
+// clang-format on
+
+} // namespace
+
+const ArchTraits *find_arch(const std::string &name) {
+  for (const ArchTraits &a : kArchs)
+    if (name == a.name)
+      return &a;
+  return nullptr;
+}
+
+const ArchTraits &arch_of(const ModelConfig &config) {
+  if (const ArchTraits *a = find_arch(config.arch))
+    return *a;
+  std::string known;
+  for (const ArchTraits &a : kArchs)
+    known += std::string(known.empty() ? "" : ", ") + a.name;
+  throw Error(ErrorCode::UnknownArchitecture,
+              "unknown architecture '" + config.arch + "' (known: " + known + ")");
+}
+
+bool is_arch(const ModelConfig &config, Arch arch) {
+  const ArchTraits *a = find_arch(config.arch);
+  return a && a->arch == arch;
 }
 
 namespace {
@@ -58,19 +92,14 @@ void check_one_of(const std::string &what, const std::string &value,
 
 std::string generator_family(const ModelConfig &c) {
   if (c.upsample == "nearest")
-    return c.arch == "dcgan" ? "transposed" : "icnr";
+    return is_arch(c, Arch::Dcgan) ? "transposed" : "icnr";
   return c.upsample;
 }
 
 void validate_config(const ModelConfig &c) {
-  if (!is_gan_arch(c.arch) && c.arch != "autoencoder" && c.arch != "classifier" &&
-      c.arch != "detector")
-    throw Error(ErrorCode::UnknownArchitecture,
-                "unknown architecture '" + c.arch +
-                    "' (known: mlp, dcgan, field, autoencoder, classifier, detector)");
-  const bool has_latent = is_gan_arch(c.arch) || c.arch == "autoencoder";
+  const ArchTraits &a = arch_of(c);
   // Bounds keep a hostile header from asking for absurd allocations.
-  if (has_latent ? (c.latent < 1 || c.latent > 4096) : c.latent != 0)
+  if (a.latent ? (c.latent < 1 || c.latent > 4096) : c.latent != 0)
     throw Error(ErrorCode::InvalidArgument,
                 "latent size must be in [1, 4096] for GANs and autoencoders and 0 for "
                 "classifiers and detectors");
@@ -78,17 +107,23 @@ void validate_config(const ModelConfig &c) {
     throw Error(ErrorCode::InvalidArgument, "channels must be 1 or 3");
   if (c.height < 1 || c.width < 1 || c.height > 1024 || c.width > 1024)
     throw Error(ErrorCode::InvalidArgument, "height and width must be in [1, 1024]");
-  if ((c.arch == "dcgan" || c.arch == "classifier") && (c.height != 28 || c.width != 28))
-    throw Error(ErrorCode::InvalidArgument, "the " + c.arch + " architecture is 28x28 only");
-  // The field generator paints 8 pixels per latent cell; its PatchGAN discriminator needs 32.
-  if (c.arch == "field" && (c.height % 8 || c.width % 8 || c.height < 32 || c.width < 32 ||
-                            c.latent < 2 || c.latent % 2))
-    throw Error(ErrorCode::InvalidArgument, "the field architecture trains on patches whose "
-                                            "sides are multiples of 8 and at least 32, with an "
-                                            "even latent size (local and global halves)");
-  if (c.arch == "autoencoder" && (c.height % 8 || c.width % 8 || c.height < 16 || c.width < 16))
-    throw Error(ErrorCode::InvalidArgument, "the autoencoder trains on patches whose sides are "
-                                            "multiples of 8 and at least 16");
+  if (a.only_side && (c.height != a.only_side || c.width != a.only_side))
+    throw Error(ErrorCode::InvalidArgument, "the " + c.arch + " architecture is " +
+                                                std::to_string(a.only_side) + "x" +
+                                                std::to_string(a.only_side) + " only");
+  if (a.side_step && (c.height % a.side_step || c.width % a.side_step || c.height < a.min_side ||
+                      c.width < a.min_side))
+    throw Error(ErrorCode::InvalidArgument,
+                "the " + c.arch + " architecture " +
+                    (a.side_step > 1 ? "trains on patches whose sides are multiples of " +
+                                           std::to_string(a.side_step) + " and at least "
+                                     : "needs images of at least ") +
+                    std::to_string(a.min_side) +
+                    (a.side_step > 1 ? "" : "x" + std::to_string(a.min_side)));
+  // The field generator paints 8 pixels per latent cell from local and global halves.
+  if (a.paints_fields && (c.latent < 2 || c.latent % 2))
+    throw Error(ErrorCode::InvalidArgument,
+                "the field architecture needs an even latent size (local and global halves)");
   check_one_of("upsampling", c.upsample,
                {"nearest", "nearest-conv", "bilinear", "bicubic", "transposed", "shuffle", "icnr"});
   check_one_of("normalisation", c.norm, {"batch", "instance", "group", "none"});
@@ -105,28 +140,26 @@ void validate_config(const ModelConfig &c) {
   const bool zoo_default = c.kernel == d.kernel && c.norm == d.norm &&
                            c.activation == d.activation && c.output == d.output &&
                            c.depth == d.depth;
-  if (c.arch != "field" && c.arch != "autoencoder" && c.arch != "dcgan" &&
-      (c.upsample != d.upsample || c.filters != d.filters || !zoo_default))
+  if (!a.zoo_settings && (c.upsample != d.upsample || c.filters != d.filters || !zoo_default))
     throw Error(ErrorCode::InvalidArgument,
                 "upsampling, filters, kernel, norm, activation, output and depth are field, "
                 "dcgan and autoencoder settings");
-  if (c.upsample == "nearest" && (!zoo_default || (c.arch == "dcgan" && c.filters != d.filters)))
+  if (c.upsample == "nearest" &&
+      (!zoo_default || (a.arch == Arch::Dcgan && c.filters != d.filters)))
     throw Error(ErrorCode::InvalidArgument,
                 "the shipped field generator and the classic DCGAN (upsample nearest) have no "
                 "zoo settings; use nearest-conv for a nearest-neighbour family member");
   // A DCGAN zoo member's first layer holds latent x filters x 49 weights: a header may not
   // ask for hundreds of megabytes before its weights are read.
-  if (c.arch == "dcgan" && c.upsample != "nearest" && c.latent > 512)
+  if (a.arch == Arch::Dcgan && c.upsample != "nearest" && c.latent > 512)
     throw Error(ErrorCode::InvalidArgument, "a DCGAN zoo member's latent size must be at most 512");
-  if (c.arch == "autoencoder" && c.upsample == "nearest")
+  if (a.arch == Arch::Autoencoder && c.upsample == "nearest")
     throw Error(ErrorCode::InvalidArgument,
                 "an autoencoder's decoder is a zoo family (nearest-conv, bilinear, bicubic, "
                 "transposed, shuffle, icnr), not the shipped unpadded generator");
-  if (c.arch != "detector" && c.input != d.input)
+  if (a.arch != Arch::Detector && c.input != d.input)
     throw Error(ErrorCode::InvalidArgument, "input is a detector setting");
-  if (c.arch == "detector" && (c.height < 8 || c.width < 8))
-    throw Error(ErrorCode::InvalidArgument, "the detector needs images of at least 8x8");
-  if (c.arch == "mlp" && c.channels * c.height * c.width > 65536)
+  if (a.arch == Arch::Mlp && c.channels * c.height * c.width > 65536)
     throw Error(ErrorCode::InvalidArgument, "the mlp architecture is limited to 65536 outputs");
 }
 

@@ -58,9 +58,28 @@ struct Provenance {
   std::map<std::string, double> metrics;
 };
 
-// GAN architectures ("mlp", "dcgan", "field") have a generator and a discriminator; "classifier"
-// and "detector" are single networks (latent 0).
-bool is_gan_arch(const std::string &arch);
+// The architectures this build knows. Files and the command line name them (ModelConfig::arch,
+// the file format's string); code asks this table what an architecture is, never its name.
+enum class Arch { Mlp, Dcgan, Field, Autoencoder, Classifier, Detector };
+
+struct ArchTraits {
+  Arch arch;
+  const char *name;
+  bool gan;           // a generator and a discriminator, trained against each other
+  bool latent;        // takes a latent (the GANs and the autoencoder's decoder); else latent 0
+  bool zoo_settings;  // upsampling, filters, kernel, norm, activation, output and depth apply
+  int64_t only_side;  // the one image side it takes (28x28 networks), or 0
+  int64_t side_step;  // its patches' sides are multiples of this (0: no rule)
+  int64_t min_side;   // and at least this
+  bool paints_fields; // its generator paints a latent field: frames of any size
+};
+
+// The table's row for a name; nullptr when this build does not know it.
+const ArchTraits *find_arch(const std::string &name);
+// The row of a config's architecture; throws Error(UnknownArchitecture) naming the known ones.
+const ArchTraits &arch_of(const ModelConfig &config);
+// Whether a config's architecture is `arch` (false for an unknown one).
+bool is_arch(const ModelConfig &config, Arch arch);
 
 // Throws Error(UnknownArchitecture) or Error(InvalidArgument) when the config cannot be built.
 void validate_config(const ModelConfig &config);

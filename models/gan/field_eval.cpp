@@ -150,7 +150,7 @@ FieldQuality FieldEvaluator::generator(const std::string &model_path) {
   if (file.kind != "gan" && file.kind != "checkpoint")
     throw Error(ErrorCode::WrongKind, "'" + model_path + "' is a " + file.kind +
                                           " file, not a field generator (a gan or a checkpoint)");
-  if (file.config.arch != "field" || file.config.channels != 3)
+  if (!is_arch(file.config, Arch::Field) || file.config.channels != 3)
     throw Error(ErrorCode::InvalidArgument,
                 "'" + model_path + "' is a " + file.config.arch + " model of " +
                     std::to_string(file.config.channels) +

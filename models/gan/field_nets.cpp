@@ -275,7 +275,7 @@ void zoo_init(nn::Module &module, nn::Sequential &net, const ModelConfig &c) {
 
 Gan build_field_gan(const ModelConfig &config) {
   validate_config(config);
-  if (config.arch != "field")
+  if (!is_arch(config, Arch::Field))
     throw Error(ErrorCode::InvalidArgument, "build_field_gan needs the field architecture");
   Gan gan;
   gan.config = config;

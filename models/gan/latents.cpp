@@ -22,14 +22,14 @@ torch::Tensor latents(uint64_t seed, uint64_t first_index, int64_t n, int64_t la
 }
 
 torch::Tensor training_noise(const ModelConfig &config, int64_t n, at::Generator &rng) {
-  if (config.arch == "field")
+  if (arch_of(config).paints_fields)
     return field_noise(config, n, rng);
   return torch::randn({n, config.latent}, rng);
 }
 
 torch::Tensor sample_latents(const ModelConfig &config, uint64_t seed, uint64_t first_index,
                              int64_t n) {
-  if (config.arch == "field")
+  if (arch_of(config).paints_fields)
     return field_latents(seed, first_index, n, config.latent, field_cells(config.height),
                          field_cells(config.width));
   return latents(seed, first_index, n, config.latent);

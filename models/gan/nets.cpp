@@ -196,20 +196,21 @@ torch::Tensor ClassifierImpl::forward(torch::Tensor x) { return head(dropout(fea
 
 ImageModule build_detector(const ModelConfig &config) {
   validate_config(config);
-  if (config.arch != "detector")
+  if (!is_arch(config, Arch::Detector))
     throw Error(ErrorCode::InvalidArgument, "build_detector needs the detector architecture");
   return std::make_shared<DetectorImpl>(config);
 }
 
 Gan build_gan(const ModelConfig &config) {
   validate_config(config);
-  if (!is_gan_arch(config.arch))
+  const ArchTraits &arch = arch_of(config);
+  if (!arch.gan)
     throw Error(ErrorCode::InvalidArgument, "'" + config.arch + "' is not a GAN architecture");
-  if (config.arch == "field")
+  if (arch.arch == Arch::Field)
     return build_field_gan(config);
   Gan gan;
   gan.config = config;
-  if (config.arch == "mlp") {
+  if (arch.arch == Arch::Mlp) {
     gan.generator = std::make_shared<MlpGeneratorImpl>(config);
     gan.discriminator = std::make_shared<MlpDiscriminatorImpl>(config);
   } else if (config.upsample == "nearest") { // the classic DCGAN

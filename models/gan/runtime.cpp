@@ -161,7 +161,7 @@ struct Generator::Impl {
   }
 
   bool paints_fields() const {
-    return info.config.arch == "field" ||
+    return is_arch(info.config, Arch::Field) ||
            (jit && info.description.latent_shape == LatentShape::Field);
   }
 

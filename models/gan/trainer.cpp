@@ -535,7 +535,7 @@ void Trainer::sample(uint64_t seed, int64_t n, float *out) {
 
 void Trainer::paint(uint64_t seed, uint64_t index, int64_t height, int64_t width, float *out) {
   const ModelConfig &c = impl_->options.config;
-  if (c.arch != "field")
+  if (!arch_of(c).paints_fields)
     throw Error(ErrorCode::InvalidArgument, "only field architectures paint any size; '" + c.arch +
                                                 "' makes " + std::to_string(c.height) + "x" +
                                                 std::to_string(c.width) + " images");

@@ -148,7 +148,7 @@ ModelFile classifier_to_file(const Classifier &net, const ModelConfig &config, i
 }
 
 Classifier classifier_from_file(const ModelFile &file) {
-  if (file.kind != "classifier" || file.config.arch != "classifier")
+  if (file.kind != "classifier" || !is_arch(file.config, Arch::Classifier))
     throw Error(ErrorCode::WrongKind,
                 origin(file) + "a '" + file.kind + "' model file is not a classifier");
   const std::string classes = file.attribute("classes");

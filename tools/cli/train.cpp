@@ -130,7 +130,7 @@ void write_frame(gan::Trainer &t, const std::string &path, int64_t height, int64
 // Sample grids (and a field model's frame) named after the epoch or the step.
 void write_samples(gan::Trainer &t, const TrainArgs &a, const std::string &tag) {
   write_grid(t, a.out + "/samples-" + tag + ".png", a.grid);
-  if (t.options().config.arch == "field")
+  if (gan::arch_of(t.options().config).paints_fields)
     write_frame(t, a.out + "/frame-" + tag + ".png", a.frame_height, a.frame_width);
 }
 
@@ -143,7 +143,8 @@ int training_threads(const std::string &arch, int requested, int world_size) {
     return requested;
   if (world_size > 1)
     return 1;
-  return arch == "mlp" ? 1 : 0; // 0: one per core
+  const gan::ArchTraits *a = gan::find_arch(arch);
+  return a && a->arch == gan::Arch::Mlp ? 1 : 0; // 0: one per core
 }
 
 // What gradient averaging cost, per step, for the log and summary.json (rank 0).
@@ -191,7 +192,9 @@ int run_train(const TrainArgs &a) {
                  static_cast<long long>(trainer->steps_done()));
   } else {
     gan::TrainOptions o;
-    const int64_t latent = a.latent > 0 ? a.latent : a.arch == "field" ? 64 : 100;
+    const int64_t latent = a.latent > 0 ? a.latent
+                           : gan::find_arch(a.arch) && gan::find_arch(a.arch)->paints_fields ? 64
+                                                                                             : 100;
     o.config = {a.arch, latent, data->channels(), data->height(), data->width()};
     o.config.upsample = a.upsample;
     o.config.filters = a.filters;
@@ -295,7 +298,7 @@ int run_train(const TrainArgs &a) {
   if (!a.generator_out.empty())
     trainer->save_generator(a.generator_out);
   write_grid(*trainer, a.out + "/samples.png", a.grid);
-  if (trainer->options().config.arch == "field")
+  if (gan::arch_of(trainer->options().config).paints_fields)
     write_frame(*trainer, a.out + "/frame.png", a.frame_height, a.frame_width);
 
   const int64_t images = (trainer->steps_done() - first) * trainer->options().batch_size;
