@@ -3,6 +3,8 @@
 
 #include "test_util.h"
 
+#include "gan/privacy.h"
+
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <torch/script.h>
@@ -223,15 +225,9 @@ TEST(Cli, AnIdxFileLargerThanTheMemoryLeftIsRefusedBeforeItIsRead) {
   const std::string cmd = "prlimit --as=" + std::to_string(int64_t{3} << 30) + " " + exe +
                           " train --arch mlp --idx " + dir.file("big.idx") + " --out " +
                           dir.file("out") + " 2>&1";
-  FILE *p = popen(cmd.c_str(), "r");
-  ASSERT_NE(p, nullptr);
-  std::string output;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0)
-    output.append(buf.data(), n);
-  const int status = pclose(p);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << output;
+  const gan_test::CommandResult r = gan_test::run_command(cmd);
+  const std::string &output = r.output;
+  EXPECT_EQ(r.status, 2) << output;
   EXPECT_NE(output.find("IDX file '" + dir.file("big.idx") +
                         "': not enough memory for 5478000 "
                         "images of 28x28"),
@@ -324,6 +320,29 @@ TEST(Cli, WatchPrintsVerdictsAndPublishesRecords) {
   r = run("watch " + clip + " --publish mqtt:/nohost");
   EXPECT_EQ(r.status, 2) << r.output;
   EXPECT_NE(r.output.find("mqtt:/nohost"), std::string::npos) << r.output;
+}
+
+TEST(Cli, PrivacyPrintsEpsilonOrTheNoiseForATarget) {
+  // 10 epochs of batches of 64 from 60 000 examples: 9 375 steps at q = 64 / 60 000.
+  const double q = 64.0 / 60000;
+  Result r = run("privacy --batch-size 64 --examples 60000 --epochs 10 --noise 1.0");
+  ASSERT_EQ(r.status, 0) << r.output;
+  double epsilon = 0;
+  ASSERT_EQ(std::sscanf(r.output.c_str(), "epsilon %lf", &epsilon), 1) << r.output;
+  EXPECT_NEAR(epsilon, gan::dp_sgd_epsilon(q, 1.0, 9375, 1e-5).epsilon, 1e-3 * epsilon);
+  EXPECT_NE(r.output.find("9375 steps"), std::string::npos) << r.output;
+  r = run("privacy --sampling-rate 0.0010666666666666667 --steps 9375 --epsilon 10");
+  ASSERT_EQ(r.status, 0) << r.output;
+  double noise = 0;
+  ASSERT_EQ(std::sscanf(r.output.c_str(), "noise multiplier %lf", &noise), 1) << r.output;
+  EXPECT_LE(gan::dp_sgd_epsilon(q, noise, 9375, 1e-5).epsilon, 10.05) << r.output;
+  EXPECT_GT(gan::dp_sgd_epsilon(q, noise * 0.98, 9375, 1e-5).epsilon, 10.0) << r.output;
+  r = run("privacy --sampling-rate 0.01 --steps 100 --noise 1 --epsilon 3");
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("one of --noise and --epsilon"), std::string::npos) << r.output;
+  r = run("privacy --noise 1 --steps 100");
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("--sampling-rate"), std::string::npos) << r.output;
 }
 
 } // namespace

@@ -5,6 +5,7 @@
 
 #include "gst_util.h"
 #include "publish_util.h"
+#include "run_command.h"
 
 #include <array>
 #include <cstdio>
@@ -21,14 +22,9 @@ const std::string kSchema = std::string(GST_GAN_SOURCE_DIR) + "/publish/gst-gan-
 std::string validate(const std::string &records, int *status) {
   const std::string cmd = "python3 " + std::string(GST_GAN_SOURCE_DIR) +
                           "/tests/validate_records.py " + kSchema + " " + records + " 2>&1";
-  std::string out;
-  FILE *p = popen(cmd.c_str(), "r");
-  std::array<char, 4096> buf{};
-  while (p && std::fgets(buf.data(), buf.size(), p))
-    out += buf.data();
-  const int rc = p ? pclose(p) : -1;
-  *status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-  return out;
+  const gan_test::CommandResult r = gan_test::run_command(cmd);
+  *status = r.status;
+  return r.output;
 }
 
 void expect_valid(const std::string &records, size_t count) {
@@ -176,12 +172,7 @@ TEST(GanPublish, PasswordsAndKafkaSettingsAreWriteOnlyAndNeverPrinted) {
       std::to_string(port) +
       " \"kafka-config=sasl.password=hunter3-secret;message.timeout.ms=200\" flush-timeout=100 ! "
       "fakesink 2>&1";
-  std::string out;
-  FILE *p = popen(cmd.c_str(), "r");
-  std::array<char, 4096> buf{};
-  while (p && std::fgets(buf.data(), buf.size(), p))
-    out += buf.data();
-  pclose(p);
+  const std::string out = gan_test::run_command(cmd).output;
   EXPECT_NE(out.find("127.0.0.1:" + std::to_string(port)), std::string::npos)
       << "the unreachable broker is named: " << out;
   EXPECT_EQ(out.find("hunter2-secret"), std::string::npos) << out;

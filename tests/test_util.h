@@ -8,6 +8,7 @@
 #include "gan/trainer.h"
 #include "gan/weights.h"
 
+#include "run_command.h"
 #include "temp_dir.h"
 
 #include <gtest/gtest.h>
@@ -87,26 +88,12 @@ inline void save_untrained_mlp(const std::string &path, int64_t channels, int64_
 
 // The gst-gan CLI (the build's, named by GST_GAN_CLI, which meson test sets) run with `args`
 // (shell words): its exit status and its stdout and stderr together.
-struct CliResult {
-  int status;
-  std::string output;
-};
+using CliResult = CommandResult;
 
 inline CliResult run_cli(const std::string &args) {
   const char *exe = std::getenv("GST_GAN_CLI");
   EXPECT_NE(exe, nullptr) << "GST_GAN_CLI is set by meson test";
-  const std::string cmd = std::string(exe ? exe : "gst-gan") + " " + args + " 2>&1";
-  CliResult r{-1, {}};
-  FILE *p = popen(cmd.c_str(), "r");
-  if (!p)
-    return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0)
-    r.output.append(buf.data(), n);
-  const int status = pclose(p);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return run_command(std::string(exe ? exe : "gst-gan") + " " + args + " 2>&1");
 }
 
 // An untrained field GAN (latent 8, 32x32 patches) whose convolutions have He-initialised

@@ -32,6 +32,7 @@ int main(int argc, char **argv) {
       gan_cli::add_export(app),
       gan_cli::add_watermark(app),
       gan_cli::add_watch(app),
+      gan_cli::add_privacy(app),
   };
 
   CLI11_PARSE(app, argc, argv);

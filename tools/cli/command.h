@@ -28,5 +28,6 @@ Command add_export(CLI::App &app);
 Command add_watermark(CLI::App &app);
 Command add_train_autoencoder(CLI::App &app);
 Command add_watch(CLI::App &app);
+Command add_privacy(CLI::App &app);
 
 } // namespace gan_cli
