@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "gan/dp_sgd.h"
+
+#include "gan/error.h"
+
+#include <sstream>
+#include <string>
+
+namespace gan {
+
+namespace F = torch::nn::functional;
+
+std::vector<torch::Tensor> linear_grad_sample(const torch::nn::LinearImpl &layer,
+                                              const torch::Tensor &input,
+                                              const torch::Tensor &grad_output) {
+  const int64_t n = input.size(0);
+  const torch::Tensor a = input.reshape({n, -1, input.size(-1)});
+  const torch::Tensor g = grad_output.reshape({n, -1, grad_output.size(-1)});
+  std::vector<torch::Tensor> out = {torch::bmm(g.transpose(1, 2), a)}; // [N, out, in]
+  if (layer.bias.defined())
+    out.push_back(g.sum(1));
+  return out;
+}
+
+// The weight's gradient of every example at once: the convolution run with one group per
+// example over a weight repeated per example, differentiated with the output gradients. The
+// layer's own stride, padding (numbers, "same" or "valid") and dilation, passed as they are.
+std::vector<torch::Tensor> conv2d_grad_sample(const torch::nn::Conv2dImpl &layer,
+                                              const torch::Tensor &input,
+                                              const torch::Tensor &grad_output) {
+  const int64_t n = input.size(0);
+  const torch::Tensor &w = layer.weight;
+  torch::AutoGradMode grad_on(true);
+  const torch::Tensor repeated =
+      w.detach().unsqueeze(0).expand({n, w.size(0), w.size(1), w.size(2), w.size(3)}).contiguous();
+  repeated.set_requires_grad(true);
+  const torch::Tensor out =
+      F::conv2d(input.detach().reshape({1, n * input.size(1), input.size(2), input.size(3)}),
+                repeated.view({n * w.size(0), w.size(1), w.size(2), w.size(3)}),
+                F::Conv2dFuncOptions()
+                    .stride(layer.options.stride())
+                    .padding(layer.options.padding())
+                    .dilation(layer.options.dilation())
+                    .groups(n));
+  std::vector<torch::Tensor> grads = {
+      torch::autograd::grad({out}, {repeated}, {grad_output.detach().reshape(out.sizes())})[0]};
+  if (layer.bias.defined())
+    grads.push_back(grad_output.detach().sum({2, 3}));
+  return grads;
+}
+
+std::vector<torch::Tensor> group_norm_grad_sample(const torch::nn::GroupNormImpl &layer,
+                                                  const torch::Tensor &input,
+                                                  const torch::Tensor &grad_output) {
+  const torch::Tensor normalized = F::group_norm(
+      input, F::GroupNormFuncOptions(layer.options.num_groups()).eps(layer.options.eps()));
+  std::vector<int64_t> spatial;
+  for (int64_t d = 2; d < input.dim(); ++d)
+    spatial.push_back(d);
+  std::vector<torch::Tensor> out;
+  if (layer.weight.defined())
+    out.push_back(spatial.empty() ? normalized * grad_output
+                                  : (normalized * grad_output).sum(spatial));
+  if (layer.bias.defined())
+    out.push_back(spatial.empty() ? grad_output : grad_output.sum(spatial));
+  return out;
+}
+
+struct PerSampleGradients::Layer {
+  torch::nn::Linear linear{nullptr};
+  torch::nn::Conv2d conv{nullptr};
+  torch::nn::GroupNorm norm{nullptr};
+  torch::Tensor input;                        // recorded by forward
+  std::shared_ptr<torch::Tensor> grad_output; // set by the hook during backward
+};
+
+PerSampleGradients::PerSampleGradients(torch::nn::Sequential net) : net_(std::move(net)) {
+  for (const auto &module : net_->children()) {
+    auto layer = std::make_shared<Layer>();
+    const std::string name = module->name();
+    if (auto linear = std::dynamic_pointer_cast<torch::nn::LinearImpl>(module)) {
+      layer->linear = torch::nn::Linear(linear);
+    } else if (auto conv = std::dynamic_pointer_cast<torch::nn::Conv2dImpl>(module)) {
+      std::ostringstream text; // printed with padding_mode only when it is not zeros
+      conv->pretty_print(text);
+      if (conv->options.groups() != 1 || text.str().find("padding_mode") != std::string::npos)
+        throw Error(ErrorCode::InvalidArgument,
+                    "DP-SGD supports Conv2d with one group and zero padding, not " + text.str());
+      layer->conv = torch::nn::Conv2d(conv);
+    } else if (auto norm = std::dynamic_pointer_cast<torch::nn::GroupNormImpl>(module)) {
+      layer->norm = torch::nn::GroupNorm(norm);
+    } else if (name.find("BatchNorm") != std::string::npos) {
+      throw Error(ErrorCode::InvalidArgument,
+                  "DP-SGD cannot make " + name +
+                      " private: its batch statistics mix the examples (use GroupNorm or none)");
+    } else if (!module->parameters().empty()) {
+      throw Error(ErrorCode::InvalidArgument, "DP-SGD has no per-example gradients for " + name +
+                                                  " (Linear, Conv2d and GroupNorm only)");
+    } else {
+      layer.reset(); // parameter-free: runs, records nothing
+    }
+    layers_.push_back(layer);
+  }
+}
+
+torch::Tensor PerSampleGradients::forward(const torch::Tensor &x) {
+  torch::Tensor h = x;
+  size_t i = 0;
+  for (auto &module : *net_) {
+    const std::shared_ptr<Layer> &layer = layers_[i++];
+    if (layer)
+      layer->input = h.detach();
+    h = module.forward(h);
+    if (layer) {
+      layer->grad_output = std::make_shared<torch::Tensor>();
+      if (h.requires_grad()) {
+        const std::shared_ptr<torch::Tensor> slot = layer->grad_output;
+        h.register_hook([slot](torch::Tensor g) { *slot = g.detach(); });
+      }
+    }
+  }
+  return h;
+}
+
+std::vector<torch::Tensor> PerSampleGradients::gradients() const {
+  std::vector<torch::Tensor> out;
+  for (const std::shared_ptr<Layer> &layer : layers_) {
+    if (!layer)
+      continue;
+    if (!layer->grad_output || !layer->grad_output->defined())
+      throw Error(ErrorCode::InvalidArgument,
+                  "per-example gradients are read after a forward and a backward pass");
+    const torch::Tensor &g = *layer->grad_output;
+    std::vector<torch::Tensor> grads =
+        layer->linear ? linear_grad_sample(*layer->linear, layer->input, g)
+        : layer->conv ? conv2d_grad_sample(*layer->conv, layer->input, g)
+                      : group_norm_grad_sample(*layer->norm, layer->input, g);
+    out.insert(out.end(), grads.begin(), grads.end());
+  }
+  return out;
+}
+
+std::vector<torch::Tensor> clip_and_noise(const std::vector<torch::Tensor> &per_sample,
+                                          double max_norm, double noise_multiplier,
+                                          double expected_batch, at::Generator &rng) {
+  if (per_sample.empty())
+    return {};
+  if (!(max_norm > 0) || !(noise_multiplier >= 0) || !(expected_batch > 0))
+    throw Error(ErrorCode::InvalidArgument,
+                "DP-SGD needs a clipping norm > 0, a noise multiplier >= 0 and a batch size > 0");
+  const int64_t n = per_sample[0].size(0);
+  torch::Tensor squared = torch::zeros({n}, per_sample[0].options());
+  for (const torch::Tensor &g : per_sample)
+    squared += g.reshape({n, -1}).pow(2).sum(1);
+  const torch::Tensor factor = (max_norm / (squared.sqrt() + 1e-6)).clamp_max(1.0);
+  std::vector<torch::Tensor> out;
+  for (const torch::Tensor &g : per_sample) {
+    std::vector<int64_t> shape(static_cast<size_t>(g.dim()), 1);
+    shape[0] = n;
+    torch::Tensor sum = (g * factor.view(shape)).sum(0);
+    if (noise_multiplier > 0)
+      sum += torch::empty_like(sum).normal_(0.0, noise_multiplier * max_norm, rng);
+    out.push_back(sum / expected_batch);
+  }
+  return out;
+}
+
+} // namespace gan

@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// DP-SGD's per-example work (gan/dp_sgd.h): per-example gradients from activations and output
+// gradients equal a naive loop over the examples (one backward pass each) to 1e-5 for every
+// layer kind; layers that cannot be private are refused by name; clipping bounds each
+// example's contribution and the noise has the standard deviation asked for.
+
+#include "gan/dp_sgd.h"
+#include "gan/error.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+namespace {
+
+namespace nn = torch::nn;
+
+// A discriminator-like stack with every supported layer kind: convolutions with and without
+// bias, stride, padding and dilation, GroupNorm, activations, a flatten and a linear head.
+nn::Sequential small_net() {
+  torch::manual_seed(3);
+  return nn::Sequential(nn::Conv2d(nn::Conv2dOptions(3, 8, 4).stride(2).padding(1).bias(false)),
+                        nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2)),
+                        nn::GroupNorm(2, 8),
+                        nn::Conv2d(nn::Conv2dOptions(8, 6, 3).padding(2).dilation(2)), nn::ReLU(),
+                        nn::Conv2d(nn::Conv2dOptions(6, 4, 3).padding(torch::kSame)), nn::Flatten(),
+                        nn::Linear(4 * 8 * 8, 5), nn::Tanh(), nn::Linear(5, 1));
+}
+
+// What one example's loss is: a weighted sum of its outputs (the weights differ per example,
+// so a mix-up between examples shows).
+torch::Tensor loss_of(const torch::Tensor &out, const torch::Tensor &weights) {
+  return (out.view({-1}) * weights).sum();
+}
+
+TEST(DpSgd, PerExampleGradientsEqualANaiveLoopForEveryLayerKind) {
+  nn::Sequential net = small_net();
+  torch::manual_seed(4);
+  const int64_t n = 6;
+  const torch::Tensor x = torch::randn({n, 3, 16, 16});
+  const torch::Tensor w = torch::randn({n});
+
+  gan::PerSampleGradients recorder(net);
+  net->zero_grad();
+  loss_of(recorder.forward(x), w).backward();
+  const std::vector<torch::Tensor> fast = recorder.gradients();
+  const std::vector<torch::Tensor> params = net->parameters();
+  ASSERT_EQ(fast.size(), params.size());
+  // The batch's gradient is the sum of the examples' gradients.
+  for (size_t p = 0; p < params.size(); ++p)
+    EXPECT_TRUE(torch::allclose(fast[p].sum(0), params[p].grad(), 1e-5, 1e-5)) << "param " << p;
+
+  for (int64_t i = 0; i < n; ++i) {
+    net->zero_grad();
+    loss_of(net->forward(x.slice(0, i, i + 1)), w.slice(0, i, i + 1)).backward();
+    for (size_t p = 0; p < params.size(); ++p) {
+      ASSERT_EQ(fast[p].sizes().slice(1), params[p].sizes()) << "param " << p;
+      const double gap = (fast[p][i] - params[p].grad()).abs().max().item<double>();
+      EXPECT_LT(gap, 1e-5) << "example " << i << ", param " << p;
+    }
+  }
+}
+
+TEST(DpSgd, LayersThatCannotBePrivateAreRefusedByName) {
+  try {
+    gan::PerSampleGradients(
+        nn::Sequential(nn::Conv2d(nn::Conv2dOptions(1, 4, 3)), nn::BatchNorm2d(4), nn::Flatten()));
+    ADD_FAILURE() << "BatchNorm was accepted";
+  } catch (const gan::Error &e) {
+    EXPECT_NE(std::string(e.what()).find("BatchNorm2d"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(gan::PerSampleGradients(nn::Sequential(nn::Embedding(10, 4))), gan::Error);
+  EXPECT_THROW(
+      gan::PerSampleGradients(nn::Sequential(nn::Conv2d(nn::Conv2dOptions(2, 4, 3).groups(2)))),
+      gan::Error);
+  EXPECT_THROW(gan::PerSampleGradients(nn::Sequential(nn::Conv2d(
+                   nn::Conv2dOptions(1, 4, 3).padding(1).padding_mode(torch::kReflect)))),
+               gan::Error);
+  gan::PerSampleGradients unused(small_net());
+  EXPECT_THROW(unused.gradients(), gan::Error); // nothing recorded yet
+}
+
+TEST(DpSgd, ClippingBoundsEveryExampleAndTheNoiseHasTheAskedDeviation) {
+  torch::manual_seed(5);
+  const int64_t n = 8;
+  // Two "parameters"; example i's whole gradient has norm i + 1 (the first one norm 1).
+  std::vector<torch::Tensor> per_sample = {torch::randn({n, 3, 4}), torch::randn({n, 5})};
+  torch::Tensor norms =
+      (per_sample[0].reshape({n, -1}).pow(2).sum(1) + per_sample[1].pow(2).sum(1)).sqrt();
+  const torch::Tensor want_norm = torch::arange(1, n + 1, torch::kFloat);
+  per_sample[0] *= (want_norm / norms).view({n, 1, 1});
+  per_sample[1] *= (want_norm / norms).view({n, 1});
+  at::Generator rng = at::detail::createCPUGenerator(7);
+
+  // No noise, a bound no example exceeds: the plain mean gradient.
+  std::vector<torch::Tensor> g = gan::clip_and_noise(per_sample, 100.0, 0.0, n, rng);
+  EXPECT_TRUE(torch::allclose(g[0], per_sample[0].sum(0) / n, 1e-5, 1e-6));
+  EXPECT_TRUE(torch::allclose(g[1], per_sample[1].sum(0) / n, 1e-5, 1e-6));
+  // A bound of 2: examples of norm 3..8 are scaled down to norm 2, the others kept.
+  g = gan::clip_and_noise(per_sample, 2.0, 0.0, 1.0, rng);
+  const torch::Tensor scale = (2.0 / want_norm).clamp_max(1.0);
+  EXPECT_TRUE(torch::allclose(g[0], (per_sample[0] * scale.view({n, 1, 1})).sum(0), 1e-4, 1e-5));
+  EXPECT_TRUE(torch::allclose(g[1], (per_sample[1] * scale.view({n, 1})).sum(0), 1e-4, 1e-5));
+  // Noise: standard deviation noise * bound, on every coordinate (a large parameter).
+  const std::vector<torch::Tensor> zero = {torch::zeros({2, 100000})};
+  g = gan::clip_and_noise(zero, 1.5, 2.0, 1.0, rng);
+  EXPECT_NEAR(g[0].std().item<double>(), 3.0, 0.05);
+  EXPECT_NEAR(g[0].mean().item<double>(), 0.0, 0.05);
+  EXPECT_THROW(gan::clip_and_noise(per_sample, 0.0, 1.0, 1.0, rng), gan::Error);
+}
+
+} // namespace
