@@ -8,9 +8,14 @@
 //       forward passes through the runtime the elements use (gan::Generator / gan::Detector:
 //       inference mode, BatchNorm folded, ...); --plain runs the unoptimised module instead,
 //       as a straightforward LibTorch program would (no_grad, modules as trained).
+//   core_bench dp [--batch B] [--threads T] [--seconds S]
+//       a discriminator step of the Fashion-MNIST DCGAN's shape (GroupNorm where it has
+//       BatchNorm, as DP needs) plain and differentially private (gan/dp_sgd.h: per-example
+//       gradients, clipping, noise), and their ratio, in the same run.
 //
 // Each prints JSON lines.
 
+#include "gan/dp_sgd.h"
 #include "gan/model_file.h"
 #include "gan/nets.h"
 #include "gan/runtime.h"
@@ -144,11 +149,67 @@ void infer(const InferArgs &a) {
               a.threads, images_per_second);
 }
 
+// Steps per second of `step` over about `seconds` (after one warm-up step).
+template <typename F> double steps_per_second(F step, double seconds) {
+  step();
+  const Clock::time_point t0 = Clock::now();
+  int64_t steps = 0;
+  while (steps < 3 || seconds_since(t0) < seconds) {
+    step();
+    ++steps;
+  }
+  return static_cast<double>(steps) / seconds_since(t0);
+}
+
+void dp(const InferArgs &a) {
+  namespace nn = torch::nn;
+  torch::set_num_threads(a.threads);
+  const auto lrelu = [] { return nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2)); };
+  torch::manual_seed(1);
+  nn::Sequential d(nn::Conv2d(nn::Conv2dOptions(1, 64, 4).stride(2).padding(1).bias(false)),
+                   lrelu(),
+                   nn::Conv2d(nn::Conv2dOptions(64, 128, 4).stride(2).padding(1).bias(false)),
+                   nn::GroupNorm(16, 128), lrelu(),
+                   nn::Conv2d(nn::Conv2dOptions(128, 256, 4).stride(2).padding(1).bias(false)),
+                   nn::GroupNorm(16, 256), lrelu(),
+                   nn::Conv2d(nn::Conv2dOptions(256, 1, 3).bias(false)), nn::Flatten());
+  torch::optim::Adam adam(d->parameters(), torch::optim::AdamOptions(2e-4).betas({0.5, 0.999}));
+  const torch::Tensor x = torch::rand({a.batch, 1, 28, 28}) * 2 - 1;
+  const torch::Tensor y = torch::ones({a.batch, 1});
+  const auto loss = [&](const torch::Tensor &out) {
+    return torch::binary_cross_entropy_with_logits(out, y, {}, {}, at::Reduction::Sum);
+  };
+  const double plain = steps_per_second(
+      [&] {
+        adam.zero_grad();
+        (loss(d->forward(x)) / static_cast<double>(a.batch)).backward();
+        adam.step();
+      },
+      a.seconds);
+  gan::PerSampleGradients recorder(d);
+  at::Generator rng = at::detail::createCPUGenerator(1);
+  const std::vector<torch::Tensor> params = d->parameters();
+  const double private_ = steps_per_second(
+      [&] {
+        adam.zero_grad();
+        loss(recorder.forward(x)).backward();
+        const std::vector<torch::Tensor> g =
+            gan::clip_and_noise(recorder.gradients(), 1.0, 1.0, static_cast<double>(a.batch), rng);
+        for (size_t p = 0; p < params.size(); ++p)
+          params[p].mutable_grad() = g[p];
+        adam.step();
+      },
+      a.seconds);
+  std::printf("{\"bench\": \"dp\", \"batch\": %lld, \"threads\": %d, \"plain_steps_per_second\": "
+              "%.2f, \"private_steps_per_second\": %.2f, \"private_cost\": %.2f}\n",
+              static_cast<long long>(a.batch), a.threads, plain, private_, plain / private_);
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: core_bench peak|infer [options]\n");
+    std::fprintf(stderr, "usage: core_bench peak|infer|dp [options]\n");
     return 2;
   }
   const std::string cmd = argv[1];
@@ -184,6 +245,8 @@ int main(int argc, char **argv) {
       peak(size);
     else if (cmd == "infer")
       infer(a);
+    else if (cmd == "dp")
+      dp(a);
     else
       return 2;
   } catch (const std::exception &e) {
