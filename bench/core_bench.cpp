@@ -189,7 +189,8 @@ void dp(const InferArgs &a) {
   gan::PerSampleGradients recorder(d);
   at::Generator rng = at::detail::createCPUGenerator(1);
   const std::vector<torch::Tensor> params = d->parameters();
-  const double private_ = steps_per_second(
+  // The per-example gradients made whole, clipped and summed (Opacus's default way).
+  const double copies = steps_per_second(
       [&] {
         adam.zero_grad();
         loss(recorder.forward(x)).backward();
@@ -200,9 +201,22 @@ void dp(const InferArgs &a) {
         adam.step();
       },
       a.seconds);
+  // Ghost clipping: the norms without the copies, a second backward pass with scaled losses.
+  const double ghost = steps_per_second(
+      [&] {
+        adam.zero_grad();
+        const torch::Tensor losses = torch::binary_cross_entropy_with_logits(
+            recorder.forward(x), y, {}, {}, at::Reduction::None);
+        gan::private_gradients(recorder, *d, losses.view({-1}), 1.0, 1.0,
+                               static_cast<double>(a.batch), rng);
+        adam.step();
+      },
+      a.seconds);
+  const double private_ = std::max(copies, ghost);
   std::printf("{\"bench\": \"dp\", \"batch\": %lld, \"threads\": %d, \"plain_steps_per_second\": "
-              "%.2f, \"private_steps_per_second\": %.2f, \"private_cost\": %.2f}\n",
-              static_cast<long long>(a.batch), a.threads, plain, private_, plain / private_);
+              "%.2f, \"copies_steps_per_second\": %.2f, \"ghost_steps_per_second\": %.2f, "
+              "\"private_cost\": %.2f}\n",
+              static_cast<long long>(a.batch), a.threads, plain, copies, ghost, plain / private_);
 }
 
 } // namespace

@@ -64,6 +64,64 @@ TEST(DpSgd, PerExampleGradientsEqualANaiveLoopForEveryLayerKind) {
   }
 }
 
+// Layers whose weights dwarf their output positions: the norms take the ghost (Gram) path.
+nn::Sequential wide_net() {
+  torch::manual_seed(6);
+  return nn::Sequential(nn::Conv2d(nn::Conv2dOptions(3, 48, 3).padding(1)), nn::ReLU(),
+                        nn::Conv2d(nn::Conv2dOptions(48, 64, 3).stride(2).bias(false)),
+                        nn::GroupNorm(4, 64), nn::Flatten(), nn::Linear(64 * 3 * 3, 1));
+}
+
+TEST(DpSgd, NormsWithoutCopiesEqualTheNormsOfTheCopies) {
+  const std::pair<nn::Sequential, int64_t> nets[] = {{small_net(), 16}, {wide_net(), 7}};
+  for (const auto &[net, side] : nets) {
+    torch::manual_seed(8);
+    const int64_t n = 5;
+    gan::PerSampleGradients recorder(net);
+    loss_of(recorder.forward(torch::randn({n, 3, side, side})), torch::randn({n})).backward();
+    torch::Tensor want = torch::zeros({n});
+    for (const torch::Tensor &g : recorder.gradients())
+      want += g.reshape({n, -1}).pow(2).sum(1);
+    want = want.sqrt();
+    const torch::Tensor got = recorder.norms();
+    EXPECT_TRUE(torch::allclose(got, want, 1e-4, 1e-6)) << got << want;
+  }
+}
+
+TEST(DpSgd, APrivateStepClipsEveryExampleThenAddsNoise) {
+  torch::manual_seed(9);
+  const int64_t n = 6;
+  const torch::Tensor x = torch::randn({n, 3, 16, 16});
+  const torch::Tensor w = torch::randn({n}) * 10;
+  at::Generator rng = at::detail::createCPUGenerator(11);
+  for (const double bound : {0.05, 1e6}) { // most examples clipped; none clipped
+    nn::Sequential net = small_net();
+    gan::PerSampleGradients recorder(net);
+    // The reference: the copies, clipped and summed (no noise).
+    net->zero_grad();
+    loss_of(recorder.forward(x), w).backward();
+    const std::vector<torch::Tensor> want =
+        gan::clip_and_noise(recorder.gradients(), bound, 0.0, static_cast<double>(n), rng);
+    net->zero_grad();
+    const torch::Tensor losses = recorder.forward(x).view({-1}) * w;
+    const torch::Tensor norms =
+        gan::private_gradients(recorder, *net, losses, bound, 0.0, static_cast<double>(n), rng);
+    EXPECT_EQ(norms.size(0), n);
+    const std::vector<torch::Tensor> params = net->parameters();
+    for (size_t p = 0; p < params.size(); ++p)
+      EXPECT_TRUE(torch::allclose(params[p].grad(), want[p], 1e-4, 1e-6))
+          << "bound " << bound << ", param " << p;
+  }
+  // With noise, the same step draws noise of deviation noise * bound / batch per coordinate.
+  nn::Sequential net = small_net();
+  gan::PerSampleGradients recorder(net);
+  const torch::Tensor losses = recorder.forward(x).view({-1}) * 0; // no signal: only noise
+  gan::private_gradients(recorder, *net, losses, 2.0, 1.5, 4.0, rng);
+  const torch::Tensor all =
+      torch::cat({net->parameters()[0].grad().view({-1}), net->parameters()[1].grad().view({-1})});
+  EXPECT_NEAR(all.std().item<double>(), 2.0 * 1.5 / 4.0, 0.06);
+}
+
 TEST(DpSgd, LayersThatCannotBePrivateAreRefusedByName) {
   try {
     gan::PerSampleGradients(

@@ -3,6 +3,9 @@
 
 #include "gan/error.h"
 
+#include <torch/version.h>
+
+#include <array>
 #include <sstream>
 #include <string>
 
@@ -48,6 +51,53 @@ std::vector<torch::Tensor> conv2d_grad_sample(const torch::nn::Conv2dImpl &layer
     grads.push_back(grad_output.detach().sum({2, 3}));
   return grads;
 }
+
+namespace {
+
+// The explicit zero padding of a convolution as (top, bottom, left, right): its numbers, or
+// what "valid" (none) and "same" (dilation * (kernel - 1) split, the extra one at the end) mean.
+std::array<int64_t, 4> conv_padding(const torch::nn::Conv2dImpl &layer) {
+  const auto &o = layer.options;
+#if TORCH_VERSION_MAJOR >= 2
+  const auto *numbers = std::get_if<torch::ExpandingArray<2>>(&o.padding());
+  const bool same = std::get_if<torch::enumtype::kSame>(&o.padding()) != nullptr;
+#else
+  const auto *numbers = c10::get_if<torch::ExpandingArray<2>>(&o.padding());
+  const bool same = c10::get_if<torch::enumtype::kSame>(&o.padding()) != nullptr;
+#endif
+  if (numbers)
+    return {(**numbers)[0], (**numbers)[0], (**numbers)[1], (**numbers)[1]};
+  if (!same)
+    return {0, 0, 0, 0};
+  const int64_t h = (*o.dilation())[0] * ((*o.kernel_size())[0] - 1);
+  const int64_t w = (*o.dilation())[1] * ((*o.kernel_size())[1] - 1);
+  return {h / 2, h - h / 2, w / 2, w - w / 2};
+}
+
+// A convolution's input as the columns its weight multiplies: [N, C * kh * kw, L].
+torch::Tensor conv_columns(const torch::nn::Conv2dImpl &layer, const torch::Tensor &input) {
+  const std::array<int64_t, 4> p = conv_padding(layer);
+  const torch::Tensor padded =
+      F::pad(input, F::PadFuncOptions({p[2], p[3], p[0], p[1]})); // last dim first
+  const auto &o = layer.options;
+  return F::unfold(
+      padded,
+      F::UnfoldFuncOptions(o.kernel_size()).dilation(o.dilation()).padding(0).stride(o.stride()));
+}
+
+// The squared norm of every example's gradient of a weight that multiplies `a` [N, L, k]
+// giving outputs whose gradients are `g` [N, L, o]: ghost (Gram matrices) when cheaper.
+torch::Tensor weight_norms2(const torch::Tensor &a, const torch::Tensor &g) {
+  const int64_t n = a.size(0), l = a.size(1), k = a.size(2), out = g.size(2);
+  if (2 * l * l < k * out) {
+    const torch::Tensor aa = torch::bmm(a, a.transpose(1, 2)); // [N, L, L]
+    const torch::Tensor gg = torch::bmm(g, g.transpose(1, 2));
+    return (aa * gg).sum({1, 2});
+  }
+  return torch::bmm(g.transpose(1, 2), a).reshape({n, -1}).pow(2).sum(1);
+}
+
+} // namespace
 
 std::vector<torch::Tensor> group_norm_grad_sample(const torch::nn::GroupNormImpl &layer,
                                                   const torch::Tensor &input,
@@ -138,6 +188,64 @@ std::vector<torch::Tensor> PerSampleGradients::gradients() const {
     out.insert(out.end(), grads.begin(), grads.end());
   }
   return out;
+}
+
+torch::Tensor PerSampleGradients::norms() const {
+  torch::Tensor squared;
+  for (const std::shared_ptr<Layer> &layer : layers_) {
+    if (!layer)
+      continue;
+    if (!layer->grad_output || !layer->grad_output->defined())
+      throw Error(ErrorCode::InvalidArgument,
+                  "per-example norms are read after a forward and a backward pass");
+    const torch::Tensor &g = *layer->grad_output;
+    const int64_t n = g.size(0);
+    torch::Tensor s;
+    if (layer->linear) {
+      const torch::Tensor a = layer->input.reshape({n, -1, layer->input.size(-1)});
+      const torch::Tensor go = g.reshape({n, -1, g.size(-1)});
+      s = weight_norms2(a, go);
+      if (layer->linear->bias.defined())
+        s = s + go.sum(1).pow(2).sum(1);
+    } else if (layer->conv) {
+      const torch::Tensor a = conv_columns(*layer->conv, layer->input).transpose(1, 2);
+      const torch::Tensor go = g.reshape({n, g.size(1), -1}).transpose(1, 2);
+      s = weight_norms2(a, go);
+      if (layer->conv->bias.defined())
+        s = s + go.sum(1).pow(2).sum(1);
+    } else {
+      s = torch::zeros({n}, g.options());
+      for (const torch::Tensor &p : group_norm_grad_sample(*layer->norm, layer->input, g))
+        s = s + p.reshape({n, -1}).pow(2).sum(1);
+    }
+    squared = squared.defined() ? squared + s : s;
+  }
+  if (!squared.defined())
+    throw Error(ErrorCode::InvalidArgument, "the network has no parameters to make private");
+  return squared.sqrt();
+}
+
+torch::Tensor private_gradients(PerSampleGradients &recorder, torch::nn::Module &net,
+                                const torch::Tensor &losses, double max_norm,
+                                double noise_multiplier, double expected_batch,
+                                at::Generator &rng) {
+  if (!(max_norm > 0) || !(noise_multiplier >= 0) || !(expected_batch > 0))
+    throw Error(ErrorCode::InvalidArgument,
+                "DP-SGD needs a clipping norm > 0, a noise multiplier >= 0 and a batch size > 0");
+  losses.sum().backward({}, /*retain_graph=*/true);
+  const torch::Tensor norms = recorder.norms();
+  const torch::Tensor factor = (max_norm / (norms + 1e-6)).clamp_max(1.0).detach();
+  net.zero_grad();
+  (losses * factor).sum().backward();
+  for (torch::Tensor &p : net.parameters()) {
+    torch::Tensor &grad = p.mutable_grad();
+    if (!grad.defined())
+      grad = torch::zeros_like(p);
+    if (noise_multiplier > 0)
+      grad += torch::empty_like(grad).normal_(0.0, noise_multiplier * max_norm, rng);
+    grad /= expected_batch;
+  }
+  return norms;
 }
 
 std::vector<torch::Tensor> clip_and_noise(const std::vector<torch::Tensor> &per_sample,

@@ -45,6 +45,11 @@ public:
   // After backward(): every parameter's per-example gradients, in net->parameters() order,
   // [N, ...parameter shape] each. Throws Error(InvalidArgument) before a backward pass.
   std::vector<torch::Tensor> gradients() const;
+  // After backward(): every example's gradient norm over all parameters, [N], without making
+  // the per-example copies where that is cheaper (ghost clipping, Li et al. 2022 and Bu et al.
+  // 2023: for a layer with L output positions, the norm from the L x L Gram matrices of its
+  // inputs and output gradients when 2 L^2 is below its weight count; else from the copy).
+  torch::Tensor norms() const;
 
 private:
   struct Layer;
@@ -57,6 +62,15 @@ private:
 // standard deviation noise_multiplier * max_norm on every coordinate, divided by
 // expected_batch (Poisson sampling's expected batch size, so the noise does not depend on the
 // batch drawn). One tensor per parameter, shaped like it.
+// One private step's gradients, left in the parameters' .grad (as an optimiser reads them):
+// `losses` [N] are the examples' losses from recorder.forward (their graph kept), each example
+// clipped to max_norm by its norm (recorder.norms(), after a first backward pass), the clipped
+// sum by a second backward pass with each loss scaled by its factor, then noise and the
+// division as in clip_and_noise. Returns the norms before clipping.
+torch::Tensor private_gradients(PerSampleGradients &recorder, torch::nn::Module &net,
+                                const torch::Tensor &losses, double max_norm,
+                                double noise_multiplier, double expected_batch, at::Generator &rng);
+
 std::vector<torch::Tensor> clip_and_noise(const std::vector<torch::Tensor> &per_sample,
                                           double max_norm, double noise_multiplier,
                                           double expected_batch, at::Generator &rng);
