@@ -120,6 +120,25 @@ TEST(DpSgd, APrivateStepClipsEveryExampleThenAddsNoise) {
   const torch::Tensor all =
       torch::cat({net->parameters()[0].grad().view({-1}), net->parameters()[1].grad().view({-1})});
   EXPECT_NEAR(all.std().item<double>(), 2.0 * 1.5 / 4.0, 0.06);
+
+  // Losses of another shape ([N, 1] would broadcast against the factors) are refused, and the
+  // first pass leaves no gradient on tensors outside the network (an input that wants one).
+  const torch::Tensor column = recorder.forward(x) * 1.0; // [N, 1]
+  EXPECT_THROW(gan::private_gradients(recorder, *net, column, 1.0, 0.0, 4.0, rng), gan::Error);
+  const torch::Tensor input = x.clone().requires_grad_(true);
+  net->zero_grad();
+  const torch::Tensor scaled = recorder.forward(input).view({-1}) * w;
+  const torch::Tensor before = gan::private_gradients(recorder, *net, scaled, 0.05, 0.0, 4.0, rng);
+  // After the call the recorder describes the clipped pass: every example within the bound.
+  EXPECT_TRUE((recorder.norms() <= 0.05 + 1e-4).all().item<bool>()) << recorder.norms();
+  // Only the second (clipped) pass reached the input: its gradient is that of the losses each
+  // scaled by its clipping factor, not that plus the unclipped one.
+  const torch::Tensor factor = (0.05 / (before + 1e-6)).clamp_max(1.0).detach();
+  const torch::Tensor again = x.clone().requires_grad_(true);
+  const torch::Tensor want =
+      torch::autograd::grad({(net->forward(again).view({-1}) * w * factor).sum()}, {again})[0];
+  ASSERT_TRUE(input.grad().defined());
+  EXPECT_TRUE(torch::allclose(input.grad(), want, 1e-4, 1e-7));
 }
 
 TEST(DpSgd, LayersThatCannotBePrivateAreRefusedByName) {

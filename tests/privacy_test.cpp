@@ -120,6 +120,14 @@ TEST(PrivacyAccountant, TheNoiseForATargetEpsilonKeepsItAndNoLessNoiseDoes) {
     EXPECT_GT(gan::dp_sgd_epsilon(q, sigma * 0.99, steps, 1e-5).epsilon, target);
   }
   EXPECT_THROW(gan::dp_sgd_noise_for(1e-6, 1.0, 1000000, 1e-5), gan::Error);
+  // The search reaches its top: a noise between 512 and 1000 is found, not refused.
+  const double far = gan::dp_sgd_noise_for(1.0, 1.0, 20000, 1e-5);
+  EXPECT_GT(far, 512.0);
+  EXPECT_LE(far, 1000.0);
+  gan::RdpAccountant none;
+  none.step(0.5, 0.0, 0); // no steps without noise: nothing spent, not NaN
+  none.step(0.01, 1.0, 10);
+  EXPECT_TRUE(std::isfinite(none.spent(1e-5).epsilon));
 }
 
 } // namespace

@@ -232,8 +232,28 @@ torch::Tensor private_gradients(PerSampleGradients &recorder, torch::nn::Module 
   if (!(max_norm > 0) || !(noise_multiplier >= 0) || !(expected_batch > 0))
     throw Error(ErrorCode::InvalidArgument,
                 "DP-SGD needs a clipping norm > 0, a noise multiplier >= 0 and a batch size > 0");
-  losses.sum().backward({}, /*retain_graph=*/true);
+  // One loss per example: a [N, 1] tensor would broadcast against the [N] factors below and
+  // scale every example by all of them.
+  const auto wrong_shape = [&](int64_t examples) {
+    return Error(ErrorCode::InvalidArgument,
+                 "private_gradients needs one loss per example ([" + std::to_string(examples) +
+                     "]) from the recorder's last forward pass, not a tensor of " +
+                     std::to_string(losses.dim()) + " dimensions and " +
+                     std::to_string(losses.numel()) + " values");
+  };
+  if (losses.dim() != 1)
+    throw wrong_shape(-1);
+  // The first pass only feeds the hooks (torch::autograd::grad accumulates into no .grad, so
+  // nothing outside `net` gets an unclipped gradient); the graph stays for the second.
+  std::vector<torch::Tensor> params;
+  for (const torch::Tensor &p : net.parameters())
+    if (p.requires_grad())
+      params.push_back(p);
+  torch::autograd::grad({losses.sum()}, params, {}, /*retain_graph=*/true,
+                        /*create_graph=*/false, /*allow_unused=*/true);
   const torch::Tensor norms = recorder.norms();
+  if (norms.size(0) != losses.size(0))
+    throw wrong_shape(norms.size(0));
   const torch::Tensor factor = (max_norm / (norms + 1e-6)).clamp_max(1.0).detach();
   net.zero_grad();
   (losses * factor).sum().backward();

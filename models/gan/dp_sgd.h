@@ -63,10 +63,13 @@ private:
 // expected_batch (Poisson sampling's expected batch size, so the noise does not depend on the
 // batch drawn). One tensor per parameter, shaped like it.
 // One private step's gradients, left in the parameters' .grad (as an optimiser reads them):
-// `losses` [N] are the examples' losses from recorder.forward (their graph kept), each example
+// `losses` [N] are the examples' losses from the recorder's last forward pass (one forward a
+// step: real and generated examples go in one batch; generated ones detached from the
+// generator, as in any discriminator step), Error(InvalidArgument) for another shape. Each example
 // clipped to max_norm by its norm (recorder.norms(), after a first backward pass), the clipped
 // sum by a second backward pass with each loss scaled by its factor, then noise and the
-// division as in clip_and_noise. Returns the norms before clipping.
+// division as in clip_and_noise. Returns the norms before clipping (afterwards the recorder's
+// gradients()/norms() describe the scaled, clipped pass).
 torch::Tensor private_gradients(PerSampleGradients &recorder, torch::nn::Module &net,
                                 const torch::Tensor &losses, double max_norm,
                                 double noise_multiplier, double expected_batch, at::Generator &rng);

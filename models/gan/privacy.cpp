@@ -159,13 +159,13 @@ double dp_sgd_noise_for(double epsilon, double q, int64_t steps, double delta) {
     throw Error(ErrorCode::InvalidArgument, "the target epsilon must be finite and > 0");
   double lo = 0, hi = 1;
   while (dp_sgd_epsilon(q, hi, steps, delta).epsilon > epsilon) {
-    lo = hi;
-    hi *= 2;
-    if (hi > 1000)
+    if (hi >= 1000)
       throw Error(ErrorCode::InvalidArgument, "no noise multiplier up to 1000 keeps epsilon at " +
                                                   std::to_string(epsilon) + " (sampling rate " +
                                                   std::to_string(q) + ", " + std::to_string(steps) +
                                                   " steps)");
+    lo = hi;
+    hi = std::min(2 * hi, 1000.0);
   }
   while (hi - lo > 1e-3 * hi) {
     const double mid = (lo + hi) / 2;
@@ -177,6 +177,8 @@ double dp_sgd_noise_for(double epsilon, double q, int64_t steps, double delta) {
 void RdpAccountant::step(double q, double sigma, int64_t count) {
   if (count < 0)
     throw Error(ErrorCode::InvalidArgument, "a step count cannot be negative");
+  if (count == 0)
+    return; // (no steps spend nothing, even without noise: no 0 x infinity)
   if (q != last_q_ || sigma != last_sigma_) {
     const std::vector<double> &orders = rdp_orders();
     std::vector<double> one(orders.size());
