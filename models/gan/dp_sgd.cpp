@@ -97,6 +97,26 @@ torch::Tensor weight_norms2(const torch::Tensor &a, const torch::Tensor &g) {
   return torch::bmm(g.transpose(1, 2), a).reshape({n, -1}).pow(2).sum(1);
 }
 
+void check_settings(double max_norm, double noise_multiplier, double expected_batch) {
+  if (!(max_norm > 0) || !(noise_multiplier >= 0) || !(expected_batch > 0))
+    throw Error(ErrorCode::InvalidArgument,
+                "DP-SGD needs a clipping norm > 0, a noise multiplier >= 0 and a batch size > 0");
+}
+
+// What scales each example's gradient to a norm of at most max_norm.
+torch::Tensor clip_factors(const torch::Tensor &norms, double max_norm) {
+  return (max_norm / (norms + 1e-6)).clamp_max(1.0).detach();
+}
+
+// A clipped sum made private: noise of deviation noise_multiplier * max_norm on every
+// coordinate, then divided by the expected batch size.
+torch::Tensor noised(torch::Tensor sum, double max_norm, double noise_multiplier,
+                     double expected_batch, at::Generator &rng) {
+  if (noise_multiplier > 0)
+    sum += torch::empty_like(sum).normal_(0.0, noise_multiplier * max_norm, rng);
+  return sum / expected_batch;
+}
+
 } // namespace
 
 std::vector<torch::Tensor> group_norm_grad_sample(const torch::nn::GroupNormImpl &layer,
@@ -122,6 +142,13 @@ struct PerSampleGradients::Layer {
   torch::nn::GroupNorm norm{nullptr};
   torch::Tensor input;                        // recorded by forward
   std::shared_ptr<torch::Tensor> grad_output; // set by the hook during backward
+
+  const torch::Tensor &recorded_grad_output() const {
+    if (!grad_output || !grad_output->defined())
+      throw Error(ErrorCode::InvalidArgument,
+                  "per-example gradients and norms are read after a forward and a backward pass");
+    return *grad_output;
+  }
 };
 
 PerSampleGradients::PerSampleGradients(torch::nn::Sequential net) : net_(std::move(net)) {
@@ -177,10 +204,7 @@ std::vector<torch::Tensor> PerSampleGradients::gradients() const {
   for (const std::shared_ptr<Layer> &layer : layers_) {
     if (!layer)
       continue;
-    if (!layer->grad_output || !layer->grad_output->defined())
-      throw Error(ErrorCode::InvalidArgument,
-                  "per-example gradients are read after a forward and a backward pass");
-    const torch::Tensor &g = *layer->grad_output;
+    const torch::Tensor &g = layer->recorded_grad_output();
     std::vector<torch::Tensor> grads =
         layer->linear ? linear_grad_sample(*layer->linear, layer->input, g)
         : layer->conv ? conv2d_grad_sample(*layer->conv, layer->input, g)
@@ -195,28 +219,23 @@ torch::Tensor PerSampleGradients::norms() const {
   for (const std::shared_ptr<Layer> &layer : layers_) {
     if (!layer)
       continue;
-    if (!layer->grad_output || !layer->grad_output->defined())
-      throw Error(ErrorCode::InvalidArgument,
-                  "per-example norms are read after a forward and a backward pass");
-    const torch::Tensor &g = *layer->grad_output;
+    const torch::Tensor &g = layer->recorded_grad_output();
     const int64_t n = g.size(0);
     torch::Tensor s;
-    if (layer->linear) {
-      const torch::Tensor a = layer->input.reshape({n, -1, layer->input.size(-1)});
-      const torch::Tensor go = g.reshape({n, -1, g.size(-1)});
-      s = weight_norms2(a, go);
-      if (layer->linear->bias.defined())
-        s = s + go.sum(1).pow(2).sum(1);
-    } else if (layer->conv) {
-      const torch::Tensor a = conv_columns(*layer->conv, layer->input).transpose(1, 2);
-      const torch::Tensor go = g.reshape({n, g.size(1), -1}).transpose(1, 2);
-      s = weight_norms2(a, go);
-      if (layer->conv->bias.defined())
-        s = s + go.sum(1).pow(2).sum(1);
-    } else {
+    if (layer->norm) {
       s = torch::zeros({n}, g.options());
       for (const torch::Tensor &p : group_norm_grad_sample(*layer->norm, layer->input, g))
         s = s + p.reshape({n, -1}).pow(2).sum(1);
+    } else {
+      // A weight multiplying inputs a [N, L, k] into outputs with gradients go [N, L, o].
+      const torch::Tensor a = layer->linear
+                                  ? layer->input.reshape({n, -1, layer->input.size(-1)})
+                                  : conv_columns(*layer->conv, layer->input).transpose(1, 2);
+      const torch::Tensor go = layer->linear ? g.reshape({n, -1, g.size(-1)})
+                                             : g.reshape({n, g.size(1), -1}).transpose(1, 2);
+      s = weight_norms2(a, go);
+      if ((layer->linear ? layer->linear->bias : layer->conv->bias).defined())
+        s = s + go.sum(1).pow(2).sum(1);
     }
     squared = squared.defined() ? squared + s : s;
   }
@@ -229,9 +248,7 @@ torch::Tensor private_gradients(PerSampleGradients &recorder, torch::nn::Module 
                                 const torch::Tensor &losses, double max_norm,
                                 double noise_multiplier, double expected_batch,
                                 at::Generator &rng) {
-  if (!(max_norm > 0) || !(noise_multiplier >= 0) || !(expected_batch > 0))
-    throw Error(ErrorCode::InvalidArgument,
-                "DP-SGD needs a clipping norm > 0, a noise multiplier >= 0 and a batch size > 0");
+  check_settings(max_norm, noise_multiplier, expected_batch);
   // One loss per example: a [N, 1] tensor would broadcast against the [N] factors below and
   // scale every example by all of them.
   const auto wrong_shape = [&](int64_t examples) {
@@ -254,16 +271,12 @@ torch::Tensor private_gradients(PerSampleGradients &recorder, torch::nn::Module 
   const torch::Tensor norms = recorder.norms();
   if (norms.size(0) != losses.size(0))
     throw wrong_shape(norms.size(0));
-  const torch::Tensor factor = (max_norm / (norms + 1e-6)).clamp_max(1.0).detach();
   net.zero_grad();
-  (losses * factor).sum().backward();
+  (losses * clip_factors(norms, max_norm)).sum().backward();
   for (torch::Tensor &p : net.parameters()) {
     torch::Tensor &grad = p.mutable_grad();
-    if (!grad.defined())
-      grad = torch::zeros_like(p);
-    if (noise_multiplier > 0)
-      grad += torch::empty_like(grad).normal_(0.0, noise_multiplier * max_norm, rng);
-    grad /= expected_batch;
+    grad = noised(grad.defined() ? grad : torch::zeros_like(p), max_norm, noise_multiplier,
+                  expected_batch, rng);
   }
   return norms;
 }
@@ -273,22 +286,18 @@ std::vector<torch::Tensor> clip_and_noise(const std::vector<torch::Tensor> &per_
                                           double expected_batch, at::Generator &rng) {
   if (per_sample.empty())
     return {};
-  if (!(max_norm > 0) || !(noise_multiplier >= 0) || !(expected_batch > 0))
-    throw Error(ErrorCode::InvalidArgument,
-                "DP-SGD needs a clipping norm > 0, a noise multiplier >= 0 and a batch size > 0");
+  check_settings(max_norm, noise_multiplier, expected_batch);
   const int64_t n = per_sample[0].size(0);
   torch::Tensor squared = torch::zeros({n}, per_sample[0].options());
   for (const torch::Tensor &g : per_sample)
     squared += g.reshape({n, -1}).pow(2).sum(1);
-  const torch::Tensor factor = (max_norm / (squared.sqrt() + 1e-6)).clamp_max(1.0);
+  const torch::Tensor factor = clip_factors(squared.sqrt(), max_norm);
   std::vector<torch::Tensor> out;
   for (const torch::Tensor &g : per_sample) {
     std::vector<int64_t> shape(static_cast<size_t>(g.dim()), 1);
     shape[0] = n;
-    torch::Tensor sum = (g * factor.view(shape)).sum(0);
-    if (noise_multiplier > 0)
-      sum += torch::empty_like(sum).normal_(0.0, noise_multiplier * max_norm, rng);
-    out.push_back(sum / expected_batch);
+    out.push_back(
+        noised((g * factor.view(shape)).sum(0), max_norm, noise_multiplier, expected_batch, rng));
   }
   return out;
 }
